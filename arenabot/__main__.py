@@ -1,0 +1,5 @@
+import sys
+
+from arenabot.cli import main
+
+sys.exit(main())

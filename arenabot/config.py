@@ -1,0 +1,208 @@
+"""Typed settings: one TOML file plus environment variables for secrets and overrides.
+
+`load_settings()` never crashes on a missing file (the defaults run offline with demo models) and
+turns every validation problem into a `ConfigError` whose lines name the key, the bad value and
+the fix.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_CONFIG_FILE = "arenabot.toml"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/arenabot.db"
+
+ProviderName = Literal["demo", "openai", "anthropic", "gemini"]
+
+
+class _Section(BaseModel):
+    # A misspelt key is an error, not silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelSettings(_Section):
+    """One model the arena can sample."""
+
+    name: str = Field(min_length=1, max_length=100, description="Name shown on reveal and leaderboards.")
+    provider: ProviderName = Field(description="Backend: demo (offline), openai (any OpenAI-compatible server), anthropic or gemini.")
+    model_id: str = Field("", description="The provider's model identifier; defaults to `name`.")
+    base_url: str | None = Field(None, description="API base URL, e.g. http://localhost:11434/v1 for Ollama.")
+    api_key_env: str | None = Field(None, description="Name of the environment variable that holds the API key (never the key itself).")
+    params: dict[str, Any] = Field(default_factory=dict, description="Generation parameters passed through (temperature, max_tokens, ...).")
+    system_prompt: str | None = Field(None, description="System prompt for this model only.")
+    weight: float = Field(1.0, ge=0, description="Relative sampling weight; 0 never samples it.")
+    enabled: bool = Field(True, description="Disabled models are never sampled.")
+    identity_words: list[str] = Field(default_factory=list, description="Extra words that reveal this model (vendor, family); a reply naming one is an identity leak.")
+    vendor: str | None = Field(None, description="Vendor name, also an identity word.")
+
+    @model_validator(mode="after")
+    def _default_model_id(self) -> "ModelSettings":
+        if not self.model_id:
+            self.model_id = self.name
+        return self
+
+    @property
+    def is_demo(self) -> bool:
+        return self.provider == "demo"
+
+
+class DatabaseSettings(_Section):
+    url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db. Env: ARENABOT_DATABASE_URL.")
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        if url.startswith(("postgres://", "postgresql://")):
+            scheme, rest = url.split("://", 1)
+            return f"postgresql+asyncpg://{rest}"
+        if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+            return "sqlite+aiosqlite://" + url[len("sqlite://"):]
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path/to/arenabot.db or postgresql+asyncpg://user@host:5432/dbname")
+        return url
+
+
+class ArenaSettings(_Section):
+    max_prompt_chars: int = Field(4000, ge=1, description="Longer prompts are refused with a message.")
+    max_turns: int = Field(3, ge=1, description="Turns per battle, the opening prompt included; follow-ups stop at the first vote.")
+    battle_window_minutes: float = Field(360, gt=0, description="Minutes a battle stays blind and open for votes before the names are revealed.")
+    close_after_votes: int = Field(0, ge=0, description="Close a battle once it has this many counted votes; 0 = only the window or a moderator closes it.")
+    rate_limit_battles: int = Field(5, ge=1, description="A user may start this many battles ...")
+    rate_limit_minutes: float = Field(10, gt=0, description="... per this many minutes.")
+    reply_timeout_seconds: float = Field(120, gt=0, description="Per-side limit for one reply; a side over it fails and voids the battle.")
+    reveal_to_voter: bool = Field(True, description="Tell a voter the names privately right after a blind vote.")
+    sweep_interval_seconds: float = Field(30, gt=0, description="How often expired battles are closed and revealed.")
+    system_prompt: str | None = Field(None, description="Arena-wide system prompt given to every model (a model's own comes after it).")
+    sampling: Literal["weighted", "active"] = Field("weighted", description="Pair sampling: by weight, or preferring the pairs whose next vote most sharpens the ranking.")
+
+
+class DiscordSettings(_Section):
+    token_env: str = Field("DISCORD_TOKEN", description="Environment variable holding the bot token.")
+    moderator_role: str | None = Field(None, description="Role name that may run moderator commands besides Manage Server.")
+    dev_guild_id: int | None = Field(None, description="Sync commands to this guild only (instant; for development).")
+    shard_ids: list[int] | None = Field(None, description="Shards this process runs; unset = all.")
+    shard_count: int | None = Field(None, ge=1)
+    api_base: str | None = Field(None, description="Override of Discord's REST base URL (tests).")
+
+
+class SlackSettings(_Section):
+    mode: Literal["socket", "http"] = Field("socket", description="socket: Socket Mode, no public URL; http: Events API behind a load balancer.")
+    bot_token_env: str = Field("SLACK_BOT_TOKEN")
+    app_token_env: str = Field("SLACK_APP_TOKEN", description="App-level token (xapp-...) for Socket Mode.")
+    signing_secret_env: str = Field("SLACK_SIGNING_SECRET", description="Signing secret for HTTP mode.")
+    http_port: int = Field(3000, ge=1, le=65535)
+    admin_users: list[str] = Field(default_factory=list, description="User IDs allowed admin commands besides workspace admins.")
+    admin_usergroups: list[str] = Field(default_factory=list)
+    api_base: str | None = Field(None, description="Override of Slack's Web API base URL (tests).")
+
+
+def _demo_models() -> list[ModelSettings]:
+    return [
+        ModelSettings(name="demo-lark", provider="demo", model_id="lark"),
+        ModelSettings(name="demo-owl", provider="demo", model_id="owl"),
+        ModelSettings(name="demo-otter", provider="demo", model_id="otter"),
+        ModelSettings(name="demo-fox", provider="demo", model_id="fox"),
+    ]
+
+
+class Settings(_Section):
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    arena: ArenaSettings = Field(default_factory=ArenaSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    models: list[ModelSettings] = Field(default_factory=_demo_models, description="Models to sample; the built-in offline demo models when none are configured.")
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Settings":
+        seen: set[str] = set()
+        for model in self.models:
+            if model.name.lower() in seen:
+                raise ValueError(f"model name {model.name!r} appears twice in [[models]]: names must be unique")
+            seen.add(model.name.lower())
+        return self
+
+    def model(self, name: str) -> ModelSettings | None:
+        return next((m for m in self.models if m.name == name), None)
+
+    def secret(self, env_var: str | None) -> str | None:
+        """A secret by the name of the environment variable that holds it."""
+        return os.environ.get(env_var) if env_var else None
+
+    @property
+    def discord_token(self) -> str | None:
+        return self.secret(self.discord.token_env)
+
+    @property
+    def slack_bot_token(self) -> str | None:
+        return self.secret(self.slack.bot_token_env)
+
+
+class ConfigError(Exception):
+    """Invalid configuration; `problems` are human lines naming key, value and fix."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+    def render(self) -> str:
+        lines = [f"Configuration error in {self.source}:"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def _key_path(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
+    parts: list[str] = []
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int):
+            name = node[part].get("name") if isinstance(node, list) and part < len(node) and isinstance(node[part], dict) else None
+            parts[-1] = f"{parts[-1]}[{part}]" + (f" ({name})" if name else "")
+        else:
+            parts.append(str(part))
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return ".".join(parts)
+
+
+def _describe(error: dict[str, Any], data: dict[str, Any]) -> str:
+    key = _key_path(error["loc"], data) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key; remove it or check its spelling against docs/configuration.md"
+    if kind == "missing":
+        return f"{key}: required but missing; add it"
+    value = error.get("input")
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{key} = {value!r}: {message}"
+
+
+def settings_from_dict(data: dict[str, Any], source: str = "<dict>") -> Settings:
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(source, [_describe(e, data) for e in exc.errors()]) from None
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Read the TOML file (ARENABOT_CONFIG or ./arenabot.toml), then apply environment overrides."""
+    env = os.environ if env is None else env
+    explicit = path or env.get("ARENABOT_CONFIG")
+    file = Path(explicit or DEFAULT_CONFIG_FILE)
+    data: dict[str, Any] = {}
+    if file.is_file():
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(file), [f"not valid TOML: {exc}; fix the syntax at that line"]) from None
+    elif explicit:
+        raise ConfigError(str(file), ["file not found; create it, or unset ARENABOT_CONFIG to run with the defaults"])
+    if env.get("ARENABOT_DATABASE_URL"):
+        data.setdefault("database", {})["url"] = env["ARENABOT_DATABASE_URL"]
+    return settings_from_dict(data, str(file) if file.is_file() else "defaults")
