@@ -24,6 +24,19 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ModelLimits(_Section):
+    """Timeouts, retries and concurrency for one model's API calls (defaults suit hosted APIs)."""
+
+    connect_timeout_s: float = Field(10, gt=0, description="Seconds to open the connection to the API.")
+    first_token_timeout_s: float = Field(60, gt=0, description="Seconds from the request to the first streamed token (reasoning counts).")
+    stall_timeout_s: float = Field(30, gt=0, description="Seconds the stream may go silent between chunks once it has started.")
+    total_timeout_s: float = Field(120, gt=0, description="Seconds for the whole reply, retries included.")
+    max_retries: int = Field(2, ge=0, le=10, description="Retries after 429, 5xx or a dropped connection, only before any token was shown.")
+    retry_backoff_s: float = Field(0.5, ge=0, description="Base of the jittered exponential backoff between retries.")
+    max_retry_after_s: float = Field(30, ge=0, description="A 429 asking to wait longer than this fails at once instead of waiting.")
+    max_concurrency: int = Field(16, ge=1, description="Streams open at once to this model's endpoint (the smallest value among models sharing an endpoint wins).")
+
+
 class ModelSettings(_Section):
     """One model the arena can sample."""
 
@@ -38,6 +51,8 @@ class ModelSettings(_Section):
     enabled: bool = Field(True, description="Disabled models are never sampled.")
     identity_words: list[str] = Field(default_factory=list, description="Extra words that reveal this model (vendor, family); a reply naming one is an identity leak.")
     vendor: str | None = Field(None, description="Vendor name, also an identity word.")
+    show_reasoning: bool = Field(False, description="Show the model's reasoning (<think> blocks, reasoning fields) to voters; hidden by default so it cannot unblind a battle.")
+    limits: ModelLimits = Field(default_factory=ModelLimits, description="Timeouts, retries and concurrency for this model's API calls.")
 
     @model_validator(mode="after")
     def _default_model_id(self) -> "ModelSettings":
@@ -100,6 +115,14 @@ class SlackSettings(_Section):
     api_base: str | None = Field(None, description="Override of Slack's Web API base URL (tests).")
 
 
+class OpsSettings(_Section):
+    http_host: str = Field("0.0.0.0", description="Interface for the health and metrics endpoint.")
+    http_port: int | None = Field(None, ge=0, le=65535, description="Port for /healthz, /readyz and /metrics; unset = no endpoint. Env: ARENABOT_HTTP_PORT.")
+    log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per line, for log collectors. Env: ARENABOT_LOG_FORMAT.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO")
+    shutdown_grace_seconds: float = Field(20, gt=0, description="On SIGTERM, in-flight replies get this long to finish before their battles are voided.")
+
+
 def _demo_models() -> list[ModelSettings]:
     return [
         ModelSettings(name="demo-lark", provider="demo", model_id="lark"),
@@ -114,6 +137,7 @@ class Settings(_Section):
     arena: ArenaSettings = Field(default_factory=ArenaSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
     models: list[ModelSettings] = Field(default_factory=_demo_models, description="Models to sample; the built-in offline demo models when none are configured.")
 
     @model_validator(mode="after")
@@ -131,6 +155,12 @@ class Settings(_Section):
     def secret(self, env_var: str | None) -> str | None:
         """A secret by the name of the environment variable that holds it."""
         return os.environ.get(env_var) if env_var else None
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret's value, for log redaction."""
+        names = [self.discord.token_env, self.slack.bot_token_env, self.slack.app_token_env, self.slack.signing_secret_env]
+        names += [m.api_key_env for m in self.models if m.api_key_env]
+        return [v for v in (self.secret(n) for n in names) if v]
 
     @property
     def discord_token(self) -> str | None:
@@ -190,6 +220,14 @@ def settings_from_dict(data: dict[str, Any], source: str = "<dict>") -> Settings
         raise ConfigError(source, [_describe(e, data) for e in exc.errors()]) from None
 
 
+# Environment variables that override one setting each (the container sets these).
+_ENV_OVERRIDES = [
+    ("ARENABOT_DATABASE_URL", "database", "url"),
+    ("ARENABOT_HTTP_PORT", "ops", "http_port"),
+    ("ARENABOT_LOG_FORMAT", "ops", "log_format"),
+]
+
+
 def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
     """Read the TOML file (ARENABOT_CONFIG or ./arenabot.toml), then apply environment overrides."""
     env = os.environ if env is None else env
@@ -203,6 +241,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
             raise ConfigError(str(file), [f"not valid TOML: {exc}; fix the syntax at that line"]) from None
     elif explicit:
         raise ConfigError(str(file), ["file not found; create it, or unset ARENABOT_CONFIG to run with the defaults"])
-    if env.get("ARENABOT_DATABASE_URL"):
-        data.setdefault("database", {})["url"] = env["ARENABOT_DATABASE_URL"]
+    for variable, section, key in _ENV_OVERRIDES:
+        if env.get(variable):
+            data.setdefault(section, {})[key] = env[variable]
     return settings_from_dict(data, str(file) if file.is_file() else "defaults")

@@ -1,0 +1,79 @@
+"""The configuration reference, generated from the settings model itself (docs/configuration.md).
+
+`python -m arenabot.configdoc > docs/configuration.md` regenerates it; a test keeps the committed
+file current, so the reference can never drift from what the code accepts.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from arenabot.config import ModelSettings, Settings
+
+_ENV_VARIABLES = [
+    ("ARENABOT_CONFIG", "Path of the TOML settings file (default `./arenabot.toml`; a missing default file means built-in defaults)."),
+    ("ARENABOT_DATABASE_URL", "Overrides `database.url`."),
+    ("DISCORD_TOKEN", "Discord bot token (the name is `discord.token_env`). Set it to run the Discord adapter."),
+    ("SLACK_BOT_TOKEN", "Slack bot token `xoxb-...` (the name is `slack.bot_token_env`). Set it to run the Slack adapter."),
+    ("SLACK_APP_TOKEN", "Slack app-level token `xapp-...` for Socket Mode (`slack.app_token_env`)."),
+    ("SLACK_SIGNING_SECRET", "Slack signing secret for HTTP mode (`slack.signing_secret_env`)."),
+    ("<model api_key_env>", "Each model's API key, in the variable its `api_key_env` names."),
+]
+
+
+def _type_name(field: FieldInfo) -> str:
+    text = str(field.annotation)
+    for noise in ("typing.", "<class '", "'>", "arenabot.config."):
+        text = text.replace(noise, "")
+    return text.replace("|", "\\|")
+
+
+def _default(field: FieldInfo) -> str:
+    if field.is_required():
+        return "required"
+    if field.default_factory is not None:
+        value: Any = field.default_factory()
+        if value and isinstance(value, list) and isinstance(value[0], BaseModel):
+            return "built-in demo models"
+    else:
+        value = field.default
+    if isinstance(value, BaseModel):
+        return "see section"
+    return f"`{json.dumps(value)}`"
+
+
+def _table(model: type[BaseModel]) -> list[str]:
+    rows = ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+    for name, field in model.model_fields.items():
+        description = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `{name}` | `{_type_name(field)}` | {_default(field)} | {description} |")
+    return rows
+
+
+def render() -> str:
+    lines = [
+        "# Configuration reference",
+        "",
+        "Generated from `arenabot/config.py` by `python -m arenabot.configdoc`; do not edit by hand.",
+        "Settings come from one TOML file (`arenabot.toml`, or the file `ARENABOT_CONFIG` names) plus",
+        "environment variables for secrets and overrides. `arenabot check-config` validates a file.",
+        "Unknown keys are errors, so a misspelt key never passes silently.",
+        "",
+    ]
+    for name, field in Settings.model_fields.items():
+        if name == "models":
+            continue
+        section = field.annotation
+        assert isinstance(section, type) and issubclass(section, BaseModel)
+        lines += [f"## `[{name}]`", "", *_table(section), ""]
+    lines += ["## `[[models]]` (one table per model)", "", *_table(ModelSettings), ""]
+    lines += ["## Environment variables", "", "| variable | meaning |", "| --- | --- |"]
+    lines += [f"| `{var}` | {meaning} |" for var, meaning in _ENV_VARIABLES]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")
