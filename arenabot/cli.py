@@ -7,7 +7,12 @@ import sys
 
 # Modules that expose `register(subparsers)`; each adds its own subcommands.
 _COMMAND_MODULES = [
+    "arenabot.ratings_cli",
     "arenabot.commands",
+    "arenabot.providers.cli",
+    "arenabot.storage.cli",
+    "adapters.discord.cli",
+    "adapters.slack.cli",
 ]
 
 

@@ -102,6 +102,8 @@ class DiscordSettings(_Section):
     shard_ids: list[int] | None = Field(None, description="Shards this process runs; unset = all.")
     shard_count: int | None = Field(None, ge=1)
     api_base: str | None = Field(None, description="Override of Discord's REST base URL (tests).")
+    message_content_intent: bool = Field(True, description="Request the privileged message-content intent so follow-ups in battle threads can be plain messages; false = follow-ups must mention the bot.")
+    edit_interval_seconds: float = Field(1.0, ge=0, description="Minimum spacing of streamed message edits, shared by all concurrent replies.")
 
 
 class SlackSettings(_Section):

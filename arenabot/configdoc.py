@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from arenabot.config import ModelSettings, Settings
+from arenabot.config import ModelLimits, ModelSettings, Settings
 
 _ENV_VARIABLES = [
     ("ARENABOT_CONFIG", "Path of the TOML settings file (default `./arenabot.toml`; a missing default file means built-in defaults)."),
@@ -70,6 +70,7 @@ def render() -> str:
         assert isinstance(section, type) and issubclass(section, BaseModel)
         lines += [f"## `[{name}]`", "", *_table(section), ""]
     lines += ["## `[[models]]` (one table per model)", "", *_table(ModelSettings), ""]
+    lines += ["## `[models.limits]` (inside a `[[models]]` entry)", "", *_table(ModelLimits), ""]
     lines += ["## Environment variables", "", "| variable | meaning |", "| --- | --- |"]
     lines += [f"| `{var}` | {meaning} |" for var, meaning in _ENV_VARIABLES]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,53 @@
+"""Discord adapter: the arena on discord.py 2.x (slash commands, battle threads, reaction votes).
+
+`run(settings, service)` is all the app needs; everything Discord-specific stays in this package.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from arenabot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_client(settings: Settings, service: Any, **options: Any):
+    """The configured client, not yet started (tests start it against a fake Discord)."""
+    from adapters.discord import endpoints
+    from adapters.discord.client import ArenaClient
+
+    if settings.discord.api_base:
+        endpoints.use_api_base(settings.discord.api_base)
+    return ArenaClient(settings, service, **options)
+
+
+async def run(settings: Settings, service: Any) -> None:
+    """Connect and serve until cancelled. The token comes from the env var named by discord.token_env."""
+    token = settings.discord_token
+    if not token:
+        raise RuntimeError(
+            f"Discord token missing: set the environment variable {settings.discord.token_env} "
+            "(Developer Portal → your application → Bot → Reset Token)"
+        )
+    import discord
+
+    client = build_client(
+        settings,
+        service,
+        edit_interval=settings.discord.edit_interval_seconds,
+        message_content=settings.discord.message_content_intent,
+    )
+    async with client:
+        try:
+            await client.start(token)
+        except discord.PrivilegedIntentsRequired:
+            raise RuntimeError(
+                "Discord refused the Message Content intent: enable it in the Developer Portal (Bot → Privileged "
+                "Gateway Intents), or set [discord] message_content_intent = false (follow-ups must then mention the bot)"
+            ) from None
+        except discord.LoginFailure:
+            raise RuntimeError(f"Discord rejected the token in {settings.discord.token_env}; reset it in the Developer Portal (Bot → Reset Token)") from None
+        finally:
+            # On shutdown, replies being written get their grace period while REST still works.
+            await service.drain(settings.ops.shutdown_grace_seconds)

@@ -20,6 +20,7 @@ class Completion:
     completion_tokens: int | None = None
     latency_s: float = 0.0
     first_token_s: float | None = None
+    reasoning: str = ""  # hidden reasoning (<think> blocks, reasoning fields), kept for the record
 
     @property
     def truncated(self) -> bool:
@@ -27,14 +28,20 @@ class Completion:
 
 
 class ProviderError(Exception):
-    """A model failed. `user_message` is safe to show in a chat thread: it never holds a key."""
+    """A model failed. `user_message` names the model and the fix, for moderators and logs; it never
+    holds a key. `public_message` says what went wrong without naming the model, for a blind battle's thread."""
 
     kind = "error"
+    public_text = "the model failed to answer"
 
     def __init__(self, model: str, user_message: str):
         self.model = model
         self.user_message = user_message
-        super().__init__(f"{model}: {user_message}")
+        super().__init__(user_message if model in user_message else f"{model}: {user_message}")
+
+    @property
+    def public_message(self) -> str:
+        return self.public_text
 
 
 class Provider(Protocol):

@@ -1,0 +1,156 @@
+"""The console arena: reads lines from stdin (a terminal or a pipe) and drives the core.
+
+A line is a prompt, or a follow-up while the current battle is still being discussed; `a`, `b`,
+`t`, `x` vote; `/leaderboard`, `/models`, `/stats`, `/new`, `/help`, `/quit`, and any other
+text command after a slash (`/model disable demo-fox`). End of input quits cleanly.
+"""
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+import threading
+import uuid
+from typing import TextIO
+
+from adapters.console.platform import ConsolePlatform
+from arenabot.arena import ArenaService
+from arenabot.domain import Actor, BattleStatus, Outcome, Scope
+from arenabot.replies import Reply
+from arenabot.textcommands import dispatch
+
+CONSOLE_SCOPE = Scope("console", "local")
+CHANNEL = "console"
+VOTE_KEYS = {"a": Outcome.A, "b": Outcome.B, "t": Outcome.TIE, "x": Outcome.BOTH_BAD}
+WELCOME = (
+    "arenabot console: type a prompt and two anonymous models answer it. "
+    "Vote with a, b, t or x; /leaderboard, /models, /stats, /new, /help, /quit."
+)
+CONSOLE_HELP = """Console arena
+- type a prompt: two anonymous models answer it (a second line continues the conversation)
+- a / b / t / x: vote A better / B better / tie / both bad; the names are revealed right away
+- /new: leave the current battle and start fresh with the next prompt
+- /leaderboard [category] [global] · /models · /stats · /quit
+- moderator text commands work after a slash too, e.g. /model disable demo-fox, /export"""
+
+
+class ConsoleSession:
+    def __init__(self, service: ArenaService, platform: ConsolePlatform, actor: Actor):
+        self.service = service
+        self.platform = platform
+        self.actor = actor
+        self.thread: str | None = None  # the current battle's thread
+
+    def show(self, reply: Reply | None) -> None:
+        if reply is None:
+            return
+        self.platform.say(reply.text)
+        if reply.file:
+            name, data = reply.file
+            self.platform.say(f"({name}: {len(data)} bytes; use `arenabot export FILE` to save it)")
+
+    async def handle(self, line: str) -> bool:
+        """Process one input line; False means quit."""
+        text = line.strip()
+        if not text:
+            return True
+        lowered = text.lower()
+        if lowered in ("/quit", "/exit", "/q"):
+            return False
+        if lowered in VOTE_KEYS:
+            await self.vote(VOTE_KEYS[lowered])
+        elif lowered == "/new":
+            self.thread = None
+            self.platform.say("Type a prompt to start a new battle.")
+        elif lowered == "/help":
+            self.platform.say(CONSOLE_HELP)
+        elif text.startswith("/"):
+            self.show(await dispatch(self.service, self.platform, CONSOLE_SCOPE, CHANNEL, self.actor, text[1:]))
+        else:
+            await self.prompt(text)
+        return True
+
+    async def prompt(self, text: str) -> None:
+        if self.thread is not None:
+            reply = await self.service.follow_up(self.platform, self.thread, self.actor, text)
+            if reply is not None:
+                if not reply.ok:
+                    self.show(reply)
+                return
+        before = set(self.platform.ballots)
+        reply = await self.service.start_battle(self.platform, CONSOLE_SCOPE, CHANNEL, self.actor, text)
+        new = set(self.platform.ballots) - before
+        if reply.ok and new:
+            self.thread = new.pop()
+        elif not reply.ok:
+            self.show(reply)
+
+    async def vote(self, outcome: Outcome) -> None:
+        ballot = self.platform.ballots.get(self.thread) if self.thread else None
+        if ballot is None:
+            self.platform.say("Nothing to vote on yet: type a prompt first.")
+            return
+        reply = await self.service.vote(self.platform, ballot, self.actor, outcome, event_id=f"console:{uuid.uuid4()}")
+        battle = await self.service.store.battle_by_thread(self.platform.name, self.thread)
+        if battle is not None and battle.status is BattleStatus.OPEN and battle.identity_leak:
+            # A leaked battle's vote does not count towards close_after_votes; one person decides here.
+            await self.service.close_battle(self.platform, self.actor, f"#{battle.id}", scope=CONSOLE_SCOPE)
+        elif reply is not None and (not reply.ok or battle is None or battle.status is BattleStatus.OPEN):
+            self.show(reply)  # a revealed battle speaks for itself
+        self.thread = None
+
+
+def _start_reader(stream: TextIO, loop: asyncio.AbstractEventLoop) -> asyncio.Queue[str | None]:
+    """Lines from a daemon thread, so a pending read never blocks shutdown; None marks the end."""
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        try:
+            for line in stream:
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+        except (OSError, ValueError):
+            pass
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=read, name="console-stdin", daemon=True).start()
+    return queue
+
+
+def console_actor() -> Actor:
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name in some containers
+        user = "local"
+    # Whoever runs the console owns this arena: moderator commands are theirs.
+    return Actor(user_ref=f"console:{user}", display_name=user, is_moderator=True)
+
+
+async def run_console(
+    service: ArenaService,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    word_delay: float = 0.01,
+) -> None:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    interactive = stdin.isatty() and stdout.isatty()
+    platform = ConsolePlatform(stdout, word_delay=word_delay, ansi=stdout.isatty())
+    # A one-person arena: reveal right after the vote, no need to tell the names twice, and no
+    # rate limit against yourself.
+    service.set_scope_defaults(CONSOLE_SCOPE, close_after_votes=1, reveal_to_voter=False, rate_limit_battles=1_000_000)
+    session = ConsoleSession(service, platform, console_actor())
+    platform.say(WELCOME)
+    sweeper = asyncio.create_task(service.run_sweeper(platform))
+    lines = _start_reader(stdin, asyncio.get_running_loop())
+    try:
+        while True:
+            if interactive:
+                platform.write("> ")
+            line = await lines.get()
+            if line is None or not await session.handle(line):
+                break
+    finally:
+        sweeper.cancel()
+        await asyncio.gather(sweeper, return_exceptions=True)
+    platform.say("Bye.")

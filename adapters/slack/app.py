@@ -1,0 +1,60 @@
+"""Assembling the Bolt app: Web client with rate-limit retries, platform, listeners."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.listeners import ArenaListeners
+from adapters.slack.platform import SlackPlatform
+from adapters.slack.replies import ReplySender
+from adapters.slack.users import UserDirectory
+from arenabot.config import Settings
+
+SLACK_API = "https://slack.com/api/"
+RATE_LIMIT_RETRIES = 5
+
+
+def make_client(token: str, api_base: str | None = None, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """A Web API client that waits out 429 responses (Retry-After) before retrying.
+
+    Pass a long-lived `session` in production: without one every call opens a new connection
+    (and TLS handshake)."""
+    base_url = api_base or SLACK_API
+    client = AsyncWebClient(token=token, base_url=base_url if base_url.endswith("/") else base_url + "/", session=session)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+    return client
+
+
+@dataclass
+class SlackArena:
+    app: AsyncApp
+    platform: SlackPlatform
+    listeners: ArenaListeners
+
+
+def build_app(
+    settings: Settings,
+    service: Any,
+    client: AsyncWebClient,
+    *,
+    signing_secret: str | None = None,
+    edit_interval: float = 1.0,
+) -> SlackArena:
+    """The Bolt app wired to `service`. With a signing secret, HTTP requests are verified
+    (HTTP mode); without one the app only takes Socket Mode envelopes."""
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret or "",
+        request_verification_enabled=bool(signing_secret),
+        name="arenabot",
+    )
+    platform = SlackPlatform(client, edit_interval=edit_interval)
+    users = UserDirectory(client, settings.slack.admin_users, settings.slack.admin_usergroups)
+    listeners = ArenaListeners(service, platform, users, ReplySender(client))
+    listeners.register(app)
+    return SlackArena(app=app, platform=platform, listeners=listeners)

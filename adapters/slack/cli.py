@@ -1,0 +1,59 @@
+"""`arenabot slack`: run only the Slack app, choosing Socket Mode or HTTP mode (and its port).
+
+HTTP mode scales out: run `arenabot slack --mode http --port 3000` in several processes (or on
+several machines) behind a load balancer, all with the same PostgreSQL `[database] url`.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from arenabot.config import ConfigError, Settings, load_settings
+
+
+def with_mode(settings: Settings, mode: str | None, port: int | None) -> Settings:
+    update = {k: v for k, v in (("mode", mode), ("http_port", port)) if v is not None}
+    slack = settings.slack.model_validate({**settings.slack.model_dump(), **update})
+    return settings.model_copy(update={"slack": slack})
+
+
+async def _serve(settings: Settings) -> None:
+    from adapters.slack import run
+    from arenabot.app import build_core
+
+    async with build_core(settings) as service:
+        await run(settings, service)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    try:
+        settings = with_mode(load_settings(args.config), args.mode, args.port)
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    from adapters.slack import secrets
+
+    try:
+        secrets(settings)  # before the database is opened: a missing token is the likelier mistake
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    from arenabot.logs import setup_logging
+
+    setup_logging(settings.ops.log_level, settings.ops.log_format, secrets=settings.secret_values())
+    try:
+        asyncio.run(_serve(settings))
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("slack", help="run only the Slack app (Socket Mode or HTTP mode; see docs/slack.md)")
+    p.add_argument("--mode", choices=["socket", "http"], help="override [slack] mode")
+    p.add_argument("--port", type=int, help="HTTP mode: port for the Events API (override [slack] http_port)")
+    p.set_defaults(handler=_handle)

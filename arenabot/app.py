@@ -1,0 +1,61 @@
+"""Wiring: settings -> Store -> ProviderHub -> ArenaService, and choosing which adapters run."""
+from __future__ import annotations
+
+import importlib
+import logging
+import random
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from arenabot.arena import ArenaService
+from arenabot.config import Settings
+from arenabot.providers import ProviderHub
+from arenabot.storage import Store
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def build_core(
+    settings: Settings,
+    *,
+    hub: ProviderHub | None = None,
+    rng: random.Random | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> AsyncIterator[ArenaService]:
+    """Open the database (upgrading an older schema), seed the model registry from the config,
+    and yield the service; closes the hub and the store on exit."""
+    store = await Store.open(settings.database.url, upgrade=True)
+    try:
+        await store.sync_models(settings.models)
+        own_hub = hub is None
+        hub = hub or ProviderHub(settings)
+        try:
+            extra = {"clock": clock} if clock else {}
+            yield ArenaService(settings, store, hub, rng=rng, **extra)
+        finally:
+            if own_hub:
+                await hub.close()
+    finally:
+        await store.close()
+
+
+def choose_adapters(settings: Settings) -> list[str]:
+    """Discord when its token is set, Slack when its bot token is set (both if both), else the console."""
+    chosen = []
+    if settings.discord_token:
+        chosen.append("adapters.discord")
+    if settings.slack_bot_token:
+        chosen.append("adapters.slack")
+    return chosen or ["adapters.console"]
+
+
+async def run(settings: Settings) -> None:
+    """Run the chosen adapters on one shared core until they return or are cancelled."""
+    modules = [importlib.import_module(name) for name in choose_adapters(settings)]  # lazy: SDKs load only when used
+    async with build_core(settings) as service:
+        log.info("starting %s", ", ".join(m.__name__ for m in modules))
+        from arenabot.ops import supervise  # metrics, /healthz /readyz /metrics, SIGTERM drain, leased sweeper
+
+        await supervise(settings, service, modules)

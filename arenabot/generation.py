@@ -1,0 +1,118 @@
+"""Generating both sides of one battle turn: concurrently, streamed, each with its own time limit.
+
+If one side fails (provider error or timeout) the other is cancelled at once, which closes its
+network stream: a void battle should not keep paying for a reply nobody will judge.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from arenabot.config import ModelSettings
+from arenabot.domain import Message, Side
+from arenabot.ports import ChatPlatform, ReplyStream
+from arenabot.providers import Completion, ProviderError, ProviderHub
+from arenabot.render import SIDE_LABELS
+
+log = logging.getLogger(__name__)
+
+STOPPED_NOTE = "_(stopped: the other side failed)_"
+
+
+@dataclass
+class SideResult:
+    side: Side
+    text: str = ""
+    completion: Completion | None = None
+    error: str | None = None  # safe to show in the thread; never names the model
+    stopped: bool = False  # cancelled because the other side failed
+    latency_s: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.stopped
+
+
+async def _stream_side(
+    hub: ProviderHub,
+    stream: ReplyStream,
+    side: Side,
+    model: ModelSettings,
+    messages: Sequence[Message],
+    timeout_s: float,
+) -> SideResult:
+    result = SideResult(side)
+    started = time.perf_counter()
+
+    async def on_delta(piece: str) -> None:
+        result.text += piece
+        await stream.update(result.text)
+
+    try:
+        async with asyncio.timeout(timeout_s):
+            result.completion = await hub.complete(model, messages, on_delta)
+        result.text = result.completion.text or result.text
+    except TimeoutError:
+        result.error = f"no complete answer within {timeout_s:g} seconds"
+    except ProviderError as exc:
+        result.error = exc.user_message
+    except asyncio.CancelledError:
+        result.stopped = True
+        await asyncio.shield(_finish_quietly(stream, (result.text + "\n\n" if result.text else "") + STOPPED_NOTE))
+        raise
+    except Exception:  # a backend bug must not take the bot down
+        log.exception("model %s failed unexpectedly", model.name)
+        result.error = "unexpected error while generating"
+    result.latency_s = time.perf_counter() - started
+    if result.error:
+        shown = (result.text + "\n\n" if result.text else "") + f"_({SIDE_LABELS[side]} failed: {result.error})_"
+        await _finish_quietly(stream, shown)
+    else:
+        await _finish_quietly(stream, result.text)
+    return result
+
+
+async def _finish_quietly(stream: ReplyStream, text: str) -> None:
+    try:
+        await stream.finish(text)
+    except Exception:
+        log.exception("could not finish a reply message")
+
+
+async def generate_turn(
+    hub: ProviderHub,
+    platform: ChatPlatform,
+    thread_ref: str,
+    models: dict[Side, ModelSettings],
+    histories: dict[Side, list[Message]],
+    timeout_s: float,
+) -> dict[Side, SideResult]:
+    """Stream both replies into the thread; returns each side's result (failed/stopped ones too)."""
+    # Placeholders in a fixed order, so Model A always appears above Model B.
+    streams = {side: await platform.start_reply(thread_ref, SIDE_LABELS[side]) for side in (Side.A, Side.B)}
+    tasks = {
+        side: asyncio.create_task(_stream_side(hub, streams[side], side, models[side], histories[side], timeout_s))
+        for side in (Side.A, Side.B)
+    }
+    results: dict[Side, SideResult] = {}
+    try:
+        pending = set(tasks.values())
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            if any(not t.cancelled() and not t.result().ok for t in done):
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                pending = set()
+    finally:
+        # Our own cancellation (shutdown) cancels both sides too.
+        for task in tasks.values():
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+    for side, task in tasks.items():
+        results[side] = SideResult(side, stopped=True) if task.cancelled() else task.result()
+    return results

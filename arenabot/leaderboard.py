@@ -1,0 +1,49 @@
+"""Leaderboards from the store's aggregated pair counts, via `arenabot.ratings`.
+
+Interactive boards use the sandwich (robust) confidence interval: a few milliseconds even for
+100 models, where a 1,000-round bootstrap would take far longer. The result is cached keyed on
+the counts themselves, so an unchanged board is free and any new vote is a cache miss.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from arenabot.render import Leaderboard, LeaderboardRow
+
+PROVISIONAL_NOTE = "Few votes so far: ratings are provisional until every model has both won and lost."
+
+
+class LeaderboardCache:
+    def __init__(self, size: int = 64):
+        self._size = size
+        self._boards: OrderedDict[tuple, tuple[list[LeaderboardRow], list[str], int]] = OrderedDict()
+
+    def board(self, counts: Sequence, *, title: str, top: int = 20) -> Leaderboard:
+        """`counts` are PairCount records (model_a, model_b, wins_a, wins_b, ties, both_bad)."""
+        key = tuple(sorted((c.model_a, c.model_b, c.wins_a, c.wins_b, c.ties, c.both_bad) for c in counts))
+        cached = self._boards.get(key)
+        if cached is None:
+            cached = self._compute(key)
+            self._boards[key] = cached
+            if len(self._boards) > self._size:
+                self._boards.popitem(last=False)
+        else:
+            self._boards.move_to_end(key)
+        rows, notes, votes = cached
+        return Leaderboard(rows=rows[:top], title=title, votes=votes, method="Bradley-Terry, 95% CI (sandwich)", notes=notes)
+
+    @staticmethod
+    def _compute(key: tuple) -> tuple[list[LeaderboardRow], list[str], int]:
+        votes = sum(row[2] + row[3] + row[4] + row[5] for row in key)
+        if not key:
+            return [], [], 0
+        from arenabot.ratings import rate_pairs  # numpy/scipy load on the first board, not at start-up
+
+        result = rate_pairs(key, ci="sandwich")
+        rows = [
+            LeaderboardRow(r.model, r.rating, r.ci_lower, r.ci_upper, r.rank, int(r.battles), r.win_rate)
+            for r in result.rows
+        ]
+        notes = [PROVISIONAL_NOTE if "prior" in note else note for note in result.notes]
+        return rows, notes, votes

@@ -1,0 +1,230 @@
+"""Moderator commands, decided in the core from the `Actor.is_moderator` flag the adapter sets.
+
+Mixed into `ArenaService`; every command refuses privately when the actor is not a moderator.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from arenabot.config import ArenaSettings, ModelSettings, Settings
+from arenabot.domain import Actor, BattleStatus, Scope
+from arenabot.ports import ChatPlatform
+from arenabot.replies import Reply, refuse
+
+if TYPE_CHECKING:
+    from arenabot.storage import BattleRecord, Store
+
+log = logging.getLogger(__name__)
+
+NOT_MODERATOR = "Only moderators can do that (Discord: Manage Server or the moderator role; Slack: workspace admins or the configured admins)."
+
+
+def _validation_text(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors())
+
+
+def parse_battle_ref(battle_ref: str) -> int | None:
+    """"42" or "#42" -> 42; anything else is a thread ref (None)."""
+    text = battle_ref.strip().removeprefix("#")
+    return int(text) if text.isdigit() else None
+
+
+def parse_records(data: bytes) -> list[Any]:
+    """clean_battle records from a JSON array or JSON lines. Raises ValueError with the line at fault."""
+    text = data.decode("utf-8-sig").strip()
+    if not text:
+        return []
+    if text.startswith("["):
+        try:
+            records = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        return list(records)
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"line {number} is not valid JSON: {exc.msg}") from None
+    return records
+
+
+class ModerationMixin:
+    settings: Settings
+    store: "Store"
+    now: Callable[[], datetime]
+    _scope_cache: dict[str, Any]
+
+    def _forget_registry(self) -> None: ...
+
+    def _forget_ban(self, scope_key: str, user_ref: str) -> None: ...
+
+    async def _close_and_reveal(self, platform: ChatPlatform, battle: "BattleRecord") -> bool: ...
+
+    # ----- models ------------------------------------------------------------------------------
+
+    async def add_model(
+        self,
+        actor: Actor,
+        name: str,
+        provider: str,
+        model_id: str,
+        base_url: str | None = None,
+        api_key_env: str | None = None,
+        weight: float = 1.0,
+    ) -> Reply:
+        if not actor.is_moderator:
+            return refuse(NOT_MODERATOR)
+        try:
+            model = ModelSettings(
+                name=name, provider=provider, model_id=model_id, base_url=base_url, api_key_env=api_key_env, weight=weight
+            )  # type: ignore[arg-type]
+        except ValidationError as exc:
+            return refuse(f"Cannot add model {name!r}: {_validation_text(exc)}.")
+        from arenabot.storage import DuplicateModel
+
+        try:
+            await self.store.add_model(model)
+        except DuplicateModel:
+            return refuse(f"A model named {name!r} already exists; pick another name or use `model enable {name}`.")
+        self._forget_registry()
+        log.info("moderator %s added model %s (%s)", actor.user_ref, name, provider)
+        return Reply(f"Model **{name}** added ({provider}, weight {weight:g}).", private=True)
+
+    async def set_model_enabled(self, actor: Actor, name: str, enabled: bool) -> Reply:
+        if not actor.is_moderator:
+            return refuse(NOT_MODERATOR)
+        if not await self.store.update_model(name, enabled=enabled):
+            return refuse(f"No model named {name!r}; see `models` for the list.")
+        self._forget_registry()
+        return Reply(f"Model **{name}** {'enabled' if enabled else 'disabled'}.", private=True)
+
+    async def set_model_weight(self, actor: Actor, name: str, weight: float) -> Reply:
+        if not actor.is_moderator:
+            return refuse(NOT_MODERATOR)
+        if not (weight >= 0) or weight == float("inf"):
+            return refuse(f"Weight must be a number of 0 or more (0 never samples the model), not {weight!r}.")
+        if not await self.store.update_model(name, weight=weight):
+            return refuse(f"No model named {name!r}; see `models` for the list.")
+        self._forget_registry()
+        return Reply(f"Model **{name}** now has sampling weight {weight:g}.", private=True)
+
+    # ----- users -------------------------------------------------------------------------------
+
+    async def ban(self, actor: Actor, scope: Scope, user_ref: str, reason: str = "") -> Reply:
+        if not actor.is_moderator:
+            return refuse(NOT_MODERATOR)
+        if user_ref == actor.user_ref:
+            return refuse("You cannot ban yourself.")
+        self._forget_ban(scope.key, user_ref)
+        if not await self.store.ban(scope.key, user_ref, actor.user_ref, reason):
+            return refuse(f"{user_ref} is already banned here.")
+        return Reply(f"{user_ref} is banned from starting battles and voting here.", private=True)
+
+    async def unban(self, actor: Actor, scope: Scope, user_ref: str) -> Reply:
+        if not actor.is_moderator:
+            return refuse(NOT_MODERATOR)
+        self._forget_ban(scope.key, user_ref)
+        if not await self.store.unban(scope.key, user_ref):
+            return refuse(f"{user_ref} is not banned here.")
+        return Reply(f"{user_ref} is no longer banned here.", private=True)
+
+    # ----- battles -----------------------------------------------------------------------------
+
+    async def _find_battle(self, platform: ChatPlatform, battle_ref: str, scope: Scope | None) -> "BattleRecord | None":
+        battle_id = parse_battle_ref(battle_ref)
+        if battle_id is not None:
+            battle = await self.store.get_battle(battle_id)
+        else:
+            battle = await self.store.battle_by_thread(platform.name, battle_ref.strip())
+        # A moderator of one server cannot act on another server's battles.
+        if battle is not None and scope is not None and battle.scope_key != scope.key:
+            return None
+        return battle
+
+    async def close_battle(self, platform: ChatPlatform, actor: Actor, battle_ref: str, *, scope: Scope | None = None) -> Reply:
+        """Close and reveal now. `scope`, when given, limits the command to that scope's battles."""
+        if not actor.is_moderator:
+            return refuse(NOT_MODERATOR)
+        battle = await self._find_battle(platform, battle_ref, scope)
+        if battle is None:
+            return refuse(f"No battle {battle_ref!r} here; use its number (e.g. `#42`) or run the command in its thread.")
+        if battle.status is not BattleStatus.OPEN or not await self._close_and_reveal(platform, battle):
+            return refuse(f"Battle #{battle.id} is already {(await self.store.get_battle(battle.id) or battle).status.value}.")
+        return Reply(f"Battle #{battle.id} is closed and revealed.", private=True)
+
+    async def void_battle(
+        self, platform: ChatPlatform, actor: Actor, battle_ref: str, reason: str = "", *, scope: Scope | None = None
+    ) -> Reply:
+        if not actor.is_moderator:
+            return refuse(NOT_MODERATOR)
+        battle = await self._find_battle(platform, battle_ref, scope)
+        if battle is None:
+            return refuse(f"No battle {battle_ref!r} here; use its number (e.g. `#42`) or run the command in its thread.")
+        why = reason.strip() or "voided by a moderator"
+        if not await self.store.void_battle(battle.id, why):
+            return refuse(f"Battle #{battle.id} is already void.")
+        if battle.thread_ref:
+            try:
+                await platform.post(battle.thread_ref, f"A moderator voided this battle ({why}): its votes do not count.")
+            except Exception:
+                log.warning("could not post the void note of battle #%s", battle.id, exc_info=True)
+        return Reply(f"Battle #{battle.id} is void; its votes no longer count.", private=True)
+
+    # ----- interop -----------------------------------------------------------------------------
+
+    async def export_battles(self, actor: Actor, scope: Scope, global_: bool = False) -> Reply:
+        if not actor.is_moderator:
+            return refuse(NOT_MODERATOR)
+        records = await self.store.export_clean_battles(None if global_ else scope.key)
+        data = json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8")
+        where = "all scopes" if global_ else "this server"
+        return Reply(
+            f"{len(records)} votes from {where} in Chatbot Arena `clean_battle` format (voters pseudonymised).",
+            private=True,
+            file=("battles.json", data),
+        )
+
+    async def import_battles(self, actor: Actor, scope: Scope, data: bytes) -> Reply:
+        if not actor.is_moderator:
+            return refuse(NOT_MODERATOR)
+        try:
+            records = parse_records(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return refuse(f"Cannot read that file: {exc}. Expected a JSON array or JSON lines of clean_battle records.")
+        report = await self.store.import_clean_battles(records, scope.key, self.now())
+        text = f"Imported {report.imported} battles; {report.duplicates} were already here"
+        if report.bad:
+            shown = "\n".join(f"- {line}" for line in report.bad[:10])
+            more = f"\n- ... and {len(report.bad) - 10} more" if len(report.bad) > 10 else ""
+            text += f"; {len(report.bad)} records were rejected:\n{shown}{more}"
+        return Reply(text + ("." if not report.bad else ""), ok=not report.bad or report.imported > 0, private=True)
+
+    # ----- per-scope settings ------------------------------------------------------------------
+
+    async def set_setting(self, actor: Actor, scope: Scope, key: str, value: str) -> Reply:
+        from arenabot.arena import SCOPE_SETTING_KEYS
+
+        if not actor.is_moderator:
+            return refuse(NOT_MODERATOR)
+        if key not in SCOPE_SETTING_KEYS:
+            return refuse(f"Unknown setting {key!r}; you can set: {', '.join(SCOPE_SETTING_KEYS)}.")
+        current = (await self.store.get_settings(scope.key)) or {}
+        try:
+            checked = ArenaSettings.model_validate({**self.settings.arena.model_dump(), **current, key: value})
+        except ValidationError as exc:
+            return refuse(f"Invalid value {value!r} for {key}: {_validation_text(exc)}.")
+        stored = str(getattr(checked, key)).lower() if isinstance(getattr(checked, key), bool) else str(getattr(checked, key))
+        await self.store.set_setting(scope.key, key, stored)
+        self._scope_cache.pop(scope.key, None)
+        return Reply(f"Setting **{key}** is now `{stored}` here.", private=True)
+
+
+__all__ = ["ModerationMixin", "NOT_MODERATOR", "parse_battle_ref", "parse_records"]

@@ -1,0 +1,148 @@
+"""`supervise`: run the adapters on one core with the operator features around them.
+
+- metrics observed at the store, hub and leaderboard boundaries (arenabot/ops/observe.py);
+- the /healthz, /readyz, /metrics endpoint when `ops.http_port` is set;
+- the sweeper gated by a database lease, so it runs once per interval across processes;
+- SIGTERM/SIGINT: stop taking battles, let in-flight turns finish within
+  `ops.shutdown_grace_seconds`, void (and say so in their threads) the ones that do not, stop the
+  adapters, then return normally so the caller closes the store and the hub and exits 0.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from types import ModuleType
+from typing import Any
+
+from arenabot.config import Settings
+from arenabot.ops.http import OpsEndpoint
+from arenabot.ops.metrics import Metrics, void_cause
+from arenabot.ops.observe import instrument
+from arenabot.ops.periodic import LeasedSweeps
+from arenabot.ops.readiness import Readiness
+from arenabot.ops.shutdown import ShutdownGate
+
+log = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+ADAPTER_STOP_TIMEOUT_S = 15.0
+
+
+def interrupted_text(battle_id: int) -> str:
+    return (
+        f"Battle #{battle_id} is void: the arena restarted before both replies were finished. "
+        "Votes on it will not count; start a new battle once the arena is back."
+    )
+
+
+def adapter_name(module: ModuleType) -> str:
+    return module.__name__.rsplit(".", 1)[-1]
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, service: Any):
+        self.settings = settings
+        self.service = service
+        self.metrics = Metrics()
+        self.readiness = Readiness()
+        self.gate = ShutdownGate()
+        self.stop_requested = asyncio.Event()
+        self._interrupted: list[int] = []
+        store = instrument(service, self.metrics)
+        store.on_void(self._remember_interrupted)
+        service.readiness = self.readiness  # adapters may report their connection (see readiness.py)
+        self.gate.install(service)
+        self.sweeps = LeasedSweeps(store, settings.arena.sweep_interval_seconds, self.metrics)
+        self.sweeps.install(service)
+        self.endpoint = OpsEndpoint(store, self.metrics, self.readiness, lambda: self.gate.closing)
+
+    def _remember_interrupted(self, battle_id: int, reason: str) -> None:
+        if void_cause(reason) == "shutdown":
+            self._interrupted.append(battle_id)
+
+    def request_stop(self, signum: int | None = None) -> None:
+        if self.stop_requested.is_set():
+            log.warning("second stop request: voiding in-flight battles now instead of waiting")
+            self.gate.hurry()
+            return
+        log.warning("received %s: shutting down gracefully", signal.Signals(signum).name if signum else "stop request")
+        self.stop_requested.set()
+
+    @contextlib.contextmanager
+    def _signals(self):  # type: ignore[no-untyped-def]
+        loop = asyncio.get_running_loop()
+        installed = []
+        for signum in STOP_SIGNALS:
+            try:
+                loop.add_signal_handler(signum, self.request_stop, signum)
+                installed.append(signum)
+            except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
+                pass
+        try:
+            yield
+        finally:
+            for signum in installed:
+                loop.remove_signal_handler(signum)
+
+    async def run(self, modules: list[ModuleType]) -> None:
+        ops = self.settings.ops
+        if ops.http_port is not None:
+            await self.endpoint.start(ops.http_host, ops.http_port)
+        try:
+            with self._signals():
+                await self._run_adapters(modules)
+        finally:
+            await self.sweeps.release_all()
+            await self.endpoint.stop()
+
+    async def _run_adapters(self, modules: list[ModuleType]) -> None:
+        tasks: dict[asyncio.Task[Any], str] = {}
+        for module in modules:
+            name = adapter_name(module)
+            self.readiness.started(name, self_reporting=bool(getattr(module, "REPORTS_READINESS", False)))
+            tasks[asyncio.create_task(module.run(self.settings, self.service), name=f"adapter {name}")] = name
+        stop = asyncio.create_task(self.stop_requested.wait())
+        pending = set(tasks)
+        try:
+            while pending and not self.stop_requested.is_set():
+                done, pending = await asyncio.wait(pending | {stop}, return_when=asyncio.FIRST_COMPLETED)
+                done.discard(stop)
+                pending.discard(stop)
+                for task in done:
+                    self.readiness.stopped(tasks[task])
+                    if not task.cancelled() and task.exception() is not None:
+                        raise task.exception()  # type: ignore[misc]  # an adapter crashed: stop everything
+            if self.stop_requested.is_set():
+                await self._drain()
+        finally:
+            stop.cancel()
+            for task in pending:
+                task.cancel()
+            results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), ADAPTER_STOP_TIMEOUT_S)
+            for task, result in zip(tasks, results):
+                if isinstance(result, Exception):
+                    log.error("adapter %s ended with an error during shutdown", tasks[task], exc_info=result)
+
+    async def _drain(self) -> None:
+        self.metrics.shutting_down.set(1)
+        self.gate.close()
+        cancelled = await self.gate.drain(self.settings.ops.shutdown_grace_seconds)
+        for battle_id in self._interrupted:
+            await self._tell_thread(battle_id)
+        log.warning("shutdown: in-flight turns done (%d voided); stopping adapters", cancelled)
+
+    async def _tell_thread(self, battle_id: int) -> None:
+        try:
+            battle = await self.service.store.get_battle(battle_id)
+            platform = self.gate.platforms.get(battle.platform) if battle else None
+            if battle is not None and platform is not None:
+                await platform.post(battle.thread_ref or battle.channel_ref, interrupted_text(battle_id))
+        except Exception as exc:  # the battle is void in the DB either way
+            log.warning("could not post the shutdown notice in battle #%s: %s", battle_id, type(exc).__name__)
+
+
+async def supervise(settings: Settings, service: Any, modules: list[ModuleType]) -> None:
+    """Run the adapter modules (each exposing `run(settings, service)`) until they end or a stop signal."""
+    await Supervisor(settings, service).run(modules)

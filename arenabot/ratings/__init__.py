@@ -1,0 +1,22 @@
+"""Ratings engine: Bradley-Terry with confidence intervals, online Elo, style control.
+
+Pure numpy/scipy, no I/O, imports nothing else of the project. Entry points:
+`rate_pairs` (aggregated pair counts, what the database keeps), `rate_battles` (battle arrays),
+`rate_counts` (a prepared `PairCounts`).
+"""
+from .board import Board, Row, ranks_from_intervals
+from .bt import FitOptions
+from .counts import A_WINS, B_WINS, BOTH_BAD, OUTCOME_CODES, TIE, PairCounts, counts_from_battles, counts_from_pairs
+from .leaderboard import rate_battles, rate_counts, rate_pairs
+
+__all__ = [
+    "A_WINS", "B_WINS", "BOTH_BAD", "OUTCOME_CODES", "TIE",
+    "Board", "FitOptions", "PairCounts", "Row",
+    "counts_from_battles", "counts_from_pairs", "ranks_from_intervals",
+    "rate_battles", "rate_counts", "rate_pairs",
+]
+from .elo import online_elo, rate_elo
+from .matrices import WinRates, win_rates
+from .style import STYLE_FEATURES, rate_style, style_features
+
+__all__ += ["online_elo", "rate_elo", "WinRates", "win_rates", "STYLE_FEATURES", "rate_style", "style_features"]

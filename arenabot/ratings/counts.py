@@ -1,0 +1,202 @@
+"""Aggregated pair-outcome counts: the only input the Bradley-Terry fit needs.
+
+A `PairCounts` holds one row per unordered model pair (i < j): i's wins, j's wins, ties and
+both-bad ties. Sides do not matter to Bradley-Terry (no first-mover term), so a battle
+"a beats b" and "b loses to a" land in the same cell. Building from battles validates each
+record and counts the rejects instead of dropping them silently or crashing.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Outcome codes for battle arrays.
+A_WINS, B_WINS, TIE, BOTH_BAD = 0, 1, 2, 3
+OUTCOME_CODES = {"a": A_WINS, "b": B_WINS, "tie": TIE, "both_bad": BOTH_BAD}
+
+
+@dataclass
+class PairCounts:
+    """Pair-outcome counts over `models`; arrays are aligned, one entry per pair with i < j."""
+
+    models: list[str]
+    i: np.ndarray
+    j: np.ndarray
+    wins_i: np.ndarray
+    wins_j: np.ndarray
+    ties: np.ndarray
+    both_bad: np.ndarray
+    # Reasons records were rejected while building, e.g. {"same model on both sides": 3}.
+    rejected: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_models(self) -> int:
+        return len(self.models)
+
+    @property
+    def totals(self) -> np.ndarray:
+        return self.wins_i + self.wins_j + self.ties + self.both_bad
+
+    @property
+    def n_battles(self) -> float:
+        return float(self.totals.sum())
+
+    def battles_per_model(self) -> np.ndarray:
+        m = self.n_models
+        t = self.totals
+        return np.bincount(self.i, t, m) + np.bincount(self.j, t, m)
+
+    def select(self, keep: np.ndarray) -> "PairCounts":
+        """Only the pairs where `keep` is true (models stay as they are)."""
+        return PairCounts(
+            self.models, self.i[keep], self.j[keep], self.wins_i[keep], self.wins_j[keep],
+            self.ties[keep], self.both_bad[keep], dict(self.rejected),
+        )
+
+    def restrict_models(self, keep_models: np.ndarray) -> "PairCounts":
+        """Drop models where `keep_models` (bool per model) is false, renumbering the rest."""
+        new_index = np.cumsum(keep_models) - 1
+        pair_keep = keep_models[self.i] & keep_models[self.j]
+        sub = self.select(pair_keep)
+        sub.models = [m for m, k in zip(self.models, keep_models) if k]
+        sub.i = new_index[sub.i]
+        sub.j = new_index[sub.j]
+        return sub
+
+
+def _aggregate(models: list[str], a: np.ndarray, b: np.ndarray, cells: np.ndarray,
+               rejected: dict[str, int]) -> PairCounts:
+    """Sum per-record outcome cells (n x 4: a wins, b wins, tie, both bad) into unordered pairs."""
+    m = max(len(models), 1)
+    swap = a > b
+    lo = np.where(swap, b, a)
+    hi = np.where(swap, a, b)
+    # Swapping sides swaps the two win columns.
+    cells = cells.copy()
+    cells[:, 0], cells[:, 1] = np.where(swap, cells[:, 1], cells[:, 0]), np.where(swap, cells[:, 0], cells[:, 1])
+    uniq, inverse = _pair_slots(lo, hi, m)
+    sums = np.zeros((len(uniq), 4))
+    for c in range(4):
+        sums[:, c] = np.bincount(inverse, cells[:, c], len(uniq))
+    return PairCounts(
+        models=list(models), i=(uniq // m).astype(np.intp), j=(uniq % m).astype(np.intp),
+        wins_i=sums[:, 0], wins_j=sums[:, 1], ties=sums[:, 2], both_bad=sums[:, 3],
+        rejected=rejected,
+    )
+
+
+def _field(row, name: str, position: int):
+    if isinstance(row, dict):
+        return row[name]
+    if hasattr(row, name):
+        return getattr(row, name)
+    return row[position]
+
+
+def counts_from_pairs(rows: Iterable, models: Sequence[str] | None = None) -> PairCounts:
+    """Counts from aggregated rows: tuples (model_a, model_b, wins_a, wins_b, ties, both_bad),
+    dicts or objects with those attribute names. Rows may repeat a pair in either order.
+
+    `models` lists extra models to carry (e.g. enabled models with no votes yet). Rows with the
+    same model on both sides, negative or non-numeric counts or missing fields are rejected and
+    counted in `PairCounts.rejected`.
+    """
+    names = ["model_a", "model_b", "wins_a", "wins_b", "ties", "both_bad"]
+    index: dict[str, int] = {}
+    for name in models or ():
+        index.setdefault(str(name), len(index))
+    a_idx, b_idx, cells = [], [], []
+    rejected: dict[str, int] = {}
+
+    def reject(reason: str) -> None:
+        rejected[reason] = rejected.get(reason, 0) + 1
+
+    for row in rows:
+        try:
+            values = [_field(row, n, k) for k, n in enumerate(names[:5])]
+            try:
+                both_bad = _field(row, "both_bad", 5)
+            except (IndexError, KeyError):
+                both_bad = 0  # optional: older rows may have only ties
+            model_a, model_b = str(values[0]), str(values[1])
+            counts = [float(v) for v in values[2:]] + [float(both_bad or 0)]
+        except (IndexError, KeyError, AttributeError, TypeError, ValueError):
+            reject("missing or non-numeric field")
+            continue
+        if model_a == model_b:
+            reject("same model on both sides")
+            continue
+        if any(not np.isfinite(c) or c < 0 for c in counts):
+            reject("negative or non-finite count")
+            continue
+        a_idx.append(index.setdefault(model_a, len(index)))
+        b_idx.append(index.setdefault(model_b, len(index)))
+        cells.append(counts)
+    cell_array = np.asarray(cells, dtype=float).reshape(-1, 4)
+    return _aggregate(list(index), np.asarray(a_idx, dtype=np.intp), np.asarray(b_idx, dtype=np.intp),
+                      cell_array, rejected)
+
+
+def counts_from_battles(models: Sequence[str], model_a: np.ndarray, model_b: np.ndarray,
+                        outcome: np.ndarray, weight: np.ndarray | None = None) -> PairCounts:
+    """Counts from battle arrays: model indices into `models` and outcome codes
+    (A_WINS, B_WINS, TIE, BOTH_BAD). Records with an index out of range, the same model on
+    both sides, an unknown outcome code or a bad weight are counted in `rejected`."""
+    model_a = np.asarray(model_a, dtype=np.int64)
+    model_b = np.asarray(model_b, dtype=np.int64)
+    outcome = np.asarray(outcome, dtype=np.int64)
+    n = len(outcome)
+    if not (len(model_a) == len(model_b) == n):
+        raise ValueError("model_a, model_b and outcome must have the same length")
+    w = None if weight is None else np.asarray(weight, dtype=float)
+    m = len(models)
+    checks = [
+        ("model index out of range", (model_a < 0) | (model_a >= m) | (model_b < 0) | (model_b >= m)),
+        ("same model on both sides", model_a == model_b),
+        ("unknown outcome", (outcome < 0) | (outcome > 3)),
+    ]
+    if w is not None:
+        if len(w) != n:
+            raise ValueError("weight must have one entry per battle")
+        checks.append(("negative or non-finite weight", ~np.isfinite(w) | (w < 0)))
+    bad = np.zeros(n, dtype=bool)
+    rejected: dict[str, int] = {}
+    for reason, mask in checks:
+        fresh = mask & ~bad  # each record is counted once, under its first problem
+        if fresh.any():
+            rejected[reason] = int(fresh.sum())
+        bad |= mask
+    ok = ~bad
+    if not ok.all():
+        model_a, model_b, outcome = model_a[ok], model_b[ok], outcome[ok]
+        w = None if w is None else w[ok]
+    return _aggregate_battles(list(models), model_a, model_b, outcome, w, rejected)
+
+
+def _pair_slots(lo: np.ndarray, hi: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unique pair keys (lo * m + hi, sorted) and each record's slot among them."""
+    key = lo.astype(np.int64) * m + hi
+    if m * m <= 4 * len(key) + 1_000_000:
+        # Dense bincount over all m*m keys: linear time, no sort (the common case).
+        present = np.bincount(key, minlength=m * m) > 0
+        slot = np.cumsum(present) - 1
+        return np.flatnonzero(present), slot[key]
+    return np.unique(key, return_inverse=True)
+
+
+def _aggregate_battles(models: list[str], a: np.ndarray, b: np.ndarray, outcome: np.ndarray,
+                       weight: np.ndarray | None, rejected: dict[str, int]) -> PairCounts:
+    """Battle arrays straight to pair counts, without a per-battle cell matrix (memory)."""
+    m = max(len(models), 1)
+    swap = a > b
+    uniq, slot = _pair_slots(np.minimum(a, b), np.maximum(a, b), m)
+    # Winner as seen from the lower-index model: A wins unswapped or B wins swapped.
+    code = outcome.astype(np.int8)
+    lo_wins = ((code == A_WINS) & ~swap) | ((code == B_WINS) & swap)
+    hi_wins = ((code == B_WINS) & ~swap) | ((code == A_WINS) & swap)
+    sums = []
+    for mask in (lo_wins, hi_wins, code == TIE, code == BOTH_BAD):
+        sums.append(np.bincount(slot[mask], None if weight is None else weight[mask], len(uniq)).astype(float))
+    return PairCounts(models, (uniq // m).astype(np.intp), (uniq % m).astype(np.intp), *sums, rejected=rejected)

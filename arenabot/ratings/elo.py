@@ -1,0 +1,90 @@
+"""Online Elo in timestamp order, the way the Chatbot Arena published ratings before Dec 2023.
+
+Each battle moves both ratings by K * (score - expected); ties (and both-bad) score 1/2 unless
+dropped. The result depends on battle order, which is why the arena moved to Bradley-Terry;
+it is kept for comparison with old boards.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .board import Board, make_board
+from .counts import A_WINS, B_WINS, BOTH_BAD, TIE, counts_from_battles
+
+
+def online_elo(n_models: int, model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray,
+               order: np.ndarray | None = None, k: float = 4.0, scale: float = 400.0,
+               base: float = 10.0, init: float = 1000.0, ties: str = "half") -> np.ndarray:
+    """Final ratings after replaying the battles in `order` (default: as given).
+
+    Battles must be valid (indices in range, different models, outcome codes 0..3).
+    """
+    score_of = {A_WINS: 1.0, B_WINS: 0.0, TIE: 0.5, BOTH_BAD: 0.5}
+    rating = [float(init)] * n_models
+    idx = range(len(outcome)) if order is None else order
+    a_list, b_list, o_list = np.asarray(model_a).tolist(), np.asarray(model_b).tolist(), np.asarray(outcome).tolist()
+    for t in idx:
+        o = o_list[t]
+        if ties == "drop" and o >= TIE:
+            continue
+        a, b = a_list[t], b_list[t]
+        ra, rb = rating[a], rating[b]
+        expected_a = 1.0 / (1.0 + base ** ((rb - ra) / scale))
+        delta = k * (score_of[o] - expected_a)
+        rating[a] = ra + delta
+        rating[b] = rb - delta
+    return np.array(rating)
+
+
+def rate_elo(models: Sequence[str], model_a, model_b, outcome, tstamp=None, *, k: float = 4.0,
+             ties: str = "half", scale: float = 400.0, base: float = 10.0, init: float = 1000.0,
+             anchor: tuple[str, float] | None = None, rounds: int = 0, seed: int | None = 0,
+             level: float = 0.95, progress=None) -> Board:
+    """Online-Elo board. Battles are replayed in timestamp order (stable for equal or missing
+    stamps). With `rounds` > 0, intervals come from replaying resampled battle logs (drawn with
+    replacement, kept in timestamp order); otherwise the interval is the rating itself."""
+    counts = counts_from_battles(models, model_a, model_b, outcome)  # validates, counts rejects
+    a = np.asarray(model_a, dtype=np.int64)
+    b = np.asarray(model_b, dtype=np.int64)
+    o = np.asarray(outcome, dtype=np.int64)
+    m = len(models)
+    ok = (a >= 0) & (a < m) & (b >= 0) & (b < m) & (a != b) & (o >= 0) & (o <= 3)
+    a, b, o = a[ok], b[ok], o[ok]
+    stamps = np.zeros(len(o)) if tstamp is None else np.nan_to_num(np.asarray(tstamp, float)[ok], nan=np.inf)
+    order = np.argsort(stamps, kind="stable")
+    ratings = online_elo(m, a, b, o, order, k, scale, base, init, ties)
+    played = counts.battles_per_model() > 0
+    if anchor is not None and anchor[0] in models and played[list(models).index(anchor[0])]:
+        ratings += anchor[1] - ratings[list(models).index(anchor[0])]
+    lower, upper = ratings.copy(), ratings.copy()
+    if rounds > 0 and len(o):
+        rng = np.random.default_rng(seed)
+        boot = np.empty((rounds, m))
+        for r in range(rounds):
+            pick = np.sort(rng.integers(0, len(o), len(o)))
+            pick = pick[np.argsort(stamps[pick], kind="stable")]
+            boot[r] = online_elo(m, a, b, o, pick, k, scale, base, init, ties)
+            if anchor is not None and anchor[0] in models:
+                boot[r] += anchor[1] - boot[r, list(models).index(anchor[0])]
+            if progress:
+                progress(1)
+        tail = (1 - level) / 2 * 100
+        lo, hi = np.percentile(boot, [tail, 100 - tail], axis=0)
+        lower, upper = np.minimum(lo, ratings), np.maximum(hi, ratings)
+    idx = np.flatnonzero(played)
+    t = counts.ties + counts.both_bad
+    if ties == "half":
+        wins = np.bincount(counts.i, counts.wins_i + t / 2, m) + np.bincount(counts.j, counts.wins_j + t / 2, m)
+        games = counts.battles_per_model()
+    else:
+        wins = np.bincount(counts.i, counts.wins_i, m) + np.bincount(counts.j, counts.wins_j, m)
+        decisive = counts.wins_i + counts.wins_j
+        games = np.bincount(counts.i, decisive, m) + np.bincount(counts.j, decisive, m)
+    win_rate = np.divide(wins, games, out=np.zeros(m), where=games > 0)
+    board = make_board("elo", [models[x] for x in idx], ratings[idx], lower[idx], upper[idx],
+                       counts.battles_per_model()[idx], win_rate[idx], counts.n_battles,
+                       "bootstrap" if rounds > 0 else "none",
+                       unrated=[models[x] for x in np.flatnonzero(~played)], rejected=dict(counts.rejected))
+    return board

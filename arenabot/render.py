@@ -1,0 +1,157 @@
+"""Every user-facing text the core produces, in generic Markdown (**bold**, `code`, "- " lists).
+
+Adapters convert it to their dialect (Slack mrkdwn) and own length limits. Keeping the wording
+here lets Discord, Slack and the console say the same things.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from arenabot.domain import Outcome, Side
+
+VOTE_EMOJI: dict[Outcome, str] = {
+    Outcome.A: "🅰️",
+    Outcome.B: "🅱️",
+    Outcome.TIE: "🤝",
+    Outcome.BOTH_BAD: "👎",
+}
+OUTCOME_LABELS: dict[Outcome, str] = {
+    Outcome.A: "A is better",
+    Outcome.B: "B is better",
+    Outcome.TIE: "tie",
+    Outcome.BOTH_BAD: "both are bad",
+}
+SIDE_LABELS: dict[Side, str] = {Side.A: "Model A", Side.B: "Model B"}
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    model: str
+    rating: float
+    ci_lower: float
+    ci_upper: float
+    rank: int
+    battles: int
+    win_rate: float  # share of this model's battles it won, ties counting half
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    rows: list[LeaderboardRow]
+    title: str  # e.g. "Leaderboard - this server - coding"
+    votes: int  # counted votes behind it
+    method: str = "Bradley-Terry"
+    notes: list[str] = field(default_factory=list)
+
+
+def battle_title(battle_id: int) -> str:
+    return f"Arena battle #{battle_id}"
+
+
+def _category_text(categories: Sequence[str]) -> str:
+    return ", ".join(c.replace("_", " ") for c in categories) or "general"
+
+
+def header(battle_id: int, prompt: str, categories: Sequence[str], window_text: str) -> str:
+    shown = prompt if len(prompt) <= 300 else prompt[:297] + "..."
+    return (
+        f"**Arena battle #{battle_id}** ({_category_text(categories)})\n"
+        f"> {shown.replace(chr(10), chr(10) + '> ')}\n"
+        f"Two anonymous models answer below. Vote after reading both; names are revealed {window_text}."
+    )
+
+
+def revealed_header(battle_id: int, prompt: str, categories: Sequence[str], model_a: str, model_b: str) -> str:
+    shown = prompt if len(prompt) <= 300 else prompt[:297] + "..."
+    return (
+        f"**Arena battle #{battle_id}** ({_category_text(categories)}): revealed\n"
+        f"> {shown.replace(chr(10), chr(10) + '> ')}\n"
+        f"Model A: **{model_a}** · Model B: **{model_b}**"
+    )
+
+
+def ballot_text(turn: int = 1, max_turns: int = 1) -> str:
+    options = " · ".join(f"{VOTE_EMOJI[o]} {OUTCOME_LABELS[o]}" for o in Outcome)
+    more = ""
+    if turn < max_turns:
+        more = f"\nThe creator may reply in this thread to continue both conversations (turn {turn} of {max_turns}) until the first vote."
+    return f"**Which answer is better?** React to vote: {options}{more}"
+
+
+def reveal_text(model_a: str, model_b: str, counted_votes: int, leak: bool = False) -> str:
+    votes = f"{counted_votes} counted vote{'s' if counted_votes != 1 else ''}"
+    note = " (identity leak: not on the anonymous leaderboard)" if leak else ""
+    return f"**Revealed:** Model A was **{model_a}**, Model B was **{model_b}**. {votes}{note}."
+
+
+def voter_reveal_text(battle_id: int, outcome: Outcome, model_a: str, model_b: str) -> str:
+    return (
+        f"Your vote on battle #{battle_id} ({OUTCOME_LABELS[outcome]}) is counted. "
+        f"Model A was **{model_a}**, Model B was **{model_b}**. Please keep it to yourself until the reveal."
+    )
+
+
+def side_failed_text(side: Side, reason: str) -> str:
+    return (
+        f"**{SIDE_LABELS[side]} failed:** {reason}. This battle is void: its votes will not count. "
+        "Start a new battle to try again."
+    )
+
+
+def identity_leak_text(where: str) -> str:
+    return (
+        f"Heads up: the {where} names a model or vendor, so this battle is no longer blind. "
+        "You can still vote, but it will not count on the anonymous leaderboard."
+    )
+
+
+def _format_rating(value: float) -> str:
+    return f"{value:.0f}"
+
+
+def leaderboard_text(board: Leaderboard) -> str:
+    if not board.rows:
+        return f"**{board.title}**\nNo counted votes yet. Start a battle and vote!"
+    header_row = ("Rank", "Model", "Rating", "95% CI", "Battles", "Win rate")
+    rows = [
+        (
+            str(r.rank),
+            r.model,
+            _format_rating(r.rating),
+            f"{r.ci_lower - r.rating:+.0f}/{r.ci_upper - r.rating:+.0f}",
+            str(r.battles),
+            f"{100 * r.win_rate:.0f}%",
+        )
+        for r in board.rows
+    ]
+    widths = [max(len(row[k]) for row in [header_row, *rows]) for k in range(len(header_row))]
+    right = {0, 2, 4, 5}
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.rjust(w) if k in right else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    table = [line(header_row), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+    footer = f"{board.votes} counted vote{'s' if board.votes != 1 else ''} · {board.method}"
+    notes = "".join(f"\n{n}" for n in board.notes)
+    return f"**{board.title}**\n```\n" + "\n".join(table) + f"\n```\n{footer}{notes}"
+
+
+def help_text(arena) -> str:
+    """The command list shared by Slack, the console and Discord's help."""
+    return "\n".join(
+        [
+            "**Arena commands**",
+            "- `battle <prompt>`: two anonymous models answer; vote with the reactions on the ballot",
+            f"- reply in the battle's thread to continue both conversations (up to {arena.max_turns} turns, until the first vote)",
+            "- `leaderboard [category] [global]`: ratings here (or everywhere), optionally for one category",
+            "- `models`: the models in the arena · `stats`: battle and vote counts · `help`: this text",
+            "**Moderators**",
+            "- `model add <name> <provider> <model_id> [base_url] [api_key_env] [weight]`",
+            "- `model enable|disable <name>` · `model weight <name> <weight>`",
+            "- `ban <user> [reason]` · `unban <user>`",
+            "- `close <battle>` · `void <battle> [reason]` (a battle number like `#42`)",
+            "- `export [global]`: battles as Chatbot Arena clean_battle JSON",
+            "- `set <key> <value>`: per-server settings (reveal_to_voter, close_after_votes, battle_window_minutes, max_turns, rate_limit_battles, rate_limit_minutes, max_prompt_chars)",
+        ]
+    )

@@ -1,0 +1,24 @@
+"""What every user-facing core call returns; the adapter decides how to show it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from arenabot.render import Leaderboard
+
+
+@dataclass(frozen=True)
+class Reply:
+    """`text` is generic Markdown. Refusals have ok=False and are usually private (ephemeral/DM).
+
+    `file` is an attachment (name, bytes); `board` lets an adapter draw a chart or table itself.
+    """
+
+    text: str
+    ok: bool = True
+    private: bool = False
+    file: tuple[str, bytes] | None = None
+    board: Leaderboard | None = None
+
+
+def refuse(text: str) -> Reply:
+    return Reply(text, ok=False, private=True)

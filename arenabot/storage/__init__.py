@@ -1,0 +1,31 @@
+"""Persistence: the only package that speaks SQL. Use `await Store.open(url)`."""
+from .records import (
+    BattleRecord,
+    DuplicateModel,
+    ImportReport,
+    ModelRecord,
+    NewBattle,
+    PairCount,
+    Stats,
+    StorageError,
+    TurnRecord,
+    VoteResult,
+    VoteStatus,
+)
+from .store import Store
+from . import leases as _leases  # noqa: F401  (registers the leases table with the ORM metadata)
+
+__all__ = [
+    "BattleRecord",
+    "DuplicateModel",
+    "ImportReport",
+    "ModelRecord",
+    "NewBattle",
+    "PairCount",
+    "Stats",
+    "StorageError",
+    "Store",
+    "TurnRecord",
+    "VoteResult",
+    "VoteStatus",
+]

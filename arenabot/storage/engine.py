@@ -1,0 +1,185 @@
+"""`Database`: run one synchronous function inside one transaction, from async code.
+
+All of the store's SQL is written once, as plain functions of a SQLAlchemy `Connection`:
+
+- PostgreSQL: an asyncpg `AsyncEngine`; the function runs through `AsyncConnection.run_sync`, each
+  statement awaiting the driver.
+- SQLite: the standard sqlite3 driver in a small thread pool; the whole transaction is one hop to a
+  worker thread. (aiosqlite costs several thread hops per *statement*, which capped vote ingestion
+  far below the target; `sqlite+aiosqlite://` URLs are accepted and mean the same file.)
+
+SQLite also gets WAL, foreign keys, a busy timeout, and write transactions that begin with
+`BEGIN IMMEDIATE`, so two writers queue on the lock instead of both reading and then failing to
+upgrade to a write lock (SQLITE_BUSY, which no busy timeout can fix).
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import sqlalchemy
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from .records import StorageError
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_THREADS = 4
+_BEGIN_OPTION = "arenabot_sqlite_begin"
+
+P = ParamSpec("P")
+T = TypeVar("T")
+TxFunction = Callable[Concatenate[Connection, P], T]
+
+
+def parse_url(url: str | URL) -> URL:
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError with a terse text
+        raise StorageError(f"database URL {str(url)!r} is not valid: {exc}") from None
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"):
+        return parsed.set(drivername="sqlite+pysqlite")
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+asyncpg"):
+        return parsed.set(drivername="postgresql+asyncpg")
+    raise StorageError(
+        f"database URL driver {parsed.drivername!r} is not supported: use "
+        "sqlite+aiosqlite:///path/to/arenabot.db or postgresql+asyncpg://user@host:5432/dbname"
+    )
+
+
+def display_url(url: str | URL) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class Database:
+    """Transactions for the store; `write` transactions take SQLite's write lock up front."""
+
+    dialect: str
+
+    async def read(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        raise NotImplementedError
+
+    async def write(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        raise NotImplementedError
+
+    async def dispose(self) -> None:
+        raise NotImplementedError
+
+
+class AsyncDatabase(Database):
+    """PostgreSQL through asyncpg."""
+
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    async def read(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(fn, *args, **kwargs)
+
+    async def write(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(fn, *args, **kwargs)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+class ThreadedSQLite(Database):
+    """SQLite through sqlite3: each transaction runs whole on a worker thread, and each worker
+    keeps its own connection (checking one out of a pool per transaction cost more than a vote)."""
+
+    dialect = "sqlite"
+
+    def __init__(self, engine: Engine, threads: int):
+        self.engine = engine
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="arenabot-sqlite")
+        self._local = threading.local()
+        self._connections: list[Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self, begin: str) -> Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._local.conn = self.engine.connect()
+            with self._lock:
+                self._connections.append(conn)
+        return conn.execution_options(**{_BEGIN_OPTION: begin})  # same connection, new BEGIN mode
+
+    def _read(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+        conn = self._connection("DEFERRED")
+        try:
+            return fn(conn, *args, **kwargs)
+        finally:
+            conn.rollback()  # end the read transaction: an open one would hold back WAL checkpoints
+
+    def _write(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+        conn = self._connection("IMMEDIATE")
+        with conn.begin():
+            return fn(conn, *args, **kwargs)
+
+    async def read(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, partial(self._read, fn, args, kwargs))
+
+    async def write(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, partial(self._write, fn, args, kwargs))
+
+    async def dispose(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self._pool.shutdown)
+        for conn in self._connections:
+            conn.close()
+        self.engine.dispose()
+
+
+def _is_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:") or "mode=memory" in str(url)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    memory = _is_memory(url)
+    if not memory:
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {
+        "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    }
+    if memory:
+        # One shared connection, or every checkout would see a different empty database.
+        kwargs["poolclass"] = StaticPool
+    else:
+        kwargs["pool_size"] = SQLITE_THREADS
+    engine = sqlalchemy.create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us issue BEGIN ourselves (the sqlite3 module's own transaction handling defers it).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable at checkpoints, much faster
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        connection.connection.dbapi_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]
+
+    return engine
+
+
+def open_database(url: str | URL) -> Database:
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return ThreadedSQLite(_sqlite_engine(parsed), 1 if _is_memory(parsed) else SQLITE_THREADS)
+    engine = create_async_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return AsyncDatabase(engine)

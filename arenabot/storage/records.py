@@ -1,0 +1,154 @@
+"""Plain, frozen records the store hands out, so callers never touch sessions or ORM objects."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, NamedTuple
+
+from arenabot.config import ModelSettings
+from arenabot.domain import BattleStatus, Outcome, Side
+
+
+class StorageError(Exception):
+    """The database cannot be used as it is (schema too new or too old, bad URL)."""
+
+
+class DuplicateModel(StorageError):
+    """A model with that name is already registered."""
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    name: str
+    provider: str
+    model_id: str
+    base_url: str | None = None
+    api_key_env: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    system_prompt: str | None = None
+    weight: float = 1.0
+    enabled: bool = True
+    identity_words: list[str] = field(default_factory=list)
+    vendor: str | None = None
+
+    def to_settings(self) -> ModelSettings:
+        return ModelSettings(
+            name=self.name,
+            provider=self.provider,  # type: ignore[arg-type]
+            model_id=self.model_id,
+            base_url=self.base_url,
+            api_key_env=self.api_key_env,
+            params=dict(self.params),
+            system_prompt=self.system_prompt,
+            weight=self.weight,
+            enabled=self.enabled,
+            identity_words=list(self.identity_words),
+            vendor=self.vendor,
+        )
+
+
+@dataclass(frozen=True)
+class NewBattle:
+    scope_key: str
+    platform: str
+    channel_ref: str
+    creator_ref: str
+    model_a: str
+    model_b: str
+    categories: list[str]
+    language: str
+    prompt: str
+    created_at: datetime
+    closes_at: datetime
+
+
+@dataclass(frozen=True)
+class BattleRecord:
+    id: int
+    scope_key: str
+    platform: str
+    channel_ref: str
+    thread_ref: str | None
+    header_ref: str | None
+    creator_ref: str
+    model_a: str
+    model_b: str
+    categories: list[str]
+    language: str
+    prompt: str
+    status: BattleStatus
+    identity_leak: bool
+    void_reason: str | None
+    turns: int
+    created_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
+    counted_votes: int
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is BattleStatus.OPEN
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    battle_id: int
+    index: int
+    side: Side
+    prompt: str
+    reply: str
+    latency_s: float | None = None
+    first_token_s: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    finish_reason: str | None = None
+    error: str | None = None
+
+
+VoteStatus = Literal["counted", "changed", "withdrawn", "unchanged", "duplicate", "late", "void", "no_vote"]
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    """What `record_vote` did. `battle` is the battle as it is after the vote."""
+
+    status: VoteStatus
+    battle: BattleRecord
+    previous: Outcome | None = None
+
+
+class PairCount(NamedTuple):
+    """Aggregated outcomes of one pair, oriented so that model_a < model_b.
+
+    A NamedTuple rather than a dataclass: a leaderboard reads thousands of them per request, and
+    building frozen dataclasses was a measurable part of that."""
+
+    model_a: str
+    model_b: str
+    wins_a: int = 0
+    wins_b: int = 0
+    ties: int = 0
+    both_bad: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.wins_a + self.wins_b + self.ties + self.both_bad
+
+
+@dataclass(frozen=True)
+class Stats:
+    battles: int
+    open_battles: int
+    void_battles: int
+    leaked_battles: int
+    votes: int  # current (not withdrawn) votes, blind or not
+    counted_votes: int  # votes that count on the leaderboard
+    voters: int  # distinct people with a current vote
+    models: int  # distinct models that appeared in a battle
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    imported: int
+    duplicates: int
+    bad: list[str]

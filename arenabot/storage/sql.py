@@ -1,0 +1,129 @@
+"""Table handles and the transaction steps several store operations share (sync, one Connection)."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from arenabot.domain import BattleStatus, Outcome
+
+from . import schema, tally
+from .records import BattleRecord, ModelRecord
+from .schema import UTCDateTime
+
+battles: Table = schema.Battle.__table__  # type: ignore[assignment]
+messages: Table = schema.BattleMessage.__table__  # type: ignore[assignment]
+turns: Table = schema.Turn.__table__  # type: ignore[assignment]
+votes: Table = schema.Vote.__table__  # type: ignore[assignment]
+pairs: Table = schema.PairCountRow.__table__  # type: ignore[assignment]
+models: Table = schema.Model.__table__  # type: ignore[assignment]
+bans: Table = schema.Ban.__table__  # type: ignore[assignment]
+settings: Table = schema.ScopeSetting.__table__  # type: ignore[assignment]
+events: Table = schema.ProcessedEvent.__table__  # type: ignore[assignment]
+
+
+
+def insert(conn: Connection, table: Table) -> Any:
+    """An INSERT that knows ON CONFLICT for this connection's database."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def battle_record(row: Any) -> BattleRecord:
+    return BattleRecord(
+        id=row.id,
+        scope_key=row.scope_key,
+        platform=row.platform,
+        channel_ref=row.channel_ref,
+        thread_ref=row.thread_ref,
+        header_ref=row.header_ref,
+        creator_ref=row.creator_ref,
+        model_a=row.model_a,
+        model_b=row.model_b,
+        categories=list(row.categories or []),
+        language=row.language,
+        prompt=row.prompt,
+        status=BattleStatus(row.status),
+        identity_leak=bool(row.identity_leak),
+        void_reason=row.void_reason,
+        turns=row.turn_count,
+        created_at=row.created_at,
+        closes_at=row.closes_at,
+        closed_at=row.closed_at,
+        counted_votes=row.counted_votes,
+    )
+
+
+def model_record(row: Any) -> ModelRecord:
+    return ModelRecord(
+        name=row.name,
+        provider=row.provider,
+        model_id=row.model_id,
+        base_url=row.base_url,
+        api_key_env=row.api_key_env,
+        params=dict(row.params or {}),
+        system_prompt=row.system_prompt,
+        weight=row.weight,
+        enabled=bool(row.enabled),
+        identity_words=list(row.identity_words or []),
+        vendor=row.vendor,
+    )
+
+
+def fetch_battle(conn: Connection, battle_id: int, lock: bool = False) -> BattleRecord | None:
+    stmt = select(battles).where(battles.c.id == battle_id)
+    if lock:
+        stmt = stmt.with_for_update()  # PostgreSQL row lock; on SQLite BEGIN IMMEDIATE already serialises
+    row = conn.execute(stmt).first()
+    return battle_record(row) if row else None
+
+
+# The two hot upserts as literal SQL (the same on SQLite and PostgreSQL): SQLAlchemy cannot cache
+# the compiled form of its ON CONFLICT constructs, and compiling them on every vote was the
+# largest cost of a vote.
+_CLAIM_EVENT = text(
+    "INSERT INTO processed_events (event_id, created_at) VALUES (:event_id, :created_at)"
+    " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+).bindparams(bindparam("created_at", type_=UTCDateTime()))
+_ADD_TO_PAIR = text(
+    "INSERT INTO pair_counts (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad)"
+    " VALUES (:scope_key, :category, :model_a, :model_b, :wins_a, :wins_b, :ties, :both_bad)"
+    " ON CONFLICT (scope_key, category, model_a, model_b) DO UPDATE SET"
+    " wins_a = pair_counts.wins_a + excluded.wins_a, wins_b = pair_counts.wins_b + excluded.wins_b,"
+    " ties = pair_counts.ties + excluded.ties, both_bad = pair_counts.both_bad + excluded.both_bad"
+)
+
+
+def claim_event(conn: Connection, event_id: str, now: datetime) -> bool:
+    """True if this transaction is the first to see `event_id`. The key is unique, so a concurrent
+    claimant blocks until we commit, then finds it taken (or takes it if we rolled back)."""
+    return conn.execute(_CLAIM_EVENT, {"event_id": event_id, "created_at": now}).first() is not None
+
+
+def apply_deltas(conn: Connection, rows: list[dict[str, object]]) -> None:
+    """Atomic increments of pair counts (one upsert per row), rows already in key order so that
+    concurrent writers lock them in the same order."""
+    if rows:
+        conn.execute(_ADD_TO_PAIR, rows)
+
+
+def counted_outcomes(conn: Connection, battle_id: int) -> Counter[Outcome]:
+    stmt = (
+        select(votes.c.outcome, func.count())
+        .where(votes.c.battle_id == battle_id, votes.c.counted)
+        .group_by(votes.c.outcome)
+    )
+    return Counter({Outcome(o): int(n) for o, n in conn.execute(stmt)})
+
+
+def uncount_votes(conn: Connection, battle: BattleRecord) -> None:
+    """Take a battle's counted votes out of the pair counts (void, identity leak)."""
+    counted = counted_outcomes(conn, battle.id)
+    if not counted:
+        return
+    removal = {o: -n for o, n in counted.items()}
+    apply_deltas(conn, tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, removal))
+    conn.execute(update(votes).where(and_(votes.c.battle_id == battle.id, votes.c.counted)).values(counted=False))

@@ -1,0 +1,463 @@
+"""`Store`: every query arenabot makes, behind async methods that return frozen records.
+
+Each method runs one transaction through `Database` (engine.py). Write transactions take SQLite's
+write lock up front (BEGIN IMMEDIATE). On PostgreSQL a transaction that changes a battle's votes or
+status first locks the battle row (SELECT ... FOR UPDATE); pair counts move by atomic increments in
+key order, so concurrent writers never deadlock.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import bindparam, case, delete, distinct, func, select, union, update
+from sqlalchemy.engine import Connection
+
+from arenabot.config import ModelSettings
+from arenabot.domain import BattleStatus, Outcome, Side
+
+from . import exchange, tally, voting
+from .engine import Database, TxFunction, open_database
+from .migrate import ensure_schema
+from .records import (
+    BattleRecord,
+    DuplicateModel,
+    ImportReport,
+    ModelRecord,
+    NewBattle,
+    PairCount,
+    Stats,
+    TurnRecord,
+    VoteResult,
+)
+from .sql import (
+    apply_deltas,
+    bans,
+    battle_record,
+    battles,
+    counted_outcomes,
+    fetch_battle,
+    insert,
+    messages,
+    model_record,
+    models,
+    pairs,
+    settings,
+    turns,
+    uncount_votes,
+    votes,
+)
+
+_PAIR_COUNTS = (
+    select(pairs.c.model_a, pairs.c.model_b, *(pairs.c[c] for c in tally.COLUMNS))
+    .where(pairs.c.scope_key == bindparam("scope_key"), pairs.c.category == bindparam("category"))
+    .order_by(pairs.c.model_a, pairs.c.model_b)
+)
+MESSAGE_KINDS = frozenset({"header", "a", "b", "ballot", "note"})
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))
+
+
+def _model_values(settings: ModelSettings, now: datetime) -> dict[str, Any]:
+    return {
+        "name": settings.name,
+        "provider": settings.provider,
+        "model_id": settings.model_id,
+        "base_url": settings.base_url,
+        "api_key_env": settings.api_key_env,
+        "params": dict(settings.params),
+        "system_prompt": settings.system_prompt,
+        "weight": settings.weight,
+        "enabled": settings.enabled,
+        "identity_words": list(settings.identity_words),
+        "vendor": settings.vendor,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+class Store:
+    def __init__(self, database: Database):
+        self._db = database
+
+    @classmethod
+    async def open(cls, url: str, upgrade: bool = True) -> "Store":
+        """Connect, then upgrade an older schema (or refuse a newer one with StorageError)."""
+        database = open_database(url)
+        try:
+            await ensure_schema(database, upgrade=upgrade)
+        except BaseException:
+            await database.dispose()
+            raise
+        return cls(database)
+
+    async def close(self) -> None:
+        await self._db.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self._db.dialect
+
+    async def run_read(self, fn: TxFunction[..., Any], *args: Any) -> Any:
+        """Run `fn(connection, *args)` in a read transaction: for tests, benchmarks and tools."""
+        return await self._db.read(fn, *args)
+
+    async def run_write(self, fn: TxFunction[..., Any], *args: Any) -> Any:
+        """Run `fn(connection, *args)` in a write transaction: for tests, benchmarks and tools."""
+        return await self._db.write(fn, *args)
+
+    # ---- models ---------------------------------------------------------------------------
+
+    async def sync_models(self, configured: Sequence[ModelSettings]) -> None:
+        """Insert configured models not yet registered; never override what moderators changed."""
+        if not configured:
+            return
+        rows = [_model_values(m, _now()) for m in configured]
+
+        def tx(conn: Connection) -> None:
+            conn.execute(insert(conn, models).values(rows).on_conflict_do_nothing(index_elements=["name"]))
+
+        await self._db.write(tx)
+
+    async def list_models(self) -> list[ModelRecord]:
+        def tx(conn: Connection) -> list[ModelRecord]:
+            return [model_record(r) for r in conn.execute(select(models).order_by(models.c.name))]
+
+        return await self._db.read(tx)
+
+    async def add_model(self, settings_: ModelSettings) -> None:
+        def tx(conn: Connection) -> bool:
+            stmt = (
+                insert(conn, models)
+                .values(_model_values(settings_, _now()))
+                .on_conflict_do_nothing(index_elements=["name"])
+                .returning(models.c.name)
+            )
+            return conn.execute(stmt).first() is not None
+
+        if not await self._db.write(tx):
+            raise DuplicateModel(f"a model named {settings_.name!r} already exists; pick another name or update it")
+
+    async def update_model(self, name: str, *, enabled: bool | None = None, weight: float | None = None) -> bool:
+        values: dict[str, Any] = {"updated_at": _now()}
+        if enabled is not None:
+            values["enabled"] = enabled
+        if weight is not None:
+            if weight < 0:
+                raise ValueError(f"weight {weight} is negative; use 0 to stop sampling a model")
+            values["weight"] = weight
+
+        def tx(conn: Connection) -> bool:
+            return conn.execute(update(models).where(models.c.name == name).values(values)).rowcount == 1
+
+        return await self._db.write(tx)
+
+    # ---- battles --------------------------------------------------------------------------
+
+    async def count_recent_battles(self, scope_key: str, creator_ref: str, since: datetime) -> int:
+        stmt = select(func.count()).where(
+            battles.c.scope_key == scope_key, battles.c.creator_ref == creator_ref, battles.c.created_at >= since
+        )
+        return await self._db.read(lambda conn: int(conn.execute(stmt).scalar_one()))
+
+    async def create_battle(self, new: NewBattle) -> BattleRecord:
+        if new.model_a == new.model_b:
+            raise ValueError(f"a battle needs two different models, got {new.model_a!r} twice")
+        values = {
+            "scope_key": new.scope_key,
+            "platform": new.platform,
+            "channel_ref": new.channel_ref,
+            "thread_ref": None,
+            "header_ref": None,
+            "creator_ref": new.creator_ref,
+            "model_a": new.model_a,
+            "model_b": new.model_b,
+            "categories": _unique(new.categories),
+            "language": new.language,
+            "prompt": new.prompt,
+            "status": BattleStatus.OPEN.value,
+            "identity_leak": False,
+            "void_reason": None,
+            "turn_count": 0,
+            "counted_votes": 0,
+            "created_at": new.created_at,
+            "closes_at": new.closes_at,
+            "closed_at": None,
+        }
+        stmt = battles.insert().values(values).returning(battles.c.id)
+        battle_id = await self._db.write(lambda conn: conn.execute(stmt).scalar_one())
+        return battle_record(SimpleNamespace(**values, id=battle_id))
+
+    async def set_battle_refs(self, battle_id: int, thread_ref: str, header_ref: str) -> None:
+        stmt = update(battles).where(battles.c.id == battle_id).values(thread_ref=thread_ref, header_ref=header_ref)
+        await self._db.write(lambda conn: conn.execute(stmt))
+
+    async def add_message_ref(self, battle_id: int, platform: str, message_ref: str, kind: str) -> None:
+        """Remember a battle message reactions may land on. Registering it again is harmless."""
+        if kind not in MESSAGE_KINDS:
+            raise ValueError(f"message kind {kind!r} is not one of {sorted(MESSAGE_KINDS)}")
+
+        def tx(conn: Connection) -> None:
+            stmt = insert(conn, messages).values(platform=platform, message_ref=message_ref, battle_id=battle_id, kind=kind)
+            conn.execute(stmt.on_conflict_do_nothing(index_elements=["platform", "message_ref"]))
+
+        await self._db.write(tx)
+
+    async def get_battle(self, battle_id: int) -> BattleRecord | None:
+        return await self._db.read(fetch_battle, battle_id)
+
+    async def battle_by_message(self, platform: str, message_ref: str) -> BattleRecord | None:
+        stmt = (
+            select(battles)
+            .join(messages, messages.c.battle_id == battles.c.id)
+            .where(messages.c.platform == platform, messages.c.message_ref == message_ref)
+        )
+        return await self._db.read(self._one_battle, stmt)
+
+    async def battle_by_thread(self, platform: str, thread_ref: str) -> BattleRecord | None:
+        stmt = (
+            select(battles)
+            .where(battles.c.platform == platform, battles.c.thread_ref == thread_ref)
+            .order_by(battles.c.id.desc())
+            .limit(1)
+        )
+        return await self._db.read(self._one_battle, stmt)
+
+    @staticmethod
+    def _one_battle(conn: Connection, stmt: Any) -> BattleRecord | None:
+        row = conn.execute(stmt).first()
+        return battle_record(row) if row else None
+
+    async def add_turn(self, turn: TurnRecord) -> None:
+        await self.add_turns([turn])
+
+    async def add_turns(self, records: Sequence[TurnRecord]) -> None:
+        """Both sides of a turn in one transaction (one battle); keeps the battle's turn count."""
+        if not records:
+            return
+        battle_id = records[0].battle_id
+        if any(r.battle_id != battle_id for r in records):
+            raise ValueError("add_turns takes the turns of one battle")
+        now = _now()
+        rows = [
+            {**{f.name: getattr(r, f.name) for f in dataclasses.fields(r)}, "side": Side(r.side).value, "created_at": now}
+            for r in records
+        ]
+        completed = select(func.count(distinct(turns.c.index))).where(turns.c.battle_id == battle_id).scalar_subquery()
+
+        def tx(conn: Connection) -> None:
+            conn.execute(turns.insert(), rows)
+            conn.execute(update(battles).where(battles.c.id == battle_id).values(turn_count=completed))
+
+        await self._db.write(tx)
+
+    async def turns(self, battle_id: int) -> list[TurnRecord]:
+        stmt = select(turns).where(turns.c.battle_id == battle_id).order_by(turns.c.index, turns.c.side)
+        names = [f.name for f in dataclasses.fields(TurnRecord)]
+
+        def tx(conn: Connection) -> list[TurnRecord]:
+            return [
+                TurnRecord(**{n: (Side(r.side) if n == "side" else getattr(r, n)) for n in names})
+                for r in conn.execute(stmt)
+            ]
+
+        return await self._db.read(tx)
+
+    async def add_categories(self, battle_id: int, categories: Iterable[str]) -> None:
+        """Tag a battle with more categories; its counted votes join those categories' counts."""
+        wanted = _unique(categories)
+
+        def tx(conn: Connection) -> None:
+            battle = fetch_battle(conn, battle_id, lock=True)
+            if battle is None:
+                raise LookupError(f"no battle with id {battle_id}")
+            added = [c for c in wanted if c not in battle.categories]
+            if not added:
+                return
+            conn.execute(update(battles).where(battles.c.id == battle_id).values(categories=battle.categories + added))
+            counted = counted_outcomes(conn, battle_id)
+            rows = tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, added, counted)
+            apply_deltas(conn, [r for r in rows if r["category"] != tally.OVERALL])
+
+        await self._db.write(tx)
+
+    async def flag_identity_leak(self, battle_id: int) -> bool:
+        """Mark the battle as naming a model; True if newly flagged. Its votes stop counting."""
+
+        def tx(conn: Connection) -> bool:
+            battle = fetch_battle(conn, battle_id, lock=True)
+            if battle is None or battle.identity_leak:
+                return False
+            conn.execute(update(battles).where(battles.c.id == battle_id).values(identity_leak=True, counted_votes=0))
+            uncount_votes(conn, battle)
+            return True
+
+        return await self._db.write(tx)
+
+    async def void_battle(self, battle_id: int, reason: str) -> bool:
+        """Void an open or closed battle; True if it changed. Its votes stop counting."""
+
+        def tx(conn: Connection) -> bool:
+            battle = fetch_battle(conn, battle_id, lock=True)
+            if battle is None or battle.status is BattleStatus.VOID:
+                return False
+            conn.execute(
+                update(battles)
+                .where(battles.c.id == battle_id)
+                .values(status=BattleStatus.VOID.value, void_reason=reason, counted_votes=0)
+            )
+            uncount_votes(conn, battle)
+            return True
+
+        return await self._db.write(tx)
+
+    async def close_battle(self, battle_id: int, now: datetime) -> bool:
+        """Claim the reveal: True for exactly one caller across all processes."""
+        stmt = (
+            update(battles)
+            .where(battles.c.id == battle_id, battles.c.status == BattleStatus.OPEN.value)
+            .values(status=BattleStatus.CLOSED.value, closed_at=now)
+        )
+        return await self._db.write(lambda conn: conn.execute(stmt).rowcount == 1)
+
+    async def expired_open_battles(self, platform: str, now: datetime) -> list[BattleRecord]:
+        stmt = (
+            select(battles)
+            .where(battles.c.status == BattleStatus.OPEN.value, battles.c.closes_at <= now, battles.c.platform == platform)
+            .order_by(battles.c.closes_at, battles.c.id)
+        )
+        return await self._db.read(lambda conn: [battle_record(r) for r in conn.execute(stmt)])
+
+    # ---- votes ----------------------------------------------------------------------------
+
+    async def record_vote(
+        self,
+        battle_id: int,
+        voter_ref: str,
+        outcome: Outcome | None,
+        *,
+        event_id: str | None,
+        now: datetime,
+        only_if: Outcome | None = None,
+    ) -> VoteResult:
+        """Cast, change or (outcome None) withdraw a vote; `VoteResult.status` says what happened.
+
+        `only_if` (withdrawals): withdraw only if that is the voter's current vote, so removing a
+        stale reaction after a change leaves the new vote alone (status "unchanged").
+
+        The event id is claimed in the same transaction, so a replayed platform event has exactly
+        one effect, also when two processes receive it at once. Raises LookupError for an
+        unknown battle (and then the event id stays unclaimed).
+        """
+        outcome = Outcome(outcome) if outcome is not None else None
+        only_if = Outcome(only_if) if only_if is not None else None
+        return await self._db.write(voting.record_vote, battle_id, voter_ref, outcome, event_id, now, only_if)
+
+    async def counted_votes(self, battle_id: int) -> int:
+        stmt = select(battles.c.counted_votes).where(battles.c.id == battle_id)
+        return await self._db.read(lambda conn: int(conn.execute(stmt).scalar_one_or_none() or 0))
+
+    # ---- leaderboard input ----------------------------------------------------------------
+
+    async def pair_counts(self, scope_key: str | None, category: str | None) -> list[PairCount]:
+        """Aggregated outcomes per pair (model_a < model_b); scope None = global (every scope).
+
+        One primary-key range read: global totals are kept as their own scope ("*")."""
+        params = {"scope_key": tally.GLOBAL_SCOPE if scope_key is None else scope_key, "category": category or tally.OVERALL}
+
+        def tx(conn: Connection) -> list[PairCount]:
+            return [PairCount._make(r) for r in conn.execute(_PAIR_COUNTS, params) if any(r[2:])]
+
+        return await self._db.read(tx)
+
+    # ---- bans and settings ----------------------------------------------------------------
+
+    async def ban(self, scope_key: str, user_ref: str, by_ref: str, reason: str) -> bool:
+        def tx(conn: Connection) -> bool:
+            stmt = (
+                insert(conn, bans)
+                .values(scope_key=scope_key, user_ref=user_ref, by_ref=by_ref, reason=reason, created_at=_now())
+                .on_conflict_do_nothing(index_elements=["scope_key", "user_ref"])
+                .returning(bans.c.user_ref)
+            )
+            return conn.execute(stmt).first() is not None
+
+        return await self._db.write(tx)
+
+    async def unban(self, scope_key: str, user_ref: str) -> bool:
+        stmt = delete(bans).where(bans.c.scope_key == scope_key, bans.c.user_ref == user_ref)
+        return await self._db.write(lambda conn: conn.execute(stmt).rowcount == 1)
+
+    async def is_banned(self, scope_key: str, user_ref: str) -> bool:
+        stmt = select(bans.c.user_ref).where(bans.c.scope_key == scope_key, bans.c.user_ref == user_ref)
+        return await self._db.read(lambda conn: conn.execute(stmt).first() is not None)
+
+    async def get_settings(self, scope_key: str) -> dict[str, str]:
+        stmt = select(settings.c.key, settings.c.value).where(settings.c.scope_key == scope_key)
+        return await self._db.read(lambda conn: {k: v for k, v in conn.execute(stmt)})
+
+    async def set_setting(self, scope_key: str, key: str, value: str) -> None:
+        def tx(conn: Connection) -> None:
+            stmt = insert(conn, settings).values(scope_key=scope_key, key=key, value=value, updated_at=_now())
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["scope_key", "key"],
+                    set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+                )
+            )
+
+        await self._db.write(tx)
+
+    # ---- stats ----------------------------------------------------------------------------
+
+    async def stats(self, scope_key: str | None) -> Stats:
+        """Counts for /stats. `models` = distinct models that appeared in a battle of the scope."""
+        in_scope = [battles.c.scope_key == scope_key] if scope_key is not None else []
+
+        def counting(condition: Any) -> Any:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+        battle_stmt = select(
+            func.count(),
+            counting(battles.c.status == BattleStatus.OPEN.value),
+            counting(battles.c.status == BattleStatus.VOID.value),
+            counting(battles.c.identity_leak),
+        ).where(*in_scope)
+        vote_stmt = (
+            select(func.count(), counting(votes.c.counted), func.count(distinct(votes.c.voter_ref)))
+            .select_from(votes.join(battles, battles.c.id == votes.c.battle_id))
+            .where(votes.c.outcome.is_not(None), *in_scope)
+        )
+        names = union(
+            select(battles.c.model_a.label("name")).where(*in_scope),
+            select(battles.c.model_b.label("name")).where(*in_scope),
+        ).subquery()
+        model_stmt = select(func.count()).select_from(names)
+
+        def tx(conn: Connection) -> Stats:
+            b = conn.execute(battle_stmt).one()
+            v = conn.execute(vote_stmt).one()
+            m = conn.execute(model_stmt).scalar_one()
+            return Stats(int(b[0]), int(b[1]), int(b[2]), int(b[3]), int(v[0]), int(v[1]), int(v[2]), int(m))
+
+        return await self._db.read(tx)
+
+    # ---- interop: Chatbot Arena clean_battle records --------------------------------------
+
+    async def export_clean_battles(self, scope_key: str | None) -> list[dict[str, Any]]:
+        """One record per blind vote on a non-void battle; voters appear as keyed pseudonyms."""
+        return await self._db.write(exchange.export_clean_battles, scope_key)
+
+    async def import_clean_battles(self, records: Sequence[Any], scope_key: str, now: datetime) -> ImportReport:
+        """Each record becomes a closed battle with one counted vote (not counted if anony is
+        false); importing the same records again imports nothing; bad records are reported."""
+        return await self._db.write(exchange.import_clean_battles, list(records), scope_key, now)

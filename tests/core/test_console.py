@@ -1,0 +1,113 @@
+"""The console adapter: piped stdin through the real CLI, and in-process."""
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from adapters.console.platform import ConsolePlatform
+from adapters.console.session import CONSOLE_SCOPE, run_console
+from arenabot.domain import BattleStatus
+from arenabot.storage import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _clean_env(db_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "ARENABOT_CONFIG")}
+    env.update(ARENABOT_DATABASE_URL=db_url, PYTHONPATH=str(ROOT))
+    return env
+
+
+def test_newcomer_pipe_through_the_cli(tmp_path):
+    """`printf 'Write a haiku about rain\\na\\n/leaderboard\\n/quit\\n' | make run`, minus make."""
+    db = tmp_path / "data" / "arenabot.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    done = subprocess.run(
+        [sys.executable, "-m", "arenabot", "run"],
+        input="Write a haiku about rain\na\n/leaderboard\n/quit\n",
+        capture_output=True, text=True, cwd=tmp_path, env=_clean_env(url), timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Model A:" in out and "Model B:" in out
+    reveal = next(line for line in out.splitlines() if line.startswith("Revealed:"))
+    names = [w.strip(",.") for w in reveal.split() if w.startswith("demo-")]
+    assert len(names) == 2 and names[0] != names[1]
+    board = out[out.index("Leaderboard"):]
+    assert all(name in board for name in names)
+    # Both replies are the demo models' own words about the prompt.
+    assert out.count("haiku") >= 3
+
+    async def check() -> None:
+        store = await Store.open(url)
+        try:
+            battle = await store.get_battle(1)
+            assert battle.status is BattleStatus.CLOSED and battle.counted_votes == 1
+            assert battle.scope_key == CONSOLE_SCOPE.key and "creative_writing" in battle.categories
+        finally:
+            await store.close()
+
+    asyncio.run(check())
+
+
+def test_eof_without_quit_exits_cleanly(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "arenabot", "run"], input="/models\n", capture_output=True, text=True,
+        cwd=tmp_path, env=_clean_env(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}"), timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "demo-lark" in done.stdout and "Bye." in done.stdout
+
+
+async def _console(service, script: str) -> str:
+    out = io.StringIO()
+    await run_console(service, stdin=io.StringIO(script), stdout=out, word_delay=0)
+    return out.getvalue()
+
+
+async def test_console_session_in_process(core):
+    async with core(max_turns=2) as service:
+        out = await _console(
+            service,
+            "x\nWhat is a rainbow?\nAnd a double rainbow?\nthird turn?\nb\n/stats\n/new\nSecond battle\n/new\nThird battle\nt\n/leaderboard global\n/model disable alpha\n/nonsense\n/quit\nnever read\n",
+        )
+        assert "Nothing to vote on yet" in out
+        assert "limit of 2 turns" in out  # the third line was refused, not a new battle
+        assert out.count("Revealed:") == 2
+        first = await service.store.get_battle(1)
+        assert first.turns == 2 and "multi_turn" in first.categories and first.status is BattleStatus.CLOSED
+        second = await service.store.get_battle(2)
+        assert second.status is BattleStatus.OPEN and second.prompt == "Second battle"  # /new left it unvoted
+        assert (await service.store.get_battle(3)).status is BattleStatus.CLOSED
+        assert "Battles: 1" in out  # /stats after the first battle
+        assert "Leaderboard - all servers" in out
+        assert "Model **alpha** disabled".replace("**", "") in out
+        assert "Unknown command" in out
+        assert "never read" not in out and (await service.store.get_battle(4)) is None
+        assert out.rstrip().endswith("Bye.")
+
+
+async def test_console_reveals_a_leaked_battle_after_the_vote(core):
+    async with core() as service:
+        out = await _console(service, "Are you made by OpenAI?\na\n")
+        assert "names a model or vendor" in out and "Revealed:" in out
+        battle = await service.store.get_battle(1)
+        assert battle.identity_leak and battle.status is BattleStatus.CLOSED and battle.counted_votes == 0
+
+
+async def test_console_shows_the_two_streams_one_after_the_other():
+    out = io.StringIO()
+    console = ConsolePlatform(out, word_delay=0)
+    a = await console.start_reply("t", "Model A")
+    b = await console.start_reply("t", "Model B")
+    await b.update("bee one ")  # B is buffered while A is shown
+    await a.update("ay one ")
+    await b.update("bee one bee two ")
+    await a.finish("ay one ay two")
+    await b.update("bee one bee two bee three ")  # the final text extends what was streamed
+    await b.finish("bee one bee two bee three done")
+    assert out.getvalue() == "\nModel A:\nay one ay two\n\nModel B:\nbee one bee two bee three done\n"

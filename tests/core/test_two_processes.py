@@ -1,0 +1,59 @@
+"""Two real processes voting on the same battles: exact counts, no duplicates, one reveal each."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import json
+import os
+import sys
+from pathlib import Path
+
+from arenabot.domain import BattleStatus
+from tests.core.conftest import SCOPE, battle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def core_db_url(db_url: str) -> str:
+    return db_url  # these run on SQLite and PostgreSQL
+
+
+async def _worker(db_url: str, plan: dict) -> dict:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.core.vote_worker", db_url, json.dumps(plan),
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, err.decode()
+    return json.loads(out.decode().strip().splitlines()[-1])
+
+
+async def test_two_processes_voting_on_the_same_battles(core, platform, core_db_url):
+    voters = [f"user{k}" for k in range(6)]
+    async with core(rate_limit_battles=100) as service:
+        records = []
+        for k in range(4):
+            _, thread, record = await battle(service, platform, f"prompt {k}")
+            records.append((thread, record))
+        plan = {"ballots": [platform.ballot(t) for t, _ in records], "voters": voters, "close_after_votes": 4}
+        first, second = await asyncio.gather(_worker(core_db_url, plan), _worker(core_db_url, plan))
+        reveals = first["reveals"] + second["reveals"]
+        # Every battle reached 4 counted votes and was revealed exactly once, by one of the two.
+        assert sorted(reveals) == sorted(t for t, _ in records)
+        handled = [s for s in first["statuses"] + second["statuses"] if s is not None]
+        # Each (ballot, voter) event had one effect in total: the other process saw a duplicate.
+        assert len(handled) == len(records) * len(voters)
+        counted = 0
+        for _, record in records:
+            closed = await service.store.get_battle(record.id)
+            assert closed.status is BattleStatus.CLOSED
+            # At least the threshold; a vote racing the close may still count, later ones do not.
+            assert 4 <= closed.counted_votes <= len(voters)
+            counted += closed.counted_votes
+        counts = await service.store.pair_counts(SCOPE.key, None)
+        assert sum(c.total for c in counts) == counted
+        stats = await service.store.stats(SCOPE.key)
+        assert stats.votes == len(records) * len(voters) and stats.counted_votes == counted

@@ -1,0 +1,106 @@
+"""/healthz, /readyz and /metrics of a running supervisor, fed by real battles and votes."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
+
+from arenabot.app import build_core
+from arenabot.domain import Actor, Outcome, Scope
+from arenabot.ops import Supervisor
+from tests.ops.support import idle_adapter, ops_settings, wait_for
+from tests.support.fake_platform import FakePlatform
+
+SCOPE = Scope("fake", "guild-1")
+MOD = Actor("mod", "Moderator", is_moderator=True)
+
+
+@asynccontextmanager
+async def running(settings, adapter) -> AsyncIterator[tuple[Supervisor, str]]:  # type: ignore[no-untyped-def]
+    async with build_core(settings) as service:
+        supervisor = Supervisor(settings, service)
+        task = asyncio.create_task(supervisor.run([adapter]))
+        await wait_for(lambda: supervisor.endpoint.port is not None or task.done())
+        try:
+            yield supervisor, f"http://127.0.0.1:{supervisor.endpoint.port}"
+        finally:
+            supervisor.request_stop()
+            await asyncio.wait_for(task, 30)
+
+
+async def get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.text()
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return found
+
+
+def total(found: dict, name: str, **labels: str) -> float:
+    return sum(v for (n, ls), v in found.items() if n == name and all((k, val) in ls for k, val in labels.items()))
+
+
+async def test_health_ready_and_metrics_follow_real_activity(sqlite_url: str) -> None:
+    settings = ops_settings(sqlite_url)
+    platform = FakePlatform()
+    async with running(settings, idle_adapter()) as (supervisor, base):
+        service = supervisor.service
+        assert (await get(base + "/healthz"))[0] == 200
+        status, body = await get(base + "/readyz")
+        assert status == 200 and '"idle": "connected"' in body
+
+        for k in range(3):
+            reply = await service.start_battle(platform, SCOPE, "channel-1", Actor(f"user{k}", "U"), f"Explain tides {k}")
+            assert reply.ok, reply.text
+        first, second, third = platform.thread_list
+        ballot = platform.ballot(first.ref)
+        await service.vote(platform, ballot, Actor("v1", "V1"), Outcome.A, event_id="e1")
+        await service.vote(platform, ballot, Actor("v2", "V2"), Outcome.TIE, event_id="e2")
+        await service.vote(platform, ballot, Actor("v2", "V2"), Outcome.TIE, event_id="e2")  # a replayed event
+        voided = await service.void_battle(platform, MOD, "#3", "spam", scope=SCOPE)
+        assert voided.ok, voided.text
+        await service.leaderboard(SCOPE)
+
+        status, text = await get(base + "/metrics")
+        assert status == 200
+        found = samples(text)
+        assert total(found, "arenabot_battles_started_total") == 3
+        assert total(found, "arenabot_votes_total", status="counted") == 2
+        assert total(found, "arenabot_votes_total", status="duplicate") == 1
+        assert total(found, "arenabot_battles_void_total", cause="moderator") == 1
+        assert total(found, "arenabot_open_battles") == 2  # read from the database at scrape time
+        # Two completions per battle, split over the two models by the pairing.
+        assert total(found, "arenabot_provider_latency_seconds_count") == 6
+        assert total(found, "arenabot_provider_first_token_seconds_count") == 6
+        assert total(found, "arenabot_provider_latency_seconds_count", model="duck") == 3
+        assert total(found, "arenabot_leaderboard_compute_seconds_count") >= 1
+        assert total(found, "arenabot_provider_errors_total") == 0
+
+
+async def test_readyz_waits_for_an_adapter_that_reports_its_connection(sqlite_url: str) -> None:
+    settings = ops_settings(sqlite_url)
+    async with running(settings, idle_adapter("gateway", reports_readiness=True)) as (supervisor, base):
+        status, body = await get(base + "/readyz")
+        assert status == 503 and '"gateway": "not connected"' in body and '"database": "ok"' in body
+        supervisor.service.readiness.report("gateway", True)
+        assert (await get(base + "/readyz"))[0] == 200
+        supervisor.service.readiness.report("gateway", False)  # e.g. the gateway dropped
+        assert (await get(base + "/readyz"))[0] == 503
+
+
+async def test_readyz_fails_when_the_database_is_gone(sqlite_url: str) -> None:
+    settings = ops_settings(sqlite_url)
+    async with running(settings, idle_adapter()) as (supervisor, base):
+        assert (await get(base + "/readyz"))[0] == 200
+        await supervisor.service.store.close()  # the engine is disposed: queries fail
+        status, body = await get(base + "/readyz")
+        assert status == 503 and '"database": "unreachable' in body
+        assert (await get(base + "/healthz"))[0] == 200  # alive all the same
