@@ -1,7 +1,7 @@
 """Arena core throughput: battles orchestrated per second with instant fake models, votes through
 the service, and the interactive leaderboard's latency.
 
-    python bench/arena_bench.py [--battles 2000] [--concurrency 16] [--pg]
+    python bench/arena_bench.py [--battles 1000] [--concurrency 16] [--pg]
 
 SQLite always (a fresh file in a temp dir); PostgreSQL too when ARENABOT_TEST_POSTGRES_URL is set
 or --pg is given (a fresh database is created and dropped). Target: >= 200 battles/s on SQLite.
@@ -165,7 +165,7 @@ async def _admin(base: str, sql: str) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--battles", type=int, default=2000)
+    parser.add_argument("--battles", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--pg", action="store_true", help=f"also PostgreSQL (default URL {DEFAULT_PG})")
     args = parser.parse_args()

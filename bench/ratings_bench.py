@@ -40,11 +40,12 @@ def child(npz: str, out: str, rounds: int) -> int:
     models, a, b, o = list(data["models"]), data["model_a"], data["model_b"], data["outcome"]
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate_counts(counts_from_battles(models[:3], [0], [1], [0]), ci="bootstrap", rounds=2)  # warm imports
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     counts = counts_from_battles(models, a, b, o)
     t_agg = time.perf_counter() - t0
     board = rate_counts(counts, ci="bootstrap", rounds=rounds, seed=0)
     t_total = time.perf_counter() - t0
+    cpu_total = time.process_time() - cpu0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t1 = time.perf_counter()
     sandwich = rate_counts(counts_from_battles(models, a, b, o), ci="sandwich")
@@ -53,7 +54,7 @@ def child(npz: str, out: str, rounds: int) -> int:
     fschat_like = rate_counts(counts, ci="none", l2_C=1.0, double=True)
     t_fs = time.perf_counter() - t2
     json.dump({
-        "seconds": t_total, "aggregate_seconds": t_agg, "sandwich_seconds": t_sandwich,
+        "seconds": t_total, "cpu_seconds": cpu_total, "aggregate_seconds": t_agg, "sandwich_seconds": t_sandwich,
         "fschat_switches_seconds": t_fs, "peak_rss_mb": peak, "rss_before_mb": base_rss,
         "ratings": board.ratings(), "ratings_l2_double": fschat_like.ratings(),
         "ci_width": float(np.mean([r.ci_upper - r.ci_lower for r in board.rows])),
@@ -88,7 +89,7 @@ def main() -> int:
     parser.add_argument("--models", type=int, default=129)
     parser.add_argument("--rounds", type=int, default=1000)
     parser.add_argument("--peer-rounds", type=int, default=20)
-    parser.add_argument("--peers", default="arena-rank,fschat,evalica,choix")
+    parser.add_argument("--peers", default="choix,evalica,arena-rank,fschat")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("NPZ", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -108,8 +109,9 @@ def main() -> int:
         ours_path = os.path.join(tmp, "ours.json")
         subprocess.run([sys.executable, __file__, "--child", npz, ours_path, "--rounds", str(args.rounds)], check=True)
         ours = json.load(open(ours_path))
-        print(f"ours: Bradley-Terry + {args.rounds}-round bootstrap {ours['seconds']:.2f} s "
-              f"(aggregation {ours['aggregate_seconds']:.2f} s), peak RSS {ours['peak_rss_mb']:.0f} MB "
+        print(f"ours: Bradley-Terry + {args.rounds}-round bootstrap {ours['seconds']:.2f} s wall, "
+              f"{ours['cpu_seconds']:.2f} s CPU on both cores (aggregation {ours['aggregate_seconds']:.2f} s), "
+              f"load average now {os.getloadavg()[0]:.1f}; peak RSS {ours['peak_rss_mb']:.0f} MB "
               f"(process incl. interpreter and battle arrays; {ours['rss_before_mb']:.0f} MB before the fit)")
         print(f"ours: Bradley-Terry + sandwich from battles {ours['sandwich_seconds']:.3f} s; "
               f"mean 95% CI width bootstrap {ours['ci_width']:.2f} vs sandwich {ours['sandwich_width']:.2f}")

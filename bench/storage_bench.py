@@ -269,6 +269,31 @@ async def bench_leaderboard(url: str, n_votes: int, n_models: int, reads: int) -
     return {"load_s": load_s, "reads": results, "peak_read_mib": peak / 2**20, "pair_rows": len(pairs)}
 
 
+def calibrate(directory: str) -> float:
+    """Raw sqlite3 transactions/s doing a vote's amount of work (6 statements + commit, no
+    SQLAlchemy, no asyncio): how fast this machine is right now, to read the figures against."""
+    import sqlite3
+
+    conn = sqlite3.connect(str(Path(directory) / "calibrate.db"), isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, n INTEGER)")
+    conn.execute("CREATE TABLE e (id TEXT PRIMARY KEY)")
+    started = time.perf_counter()
+    for i in range(2000):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO e VALUES (?) ON CONFLICT DO NOTHING RETURNING id", (str(i),)).fetchall()
+        conn.execute("SELECT * FROM t WHERE k = ?", (i % 50,)).fetchall()
+        conn.execute("INSERT INTO t VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1", (i % 50,))
+        conn.execute("INSERT INTO t VALUES (?, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1", (50 + i % 50,))
+        conn.execute("UPDATE t SET n = n + 1 WHERE k = ?", (i % 50,))
+        conn.execute("UPDATE t SET n = n + 1 WHERE k = ?", (50 + i % 50,))
+        conn.execute("COMMIT")
+    rate = 2000 / (time.perf_counter() - started)
+    conn.close()
+    return rate
+
+
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
@@ -280,6 +305,7 @@ def _p95(values: list[float]) -> float:
 async def run(args: argparse.Namespace) -> int:
     databases = Databases(args.pg)
     backends = ["SQLite", "PostgreSQL"] if args.pg else ["SQLite"]
+    print(f"machine calibration: raw sqlite3 (no SQLAlchemy, no asyncio) does {calibrate(databases.tmp.name):,.0f} vote-sized transactions/s now")
     print(f"storage bench: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; fit: "
           + ("arenabot.ratings.rate_pairs (Bradley-Terry, sandwich CIs)" if rate_pairs else "NOT AVAILABLE - timing pair_counts only"))
     try:

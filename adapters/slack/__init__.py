@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 SHUTDOWN_GRACE_S = 10.0
+REPORTS_READINESS = True  # /readyz (arenabot.ops) waits for our report that Slack is connected
 
 
 def _required_secret(settings: Settings, env_var: str, what: str) -> str:
@@ -58,11 +61,13 @@ async def run(settings: Settings, service: Any) -> None:
         arena = build_app(settings, service, client, signing_secret=tokens.signing_secret)
         sweeper = asyncio.create_task(service.run_sweeper(arena.platform), name="slack-sweeper")
         try:
+            ready = partial(_report_ready, service)
             if tokens.signing_secret:
-                await _serve_http(arena.app, settings.slack.http_port)
+                await _serve_http(arena.app, settings.slack.http_port, ready)
             else:
-                await _serve_socket_mode(arena.app, tokens.app_token or "")
+                await _serve_socket_mode(arena.app, tokens.app_token or "", ready)
         finally:
+            _report_ready(service, False)
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
@@ -76,12 +81,19 @@ async def _settle(arena: Any) -> None:
     await arena.platform.wait_background()
 
 
-async def _serve_socket_mode(app: Any, app_token: str) -> None:
+def _report_ready(service: Any, connected: bool) -> None:
+    readiness = getattr(service, "readiness", None)  # set by `arenabot run`'s supervisor
+    if readiness is not None:
+        readiness.report("slack", connected)
+
+
+async def _serve_socket_mode(app: Any, app_token: str, ready: Callable[[bool], None]) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     handler = AsyncSocketModeHandler(app, app_token)
     try:
         await handler.connect_async()
+        ready(True)
         log.info("Slack: connected in Socket Mode")
         await asyncio.Event().wait()
     finally:
@@ -92,13 +104,14 @@ async def _healthy(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-async def _serve_http(app: Any, port: int) -> None:
+async def _serve_http(app: Any, port: int, ready: Callable[[bool], None]) -> None:
     web_app = app.web_app(path=EVENTS_PATH, port=port)
     web_app.router.add_get(HEALTH_PATH, _healthy)  # for the load balancer's health checks
     runner = web.AppRunner(web_app)
     await runner.setup()
     try:
         await web.TCPSite(runner, host="0.0.0.0", port=port).start()
+        ready(True)
         log.info("Slack: serving the Events API on port %d at %s", port, EVENTS_PATH)
         await asyncio.Event().wait()
     finally:

@@ -55,7 +55,7 @@ class LeasedSweeps:
             log.debug("periodic %s ran at %s by %s", task, now.isoformat(), self.holder)
         else:
             self._metrics.periodic_skipped.labels(task).inc()
-            log.debug("periodic %s skipped at %s by %s: another process holds the lease", task, now.isoformat(), self.holder)
+            log.debug("periodic %s skipped at %s by %s (another process holds the lease)", task, now.isoformat(), self.holder)
         return won
 
     def install(self, service: Any) -> None:

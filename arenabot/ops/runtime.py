@@ -105,6 +105,7 @@ class Supervisor:
             tasks[asyncio.create_task(module.run(self.settings, self.service), name=f"adapter {name}")] = name
         stop = asyncio.create_task(self.stop_requested.wait())
         pending = set(tasks)
+        crashed: asyncio.Task[Any] | None = None
         try:
             while pending and not self.stop_requested.is_set():
                 done, pending = await asyncio.wait(pending | {stop}, return_when=asyncio.FIRST_COMPLETED)
@@ -112,18 +113,24 @@ class Supervisor:
                 pending.discard(stop)
                 for task in done:
                     self.readiness.stopped(tasks[task])
-                    if not task.cancelled() and task.exception() is not None:
-                        raise task.exception()  # type: ignore[misc]  # an adapter crashed: stop everything
+                    if crashed is None and not task.cancelled() and task.exception() is not None:
+                        crashed = task
+                if crashed is not None:
+                    raise crashed.exception()  # type: ignore[misc]  # an adapter failed: stop the others too
             if self.stop_requested.is_set():
                 await self._drain()
         finally:
             stop.cancel()
             for task in pending:
                 task.cancel()
-            results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), ADAPTER_STOP_TIMEOUT_S)
-            for task, result in zip(tasks, results):
-                if isinstance(result, Exception):
-                    log.error("adapter %s ended with an error during shutdown", tasks[task], exc_info=result)
+            finished, stuck = await asyncio.wait(tasks, timeout=ADAPTER_STOP_TIMEOUT_S) if tasks else (set(), set())
+            for task in finished - {crashed}:
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("adapter %s ended with an error", tasks[task], exc_info=task.exception())
+            for task in stuck:
+                log.error("adapter %s did not stop within %gs; closing the database under it", tasks[task], ADAPTER_STOP_TIMEOUT_S)
+            for name in tasks.values():
+                self.readiness.stopped(name)
 
     async def _drain(self) -> None:
         self.metrics.shutting_down.set(1)

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 from scipy.special import expit, ndtri, pdtr
 
-from .bt import Fit, FitOptions, fit_batch, gradient_and_hessian, laplacian, regularised
+from .bt import Fit, FitOptions, effective_counts, fit_batch, gradient_and_hessian, laplacian, regularised
 from .counts import PairCounts
 
 
@@ -46,8 +46,7 @@ def sandwich_se(counts: PairCounts, fit: Fit, opts: FitOptions, anchor: int | No
         # The virtual ties count as observations too, so the prior's own score enters the meat.
         sb = expit(beta)
         meat[np.diag_indices(m)] += fit.prior * (0.5 - sb) ** 2
-    y = np.zeros_like(p)  # the Hessian does not depend on the outcomes
-    n = (counts.wins_i + counts.wins_j + ((counts.ties + counts.both_bad) if opts.ties == "half" else 0)) * weight
+    y, n = effective_counts(counts, opts)  # the Hessian depends on n only
     _, hess = gradient_and_hessian(beta, i, j, y, n, m, opts.l2_lambda, fit.prior)
     h_inv = np.linalg.inv(regularised(hess, opts.l2_lambda, fit.prior))
     cov = h_inv @ meat @ h_inv

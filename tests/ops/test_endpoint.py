@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import asyncio
+import types
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import aiohttp
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from arenabot.app import build_core
 from arenabot.domain import Actor, Outcome, Scope
 from arenabot.ops import Supervisor
+from arenabot.providers import ProviderHub
 from tests.ops.support import idle_adapter, ops_settings, wait_for
 from tests.support.fake_platform import FakePlatform
 
@@ -104,3 +107,40 @@ async def test_readyz_fails_when_the_database_is_gone(sqlite_url: str) -> None:
         status, body = await get(base + "/readyz")
         assert status == 503 and '"database": "unreachable' in body
         assert (await get(base + "/healthz"))[0] == 200  # alive all the same
+
+
+async def test_a_failing_adapter_stops_the_others_and_its_error_surfaces(sqlite_url: str) -> None:
+    broken = types.ModuleType("tests.ops.broken")
+
+    async def run(settings, service):  # type: ignore[no-untyped-def]
+        raise RuntimeError("Discord rejected the token")
+
+    broken.run = run  # type: ignore[attr-defined]
+    idle = idle_adapter()
+    settings = ops_settings(sqlite_url)
+    async with build_core(settings) as service:
+        supervisor = Supervisor(settings, service)
+        with pytest.raises(RuntimeError, match="rejected the token"):
+            await asyncio.wait_for(supervisor.run([idle, broken]), 30)
+        assert supervisor.readiness.adapters() == {"idle": False, "broken": False}
+
+
+async def test_a_failing_model_is_counted_per_model_and_voids_its_battle(sqlite_url: str) -> None:
+    from tests.core.conftest import ScriptedProvider, make_settings, model
+
+    settings = make_settings(sqlite_url, [model("steady"), model("flaky", "fail")])
+    hub = ProviderHub(settings)
+    hub.register("openai", ScriptedProvider())
+    platform = FakePlatform()
+    try:
+        async with build_core(settings, hub=hub) as service:
+            supervisor = Supervisor(settings, service)  # instruments the service; no need to serve
+            reply = await service.start_battle(platform, SCOPE, "channel-1", Actor("u", "U"), "Explain tides")
+            assert not reply.ok and "void" in reply.text
+            found = samples(supervisor.metrics.render().decode())
+    finally:
+        await hub.close()
+    assert total(found, "arenabot_provider_errors_total", model="flaky", kind="error") == 1
+    assert total(found, "arenabot_provider_errors_total", model="steady") == 0
+    assert total(found, "arenabot_battles_void_total", cause="provider") == 1
+    assert total(found, "arenabot_battles_started_total") == 1

@@ -160,7 +160,7 @@ async def test_sigterm_mid_battle_keeps_votes_and_leaves_no_battle_half_written(
             await process.wait()
     stderr = (await process.stderr.read()).decode() if process.stderr else ""
     assert returncode == 0, stderr
-    assert "the arena restarted before both replies were finished" in console.out
+    assert "the arena restarted before both replies were finished" in console.out, console.out
 
     store = await Store.open(sqlite_url, upgrade=False)
     try:

@@ -13,6 +13,7 @@ import pytest
 import adapters.slack
 from arenabot.app import build_core
 from arenabot.config import ConfigError
+from arenabot.ops.readiness import Readiness
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import CHANNEL, arena_settings
 from tests.slack.payloads import SIGNING_SECRET, command_body, event_body, reaction, signed_headers
@@ -32,8 +33,11 @@ async def test_socket_mode_acks_envelopes_runs_a_battle_and_counts_a_redelivery_
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test-token")
     settings = arena_settings(sqlite_url, slack={"mode": "socket", "api_base": fake_slack.api_url})
     async with build_core(settings) as service:
+        service.readiness = readiness = Readiness()  # what `arenabot run`'s supervisor provides
+        readiness.started("slack", self_reporting=adapters.slack.REPORTS_READINESS)
         runner = asyncio.create_task(adapters.slack.run(settings, service))
         try:
+            await fake_slack.wait_for(lambda: readiness.adapters()["slack"], what="the readiness report")
             command = dict(parse_qsl(command_body("battle name three rivers", response_url=fake_slack.response_url("sm"))))
             fake_slack.push_envelope(_envelope("env-cmd", "slash_commands", command))
             ballot_ts = await fake_slack.wait_for(
@@ -58,6 +62,7 @@ async def test_socket_mode_acks_envelopes_runs_a_battle_and_counts_a_redelivery_
             runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
+        assert readiness.adapters() == {"slack": False}
 
 
 async def test_missing_tokens_are_a_clear_configuration_error(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

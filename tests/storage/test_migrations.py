@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from arenabot.cli import main as cli_main
-from arenabot.storage import StorageError, Store
+from arenabot.storage import PairCount, StorageError, Store
 from arenabot.storage.engine import open_database
 from arenabot.storage.migrate import alembic_config, current_revision, head_revision
 from arenabot.storage.schema import Base
@@ -69,6 +69,14 @@ async def test_start_up_upgrades_an_older_schema(db_url: str) -> None:
             )
         )
     )
+    await database.write(
+        lambda conn: conn.execute(
+            text(
+                "INSERT INTO pair_counts (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad)"
+                " VALUES ('discord:g', '', 'alpha', 'beta', 2, 1, 0, 0), ('slack:T', '', 'alpha', 'beta', 1, 0, 1, 1)"
+            )
+        )
+    )
     assert await current_revision(database) == "0001"
     await database.dispose()
     if head_revision() == "0001":
@@ -78,6 +86,9 @@ async def test_start_up_upgrades_an_older_schema(db_url: str) -> None:
         assert await store.run_read(lambda c: MigrationContext.configure(c).get_current_revision()) == head_revision()
         assert await store.run_read(_differences) == []
         assert await store.is_banned("discord:g", "u1")  # data survives the upgrade
+        # 0003 backfilled the global totals from the per-scope counts.
+        assert await store.pair_counts(None, None) == [PairCount("alpha", "beta", 3, 1, 1, 1)]
+        assert await store.pair_counts("slack:T", None) == [PairCount("alpha", "beta", 1, 0, 1, 1)]
     finally:
         await store.close()
 
