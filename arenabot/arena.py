@@ -352,7 +352,7 @@ class ArenaService(ModerationMixin):
             prompt_tokens=completion.prompt_tokens if completion else None,
             completion_tokens=completion.completion_tokens if completion else None,
             finish_reason=completion.finish_reason if completion else None,
-            error=result.error or ("stopped: the other side failed" if result.stopped else None),
+            error=result.detail or result.error or ("stopped before finishing" if result.stopped else None),
         )
 
     # ----- follow-ups --------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -14,6 +15,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from arenabot.config import ConfigError, Settings, load_settings
 from arenabot.domain import Actor, Scope
+from arenabot.storage import Store, StorageError, backup
 
 # The machine's owner, running commands locally, may do what a moderator may.
 CLI_ACTOR = Actor(user_ref="cli", display_name="command line", is_moderator=True)
@@ -73,7 +75,6 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     from arenabot.app import choose_adapters, run
     from arenabot.logs import setup_logging
-    from arenabot.storage import StorageError
 
     level = settings.ops.log_level if hasattr(settings, "ops") else "INFO"
     if choose_adapters(settings) == ["adapters.console"] and level == "INFO":
@@ -101,6 +102,14 @@ def _export(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
         return 1
+    if args.format == "backup":
+        if args.scope:
+            print("--scope applies to --format clean_battle only: a backup holds the whole database", file=sys.stderr)
+            return 2
+        data = asyncio.run(_dump_backup(settings.database.url))
+        Path(args.file).write_bytes(data)
+        print(f"Backup of the whole database written to {args.file}; restore it with `arenabot import {args.file}` into an empty database.")
+        return 0
     scope = _scope(args.scope) if args.scope else Scope("cli", "all")
 
     async def work(service):
@@ -113,6 +122,32 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _dump_backup(url: str) -> bytes:
+    store = await Store.open(url, upgrade=True)
+    try:
+        return backup.to_jsonl(await backup.dump(store))
+    finally:
+        await store.close()
+
+
+async def _restore_backup(url: str, data: bytes) -> dict[str, int]:
+    # Store.open, not build_core: seeding the model registry would make the target non-empty.
+    store = await Store.open(url, upgrade=True)
+    try:
+        return await backup.restore(store, backup.from_jsonl(data))
+    finally:
+        await store.close()
+
+
+def _is_backup(data: bytes) -> bool:
+    first_line = data.lstrip()[:4096].split(b"\n", 1)[0]
+    try:
+        header = json.loads(first_line)
+    except ValueError:
+        return False
+    return isinstance(header, dict) and header.get("format") == backup.FORMAT
+
+
 def _import(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
@@ -122,6 +157,15 @@ def _import(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"Cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 1
+
+    if _is_backup(data):
+        try:
+            counts = asyncio.run(_restore_backup(settings.database.url, data))
+        except StorageError as exc:
+            print(f"Cannot restore {args.file}: {exc}", file=sys.stderr)
+            return 1
+        print(f"Restored {sum(counts.values())} rows into {len(counts)} tables from {args.file}.")
+        return 0
 
     async def work(service):
         return await service.import_battles(CLI_ACTOR, _scope(args.scope), data)
@@ -155,14 +199,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check-config", help="validate the configuration; prints problems and exits non-zero")
     p.set_defaults(handler=_check_config)
 
-    p = sub.add_parser("export", help="write battles as Chatbot Arena clean_battle JSON")
+    p = sub.add_parser("export", help="back up the whole database (default), or write battles as Chatbot Arena clean_battle JSON")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--scope", help="only this scope, e.g. discord:123456789 (default: all scopes)")
+    p.add_argument("--format", choices=["backup", "clean_battle"], default="backup",
+                   help="backup: every row, restorable exactly with `arenabot import`; clean_battle: one record per blind vote")
+    p.add_argument("--scope", help="clean_battle only: just this scope, e.g. discord:123456789 (default: all scopes)")
     p.set_defaults(handler=_export)
 
-    p = sub.add_parser("import", help="read Chatbot Arena clean_battle JSON (array or JSON lines) as closed battles")
+    p = sub.add_parser("import", help="restore a backup into an empty database, or add clean_battle JSON (array or JSON lines) as closed battles")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--scope", default=DEFAULT_IMPORT_SCOPE, help=f"scope the battles belong to (default: {DEFAULT_IMPORT_SCOPE})")
+    p.add_argument("--scope", default=DEFAULT_IMPORT_SCOPE, help=f"clean_battle only: scope the battles belong to (default: {DEFAULT_IMPORT_SCOPE})")
     p.set_defaults(handler=_import)
 
     p = sub.add_parser("leaderboard", help="print a leaderboard from the database")

@@ -19,7 +19,8 @@ from arenabot.render import SIDE_LABELS
 
 log = logging.getLogger(__name__)
 
-STOPPED_NOTE = "_(stopped: the other side failed)_"
+# Said when a side is cancelled: the other side failed, a moderator voided it, or shutdown.
+STOPPED_NOTE = "_(stopped before finishing)_"
 
 
 @dataclass
@@ -28,6 +29,7 @@ class SideResult:
     text: str = ""
     completion: Completion | None = None
     error: str | None = None  # safe to show in the thread; never names the model
+    detail: str | None = None  # the provider's full message (names the model): logs and the turn record only
     stopped: bool = False  # cancelled because the other side failed
     latency_s: float | None = None
 
@@ -58,7 +60,9 @@ async def _stream_side(
     except TimeoutError:
         result.error = f"no complete answer within {timeout_s:g} seconds"
     except ProviderError as exc:
-        result.error = exc.user_message
+        result.error = exc.public_message  # the thread is still blind
+        result.detail = exc.user_message
+        log.warning("battle side %s failed: %s", side.value, exc.user_message)
     except asyncio.CancelledError:
         result.stopped = True
         await asyncio.shield(_finish_quietly(stream, (result.text + "\n\n" if result.text else "") + STOPPED_NOTE))

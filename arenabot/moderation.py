@@ -30,7 +30,7 @@ def _validation_text(exc: ValidationError) -> str:
 
 
 def parse_battle_ref(battle_ref: str) -> int | None:
-    """"42" or "#42" -> 42; anything else is a thread ref (None)."""
+    """"42" or "#42" -> 42; anything else (None) can only be a thread ref."""
     text = battle_ref.strip().removeprefix("#")
     return int(text) if text.isdigit() else None
 
@@ -139,11 +139,11 @@ class ModerationMixin:
     # ----- battles -----------------------------------------------------------------------------
 
     async def _find_battle(self, platform: ChatPlatform, battle_ref: str, scope: Scope | None) -> "BattleRecord | None":
+        # A thread ref first: Discord thread ids are all digits too, and must not read as "#N".
+        battle = await self.store.battle_by_thread(platform.name, battle_ref.strip())
         battle_id = parse_battle_ref(battle_ref)
-        if battle_id is not None:
+        if battle is None and battle_id is not None:
             battle = await self.store.get_battle(battle_id)
-        else:
-            battle = await self.store.battle_by_thread(platform.name, battle_ref.strip())
         # A moderator of one server cannot act on another server's battles.
         if battle is not None and scope is not None and battle.scope_key != scope.key:
             return None

@@ -87,12 +87,19 @@ def _aggregate(models: list[str], a: np.ndarray, b: np.ndarray, cells: np.ndarra
     )
 
 
-def _field(row, name: str, position: int):
+_PAIR_FIELDS = ("model_a", "model_b", "wins_a", "wins_b", "ties", "both_bad")
+
+
+def _pair_row(row) -> tuple:
+    """(model_a, model_b, wins_a, wins_b, ties, both_bad) from a tuple, dict or object;
+    both_bad may be absent (0)."""
+    if isinstance(row, (tuple, list)):
+        if len(row) < 5:
+            raise IndexError("too few fields")
+        return (*row[:5], row[5] if len(row) > 5 else 0)
     if isinstance(row, dict):
-        return row[name]
-    if hasattr(row, name):
-        return getattr(row, name)
-    return row[position]
+        return (*(row[f] for f in _PAIR_FIELDS[:5]), row.get("both_bad", 0))
+    return (*(getattr(row, f) for f in _PAIR_FIELDS[:5]), getattr(row, "both_bad", 0))
 
 
 def counts_from_pairs(rows: Iterable, models: Sequence[str] | None = None) -> PairCounts:
@@ -103,7 +110,6 @@ def counts_from_pairs(rows: Iterable, models: Sequence[str] | None = None) -> Pa
     same model on both sides, negative or non-numeric counts or missing fields are rejected and
     counted in `PairCounts.rejected`.
     """
-    names = ["model_a", "model_b", "wins_a", "wins_b", "ties", "both_bad"]
     index: dict[str, int] = {}
     for name in models or ():
         index.setdefault(str(name), len(index))
@@ -115,28 +121,26 @@ def counts_from_pairs(rows: Iterable, models: Sequence[str] | None = None) -> Pa
 
     for row in rows:
         try:
-            values = [_field(row, n, k) for k, n in enumerate(names[:5])]
-            try:
-                both_bad = _field(row, "both_bad", 5)
-            except (IndexError, KeyError):
-                both_bad = 0  # optional: older rows may have only ties
-            model_a, model_b = str(values[0]), str(values[1])
-            counts = [float(v) for v in values[2:]] + [float(both_bad or 0)]
+            model_a, model_b, wa, wb, t, bb = _pair_row(row)
+            model_a, model_b = str(model_a), str(model_b)
+            counts = [float(wa), float(wb), float(t), float(bb or 0)]
         except (IndexError, KeyError, AttributeError, TypeError, ValueError):
             reject("missing or non-numeric field")
             continue
         if model_a == model_b:
             reject("same model on both sides")
             continue
-        if any(not np.isfinite(c) or c < 0 for c in counts):
-            reject("negative or non-finite count")
-            continue
         a_idx.append(index.setdefault(model_a, len(index)))
         b_idx.append(index.setdefault(model_b, len(index)))
         cells.append(counts)
     cell_array = np.asarray(cells, dtype=float).reshape(-1, 4)
-    return _aggregate(list(index), np.asarray(a_idx, dtype=np.intp), np.asarray(b_idx, dtype=np.intp),
-                      cell_array, rejected)
+    a_arr, b_arr = np.asarray(a_idx, dtype=np.intp), np.asarray(b_idx, dtype=np.intp)
+    good = np.all((cell_array >= 0) & np.isfinite(cell_array), axis=1)
+    if not good.all():
+        reject_count = int((~good).sum())
+        rejected["negative or non-finite count"] = reject_count
+        a_arr, b_arr, cell_array = a_arr[good], b_arr[good], cell_array[good]
+    return _aggregate(list(index), a_arr, b_arr, cell_array, rejected)
 
 
 def counts_from_battles(models: Sequence[str], model_a: np.ndarray, model_b: np.ndarray,

@@ -95,14 +95,13 @@ class _Problem:
         for _ in range(max_iter):
             grad, hess = self.grad_hess(theta)
             step = -np.linalg.solve(self.solve_matrix(hess), grad)
-            t, slope = 1.0, grad @ step
-            while True:
-                cand = theta + t * step
-                new = self.value(cand)
-                if new <= value + 1e-4 * t * slope or t < 1e-8:
-                    break
-                t *= 0.5
-            theta, value = cand, new
+            t = 1.0
+            if np.max(np.abs(step)) > 0.1:  # far from the optimum: backtrack (Armijo)
+                slope = grad @ step
+                while t > 1e-8 and self.value(theta + t * step) > value + 1e-4 * t * slope:
+                    t *= 0.5
+                value = self.value(theta + t * step)
+            theta = theta + t * step
             if np.max(np.abs(t * step)) < tol:
                 break
         theta[:self.m] -= theta[:self.m].mean()

@@ -5,6 +5,7 @@ from any working directory.
 """
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,21 @@ from alembic.util.exc import CommandError
 from .engine import Database
 from .records import StorageError
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+def _migrations_dir() -> Path:
+    """The source tree's migrations/ next to the arenabot package (a checkout or an editable
+    install), else the `migrations` package installed alongside arenabot (pip install .)."""
+    beside = Path(__file__).resolve().parents[2] / "migrations"
+    if (beside / "env.py").is_file():
+        return beside
+    spec = importlib.util.find_spec("migrations")
+    if spec is not None and spec.submodule_search_locations:
+        installed = Path(next(iter(spec.submodule_search_locations)))
+        if (installed / "env.py").is_file():
+            return installed
+    return beside
+
+
+MIGRATIONS_DIR = _migrations_dir()
 # Serialises start-up upgrades of several processes sharing one PostgreSQL database.
 _PG_MIGRATION_LOCK = 0x61726E61  # "arna"
 
@@ -26,7 +41,7 @@ def alembic_config(connection: Any = None) -> Config:
     if not (MIGRATIONS_DIR / "env.py").is_file():
         raise StorageError(
             f"database migrations not found at {MIGRATIONS_DIR}; install arenabot from its source tree "
-            "(pip install -e .) so the migrations/ directory sits next to the arenabot package"
+            "or reinstall it (pip install .), which installs the migrations with it"
         )
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

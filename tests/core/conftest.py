@@ -56,7 +56,8 @@ class ScriptedProvider:
         behaviour = model.params.get("behaviour", "ok")
         try:
             if behaviour == "fail":
-                raise ProviderError(model.name, "the API answered 500")
+                # Like the real providers, the message names the model: the thread must not show it.
+                raise ProviderError(model.name, f"{model.name} answered 500")
             if behaviour == "hang":
                 await asyncio.Event().wait()
             if behaviour == "slow":

@@ -23,15 +23,15 @@ async def _some_history(store: Store) -> None:
     for side in Side:
         await store.add_turn(TurnRecord(plain.id, 0, side, "p", "r"))
         await store.add_turn(TurnRecord(plain.id, 1, side, "p2", "r2"))
-    await store.record_vote(plain.id, "111", Outcome.A, event_id=None, now=T0 + timedelta(seconds=1))
-    await store.record_vote(plain.id, "222", Outcome.BOTH_BAD, event_id=None, now=T0 + timedelta(seconds=2))
+    await store.record_vote(plain.id, "user-111", Outcome.A, event_id=None, now=T0 + timedelta(seconds=1))
+    await store.record_vote(plain.id, "user-222", Outcome.BOTH_BAD, event_id=None, now=T0 + timedelta(seconds=2))
     await store.close_battle(plain.id, T0 + timedelta(seconds=3))
-    await store.record_vote(plain.id, "333", Outcome.B, event_id=None, now=T0 + timedelta(seconds=4))  # late
+    await store.record_vote(plain.id, "user-333", Outcome.B, event_id=None, now=T0 + timedelta(seconds=4))  # late
     leaky = await battle(store, "gamma", "alpha")
-    await store.record_vote(leaky.id, "111", Outcome.TIE, event_id=None, now=T0 + timedelta(seconds=5))
+    await store.record_vote(leaky.id, "user-111", Outcome.TIE, event_id=None, now=T0 + timedelta(seconds=5))
     await store.flag_identity_leak(leaky.id)
     void = await battle(store, "beta", "gamma")
-    await store.record_vote(void.id, "111", Outcome.B, event_id=None, now=T0 + timedelta(seconds=6))
+    await store.record_vote(void.id, "user-111", Outcome.B, event_id=None, now=T0 + timedelta(seconds=6))
     await store.void_battle(void.id, "failed")
 
 
@@ -49,7 +49,7 @@ async def test_export_import_round_trip(store: Store) -> None:
     assert first["question_id"].startswith("discord:guild1#")
     judges = [r["judge"] for r in exported]
     assert judges[0] == judges[2] != judges[1]  # stable per voter, and never the raw id
-    assert not any(raw in str(exported) for raw in ("111", "222"))
+    assert not any(raw in str(exported) for raw in ("user-111", "user-222"))  # raw ids never leave
 
     report = await store.import_clean_battles(exported, "slack:T2", T0)
     assert (report.imported, report.duplicates, report.bad) == (3, 0, [])

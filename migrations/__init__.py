@@ -1,0 +1,1 @@
+"""Alembic migration scripts, installed as a package so the installed arenabot finds them."""
