@@ -2,7 +2,7 @@
 
 Target: our fit plus 1000-round bootstrap CIs within 2 s and 300 MB peak on this 2-core machine.
 Our run happens in a fresh child process (so its peak RSS is its own). The peers (arena-rank,
-fschat 0.2.36's compute_mle_elo, evalica, choix) run in bench/.venv-peers, created from
+fschat 0.2.36's compute_mle_elo, evalica, choix) run in bench/peers/.venv, created from
 bench/peers/requirements.txt if missing; a peer that fails to install or run is reported and
 skipped. Slow peers' bootstraps are timed on --peer-rounds rounds and scaled to 1000.
 
@@ -28,7 +28,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-PEERS_VENV = HERE / ".venv-peers"
+PEERS_VENV = HERE / "peers" / ".venv"
 PEERS_REQUIREMENTS = HERE / "peers" / "requirements.txt"
 
 

@@ -17,14 +17,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy.special import ndtri
 from scipy.stats import kendalltau
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from arenabot.ratings import PairCounts, rate_counts  # noqa: E402
 from arenabot.sampling import Candidate, pair_weights  # noqa: E402
-from scipy.special import ndtri  # noqa: E402
 
 N_MODELS = 100
 REFRESH = 200

@@ -1,4 +1,4 @@
-"""Arena-like synthetic battles shared by the benches: skewed pair frequencies, ~30% ties."""
+"""Arena-like synthetic battles for bench/ratings_bench.py: skewed pair frequencies, ~30% ties."""
 from __future__ import annotations
 
 import numpy as np

@@ -40,7 +40,8 @@ _VOICES: dict[str, dict[str, list[str]]] = {
     },
     "fox": {
         "open": ["{topic}. Briefly:", "Short answer on {topic}:", "Direct take on {topic}:"],
-        "body": ["1. {w1} first.", "2. Then the {w2}.", "3. Skip what does not serve the {w1}."],
+        "body": ["{w1} first.", "Then the {w2}.", "Skip what does not serve the {w1}."],
+        "numbered": ["yes"],
         "close": ["Done.", "That covers it.", "Nothing more needed."],
     },
 }
@@ -60,8 +61,9 @@ def demo_reply(voice: str, messages: Sequence[Message]) -> str:
     words = _keywords(prompt)
     topic = " ".join(words[:3])
     lines = [rng.choice(parts["open"]).format(topic=topic)]
-    for template in rng.sample(parts["body"], k=len(parts["body"])):
-        lines.append(template.format(w1=rng.choice(words), w2=rng.choice(words)))
+    for number, template in enumerate(rng.sample(parts["body"], k=len(parts["body"])), start=1):
+        line = template.format(w1=rng.choice(words), w2=rng.choice(words))
+        lines.append(f"{number}. {line}" if "numbered" in parts else line)
     lines.append(rng.choice(parts["close"]).format(w1=rng.choice(words), w2=rng.choice(words)))
     return "\n".join(lines)
 

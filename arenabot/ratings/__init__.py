@@ -2,7 +2,9 @@
 
 Pure numpy/scipy, no I/O, imports nothing else of the project. Entry points:
 `rate_pairs` (aggregated pair counts, what the database keeps), `rate_battles` (battle arrays),
-`rate_counts` (a prepared `PairCounts`).
+`rate_counts` (a prepared `PairCounts`), `rate_elo` (online Elo), `rate_style` (style control),
+`win_rates` (observed/predicted matrices). All return a `Board` (rows sorted by rating) except
+`win_rates`. Awkward inputs have defined answers: see `leaderboard.py`'s module docstring.
 """
 from .board import Board, Row, ranks_from_intervals
 from .bt import FitOptions

@@ -1,4 +1,4 @@
-"""Times the peer libraries on a battle file; runs inside bench/.venv-peers (see ratings_bench.py).
+"""Times the peer libraries on a battle file; runs inside bench/peers/.venv (see ratings_bench.py).
 
 Usage: python run_peers.py battles.npz out.json [--rounds N] [--only name,...]
 Each peer's result: seconds, ratings (model -> rating on the 400/10/1000 scale, mean-centred),
