@@ -20,6 +20,7 @@ from arenabot.config import ModelSettings
 from arenabot.domain import BattleStatus, Outcome, Side
 
 from . import exchange, tally, voting
+from .battle_io import battle_io
 from .engine import Database, TxFunction, open_database
 from .migrate import ensure_schema
 from .records import (
@@ -164,10 +165,7 @@ class Store:
     # ---- battles --------------------------------------------------------------------------
 
     async def count_recent_battles(self, scope_key: str, creator_ref: str, since: datetime) -> int:
-        stmt = select(func.count()).where(
-            battles.c.scope_key == scope_key, battles.c.creator_ref == creator_ref, battles.c.created_at >= since
-        )
-        return await self._db.read(lambda conn: int(conn.execute(stmt).scalar_one()))
+        return await self._db.read(lambda conn: battle_io(conn).count_recent(scope_key, creator_ref, since))
 
     async def create_battle(self, new: NewBattle) -> BattleRecord:
         if new.model_a == new.model_b:
@@ -193,24 +191,18 @@ class Store:
             "closes_at": new.closes_at,
             "closed_at": None,
         }
-        stmt = battles.insert().values(values).returning(battles.c.id)
-        battle_id = await self._db.write(lambda conn: conn.execute(stmt).scalar_one())
+        battle_id = await self._db.write(lambda conn: battle_io(conn).insert_battle(values))
         return battle_record(SimpleNamespace(**values, id=battle_id))
 
     async def set_battle_refs(self, battle_id: int, thread_ref: str, header_ref: str) -> None:
-        stmt = update(battles).where(battles.c.id == battle_id).values(thread_ref=thread_ref, header_ref=header_ref)
-        await self._db.write(lambda conn: conn.execute(stmt))
+        await self._db.write(lambda conn: battle_io(conn).set_refs(battle_id, thread_ref, header_ref))
 
     async def add_message_ref(self, battle_id: int, platform: str, message_ref: str, kind: str) -> None:
         """Remember a battle message reactions may land on. Registering it again is harmless."""
         if kind not in MESSAGE_KINDS:
             raise ValueError(f"message kind {kind!r} is not one of {sorted(MESSAGE_KINDS)}")
 
-        def tx(conn: Connection) -> None:
-            stmt = insert(conn, messages).values(platform=platform, message_ref=message_ref, battle_id=battle_id, kind=kind)
-            conn.execute(stmt.on_conflict_do_nothing(index_elements=["platform", "message_ref"]))
-
-        await self._db.write(tx)
+        await self._db.write(lambda conn: battle_io(conn).add_message(platform, message_ref, battle_id, kind))
 
     async def get_battle(self, battle_id: int) -> BattleRecord | None:
         return await self._db.read(fetch_battle, battle_id)
@@ -252,13 +244,7 @@ class Store:
             {**{f.name: getattr(r, f.name) for f in dataclasses.fields(r)}, "side": Side(r.side).value, "created_at": now}
             for r in records
         ]
-        completed = select(func.count(distinct(turns.c.index))).where(turns.c.battle_id == battle_id).scalar_subquery()
-
-        def tx(conn: Connection) -> None:
-            conn.execute(turns.insert(), rows)
-            conn.execute(update(battles).where(battles.c.id == battle_id).values(turn_count=completed))
-
-        await self._db.write(tx)
+        await self._db.write(lambda conn: battle_io(conn).add_turns(battle_id, rows))
 
     async def turns(self, battle_id: int) -> list[TurnRecord]:
         stmt = select(turns).where(turns.c.battle_id == battle_id).order_by(turns.c.index, turns.c.side)
