@@ -11,6 +11,8 @@ from arenabot.config import Settings
 
 log = logging.getLogger(__name__)
 
+REPORTS_READINESS = True  # /readyz (arenabot.ops) waits for the client to report the gateway is up
+
 
 def build_client(settings: Settings, service: Any, **options: Any):
     """The configured client, not yet started (tests start it against a fake Discord)."""

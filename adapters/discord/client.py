@@ -81,6 +81,21 @@ class ArenaClient(discord.AutoShardedClient):
         if self._run_sweeper:
             self.spawn(self.service.run_sweeper(self.platform), name="battle sweeper")
 
+    # /readyz (arenabot.ops) asks whether the gateway is up; `arenabot run` sets service.readiness.
+    async def on_ready(self) -> None:
+        self._report_connected(True)
+
+    async def on_resumed(self) -> None:
+        self._report_connected(True)
+
+    async def on_disconnect(self) -> None:
+        self._report_connected(False)
+
+    def _report_connected(self, connected: bool) -> None:
+        readiness = getattr(self.service, "readiness", None)
+        if readiness is not None:
+            readiness.report("discord", connected)
+
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         """Run work after the event handler returns, keeping a reference so it is not collected."""
         task = asyncio.create_task(coro, name=name)

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from adapters.discord import build_client, endpoints
 from adapters.discord.client import ArenaClient
 from arenabot.app import build_core
+from arenabot.ops.readiness import Readiness
 from arenabot.arena import ArenaService
 from arenabot.config import Settings, settings_from_dict
 from tests.discord.fake_discord import TOKEN, FakeDiscord
@@ -66,6 +67,8 @@ class Bot:
 async def running_bot(settings: Settings, fake: FakeDiscord, *, hub: Any = None, edit_interval: float = 0.02, **options: Any) -> AsyncIterator[Bot]:
     identifies = fake.identifies
     async with build_core(settings, hub=hub) as service:
+        service.readiness = Readiness()  # as `arenabot run` does, so /readyz reporting is exercised
+        service.readiness.started("discord", self_reporting=True)
         client = build_client(settings, service, edit_interval=edit_interval, sweeper=False, guild_ready_timeout=0.1, **options)
         task = asyncio.create_task(client.start(TOKEN))
         try:

@@ -299,13 +299,16 @@ async def test_reconnect_mid_battle_loses_no_vote(db_url, fake):
         state = await fake.invoke(creator, ["arena", "battle"], {"prompt": "Compare tea and coffee"})
         thread_id = await eventually(lambda: next(iter(threads(fake)), None), "thread")
         await eventually(lambda: len(thread_messages(fake, thread_id)) >= 3, "replies streaming")
+        assert bot.service.readiness.all_connected()
         fake.hold_resumes()
         await fake.drop_connection()  # mid-generation: REST keeps working, the gateway is down
+        await eventually(lambda: not bot.service.readiness.all_connected(), "/readyz sees the gateway down")
         ballot = await eventually(lambda: ballot_of(fake, thread_id), "ballot")
         for voter, emoji in zip(voters, (A, B, A)):
             await fake.react(voter, int(ballot["id"]), emoji)  # while disconnected: held for RESUME
         fake.release_resumes()
         await fake.wait_for_session(resumes=1)
+        await eventually(lambda: bot.service.readiness.all_connected(), "/readyz sees the gateway back")
         battle_id = await battle_id_of(bot, thread_id)
         await wait_votes(bot, battle_id, {str(voters[0]): ("a", True), str(voters[1]): ("b", True), str(voters[2]): ("a", True)})
         assert (await bot.service.store.get_battle(battle_id)).counted_votes == 3
