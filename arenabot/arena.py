@@ -336,6 +336,10 @@ class ArenaService(ModerationMixin):
         ballot_ref = await platform.post_ballot(thread_ref, render.ballot_text(index + 1, arena.max_turns))
         await self.store.add_message_ref(battle.id, platform.name, ballot_ref, "ballot")
         self._remember_ballot((platform.name, ballot_ref), (battle.id, battle.scope_key))
+        try:
+            await platform.add_vote_reactions(ballot_ref)
+        except Exception:  # members can still add the reactions themselves: the battle stands
+            log.warning("could not add the vote reactions to battle #%s's ballot", battle.id, exc_info=True)
         return Reply(f"Battle #{battle.id} is ready for votes.", private=True)
 
     @staticmethod

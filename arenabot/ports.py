@@ -40,7 +40,11 @@ class ChatPlatform(Protocol):
         """Post a plain message in the thread; returns its ref."""
 
     async def post_ballot(self, thread_ref: str, text: str) -> str:
-        """Post the voting message and add the four vote reactions to it; returns its ref."""
+        """Post the voting message; returns its ref. No reactions yet: the core stores the ref
+        first, so a vote can never arrive for a ballot the database does not know."""
+
+    async def add_vote_reactions(self, message_ref: str) -> None:
+        """Add the four vote reactions under the ballot."""
 
     async def edit(self, message_ref: str, text: str) -> None:
         """Replace a message's text (the header on reveal)."""

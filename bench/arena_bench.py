@@ -74,6 +74,9 @@ class NullPlatform:
     async def post_ballot(self, thread_ref, text):
         return self._ref()
 
+    async def add_vote_reactions(self, message_ref):
+        pass
+
     async def edit(self, message_ref, text):
         pass
 
@@ -129,10 +132,13 @@ async def bench_url(label: str, url: str, battles: int, concurrency: int) -> Non
                 ballot, actor, outcome = votes[k]
                 await service.vote(platform, ballot, actor, outcome, f"ev-{k}")
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(voter() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-        print(f"{label}: {len(votes)} votes through the service in {elapsed:.2f} s = {len(votes) / elapsed:,.0f} votes/s")
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        print(
+            f"{label}: {len(votes)} votes through the service in {elapsed:.2f} s = {len(votes) / elapsed:,.0f} votes/s "
+            f"({cpu / len(votes) * 1e6:.0f} us CPU per vote)"
+        )
 
         times = []
         for k in range(30):

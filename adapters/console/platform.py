@@ -92,6 +92,9 @@ class ConsolePlatform:
         self.say("\nVote: a = A is better, b = B is better, t = tie, x = both are bad (or type a follow-up)")
         return ref
 
+    async def add_vote_reactions(self, message_ref: str) -> None:
+        pass  # the console's "reactions" are the a/b/t/x keys
+
     async def edit(self, message_ref: str, text: str) -> None:
         return None
 

@@ -106,9 +106,13 @@ class DiscordPlatform:
         thread_id = int(thread_ref)
         messages = await self.send(thread_id, text)
         ballot = messages[-1]  # the reactions go under the last part, where readers end up
+        return message_ref(thread_id, ballot.id)
+
+    async def add_vote_reactions(self, message_ref: str) -> None:
+        channel_id, message_id = parse_message_ref(message_ref)
+        ballot = self._channel(channel_id).get_partial_message(message_id)
         for emoji in VOTE_REACTIONS:
             await ballot.add_reaction(emoji)
-        return message_ref(thread_id, ballot.id)
 
     async def edit(self, message_ref: str, text: str) -> None:
         channel_id, message_id = parse_message_ref(message_ref)

@@ -78,7 +78,6 @@ async def run(settings: Settings, service: Any) -> None:
 
 async def _settle(arena: Any) -> None:
     await arena.listeners.wait_idle()
-    await arena.platform.wait_background()
 
 
 def _report_ready(service: Any, connected: bool) -> None:

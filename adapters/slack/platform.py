@@ -114,7 +114,6 @@ class SlackPlatform:
         self.edit_interval = edit_interval
         # Recent ballots -> their thread, so a refusal after a vote can be shown in the right thread.
         self.ballot_threads: OrderedDict[str, str] = OrderedDict()
-        self._background: set[asyncio.Task[None]] = set()
 
     async def post_payload(self, channel: str, thread_ts: str | None, payload: dict[str, Any]) -> str:
         response = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, **payload)
@@ -146,14 +145,10 @@ class SlackPlatform:
         self.ballot_threads[ref] = thread_ref
         if len(self.ballot_threads) > _REMEMBERED_BALLOTS:
             self.ballot_threads.popitem(last=False)
-        # The reactions go on in the background: the core stores the ballot's ref as soon as this
-        # returns, so a vote can never arrive for a ballot the database does not know yet.
-        task = asyncio.create_task(self._add_vote_reactions(channel, ts))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
         return ref
 
-    async def _add_vote_reactions(self, channel: str, ts: str) -> None:
+    async def add_vote_reactions(self, message_ref: str) -> None:
+        channel, ts = parse_ref(message_ref)
         for reaction in VOTE_REACTIONS.values():
             try:
                 await self.client.reactions_add(channel=channel, timestamp=ts, name=reaction)
@@ -161,11 +156,6 @@ class SlackPlatform:
                 if exc.response.get("error") != "already_reacted":
                     log.warning("could not add the :%s: vote reaction: %s", reaction, exc.response.get("error"))
                     return
-
-    async def wait_background(self) -> None:
-        """Wait for reactions still being added (shutdown, tests)."""
-        while self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
 
     async def edit(self, message_ref: str, text: str) -> None:
         channel, ts = parse_ref(message_ref)

@@ -123,8 +123,10 @@ class ThreadedSQLite(Database):
         self._local = threading.local()
         self._connections: list[Connection] = []
         self._lock = threading.Lock()
+        # Writes waiting for the writer thread, which drains them while _draining is set.
         self._queued: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any], asyncio.Future[Any]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._draining = False
+        self._queue_lock = threading.Lock()
 
     def _connection(self, begin: str) -> Connection:
         conn = getattr(self._local, "conn", None)
@@ -184,40 +186,36 @@ class ThreadedSQLite(Database):
 
     async def write(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queued.append((fn, args, kwargs, future))
-        if self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush())
+        with self._queue_lock:
+            self._queued.append((fn, args, kwargs, future))
+            start, self._draining = not self._draining, True
+        if start:
+            self._writer.submit(self._drain)
         return await future
 
-    async def _flush(self) -> None:
-        """Hand the queued writes to the writer thread, a batch at a time, until none are left."""
-        batch: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any], asyncio.Future[Any]]] = []
-        try:
-            while self._queued:
-                # A caller cancelled before its write started gets nothing written, as before.
-                queued = [job for job in self._queued if not job[3].cancelled()]
-                batch, self._queued = queued[:WRITE_BATCH], queued[WRITE_BATCH:]
-                if not batch:
-                    continue
-                outcomes = await asyncio.get_running_loop().run_in_executor(
-                    self._writer, self._write_batch, [job[:3] for job in batch]
-                )
-                for (_, _, _, future), (ok, value) in zip(batch, outcomes):
-                    if future.done():
-                        continue
-                    if ok:
-                        future.set_result(value)
-                    else:
-                        future.set_exception(value)
-                batch = []
-        except BaseException:
-            # Shutdown cancelled us mid-batch: its callers must not wait for ever.
-            for *_, future in batch + self._queued:
-                future.cancel()
-            self._queued = []
-            raise
-        finally:
-            self._flusher = None
+    def _drain(self) -> None:
+        """Writer thread: run the queued writes, a batch at a time, until none are left; each
+        batch's callers are woken by one callback per event loop."""
+        while True:
+            with self._queue_lock:
+                if not self._queued:
+                    self._draining = False
+                    return
+                jobs, self._queued = self._queued[:WRITE_BATCH], self._queued[WRITE_BATCH:]
+            # A caller cancelled before its write started gets nothing written, as before.
+            jobs = [job for job in jobs if not job[3].cancelled()]
+            try:
+                outcomes = self._write_batch([job[:3] for job in jobs])
+            except BaseException as exc:  # not an error of one write (those are in outcomes)
+                outcomes = [(False, exc)] * len(jobs)
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], tuple[bool, Any]]]] = {}
+            for job, outcome in zip(jobs, outcomes):
+                by_loop.setdefault(job[3].get_loop(), []).append((job[3], outcome))
+            for loop, settled in by_loop.items():
+                try:
+                    loop.call_soon_threadsafe(_settle, settled)
+                except RuntimeError:
+                    pass  # that event loop is closed: nobody is waiting any more
 
     async def dispose(self) -> None:
         loop = asyncio.get_running_loop()
@@ -226,6 +224,16 @@ class ThreadedSQLite(Database):
         for conn in self._connections:
             conn.close()
         self.engine.dispose()
+
+
+def _settle(settled: list[tuple[asyncio.Future[Any], tuple[bool, Any]]]) -> None:
+    for future, (ok, value) in settled:
+        if future.done():
+            continue  # the caller was cancelled while its write ran (the write stands, as before)
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
 
 
 def _is_memory(url: URL) -> bool:

@@ -21,7 +21,7 @@ async def test_battle_streams_both_replies_then_posts_a_ballot(core, platform, p
             assert message.text.endswith("to: Write a python function that adds two numbers")
             # Streamed: the text grew through several edits before the final one.
             assert len(message.edits) >= 4 and message.edits[1] and message.edits[1] != message.text
-        assert platform.ballot(thread)
+        assert platform.reacted == [platform.ballot(thread)]
         assert record.model_a != record.model_b and not record.identity_leak
         assert record.status is BattleStatus.OPEN and record.thread_ref == thread
         assert "coding" in record.categories and record.language == "en"
@@ -252,3 +252,29 @@ async def test_a_platform_error_voids_the_battle_and_says_so(core, platform, mon
         assert any("Something went wrong" in p for p in platform.posts(thread))
         monkeypatch.undo()
         assert (await service.start_battle(platform, SCOPE, "c", BOB, "again")).ok
+
+
+async def test_a_vote_racing_the_vote_reactions_counts(core, platform, monkeypatch):
+    """Members can react before the bot has added its own reactions: the ballot must be known by then."""
+    async with core() as service:
+        early: list = []
+
+        async def react_first(message_ref):
+            early.append(await service.vote(platform, message_ref, BOB, Outcome.A, "early-1"))
+
+        monkeypatch.setattr(platform, "add_vote_reactions", react_first)
+        reply, thread, record = await battle(service, platform)
+        assert reply.ok and early and early[0] is not None
+        assert (await service.store.get_battle(record.id)).counted_votes == 1
+
+
+async def test_failing_to_add_reactions_leaves_the_battle_open_for_votes(core, platform, monkeypatch):
+    async with core() as service:
+        async def no_permission(message_ref):
+            raise RuntimeError("missing permission: add reactions")
+
+        monkeypatch.setattr(platform, "add_vote_reactions", no_permission)
+        reply, thread, record = await battle(service, platform)
+        assert reply.ok and (await service.store.get_battle(record.id)).status is BattleStatus.OPEN
+        assert await service.vote(platform, platform.ballot(thread), BOB, Outcome.B, "e1") is not None
+        assert (await service.store.get_battle(record.id)).counted_votes == 1

@@ -45,7 +45,7 @@ def test_import_leaderboard_export_round_trip(env, capsys):
     assert all(name in board for name in ("m-one", "m-two", "m-three")) and "3 counted votes" in board
     assert main(["leaderboard", "--scope", "import:cli"]) == 0
     assert "m-one" in capsys.readouterr().out
-    assert main(["export", "out.json"]) == 0
+    assert main(["export", "--format", "clean_battle", "out.json"]) == 0
     exported = json.loads((env / "out.json").read_text())
     assert sorted((r["model_a"], r["model_b"], r["winner"]) for r in exported) == sorted(
         (r["model_a"], r["model_b"], r["winner"]) for r in records[:3]

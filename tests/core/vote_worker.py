@@ -42,6 +42,9 @@ class RecordingPlatform:
     async def post_ballot(self, thread_ref: str, text: str) -> str:
         raise AssertionError("workers only vote")
 
+    async def add_vote_reactions(self, message_ref: str) -> None:
+        raise AssertionError("workers only vote")
+
 
 async def main(db_url: str, plan: dict) -> None:
     settings = settings_from_dict(

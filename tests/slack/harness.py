@@ -80,7 +80,6 @@ class SlackHarness:
     async def settled(self) -> None:
         """Wait until the adapter has finished all work started so far (battles, votes, reactions)."""
         await asyncio.wait_for(self.arena.listeners.wait_idle(), 30)
-        await asyncio.wait_for(self.arena.platform.wait_background(), 30)
 
     async def wait_for_ballots(self, count: int) -> list[tuple[str, str]]:
         """Wait for `count` ballots with their reactions, and for their battles to be stored as
@@ -121,7 +120,6 @@ async def slack_harness(fake: FakeSlack, settings: Settings, edit_interval: floa
             await server.close()
             # Let listeners still working (a duplicate event, a last reply) finish before the core closes.
             await asyncio.wait_for(arena.listeners.wait_idle(), 30)
-            await asyncio.wait_for(arena.platform.wait_background(), 30)
 
 
 __all__ = ["CHANNEL", "SCOPE", "Battle", "SlackHarness", "arena_settings", "slack_harness"]

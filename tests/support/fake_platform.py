@@ -59,6 +59,7 @@ class FakePlatform:
         self.threads: dict[str, FakeThread] = {}
         self.messages: dict[str, FakeMessage] = {}
         self.notifications: list[Notification] = []
+        self.reacted: list[str] = []  # ballots that got the vote reactions, in order
 
     def _ref(self, prefix: str) -> str:
         return f"{prefix}-{next(self._ids)}"
@@ -88,6 +89,9 @@ class FakePlatform:
 
     async def post_ballot(self, thread_ref: str, text: str) -> str:
         return self._add(thread_ref, "ballot", text).ref
+
+    async def add_vote_reactions(self, message_ref: str) -> None:
+        self.reacted.append(message_ref)
 
     async def edit(self, message_ref: str, text: str) -> None:
         message = self.messages[message_ref]
