@@ -1,6 +1,7 @@
 """Wiring: settings -> Store -> ProviderHub -> ArenaService, and choosing which adapters run."""
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import random
@@ -58,4 +59,13 @@ async def run(settings: Settings) -> None:
         log.info("starting %s", ", ".join(m.__name__ for m in modules))
         from arenabot.ops import supervise  # metrics, /healthz /readyz /metrics, SIGTERM drain, leased sweeper
 
+        freeze_startup_objects()
         await supervise(settings, service, modules)
+
+
+def freeze_startup_objects() -> None:
+    """Move everything alive after start-up (modules, SDKs, numpy/scipy) out of the garbage
+    collector's reach. Otherwise a full collection walks it all in the middle of a request: that
+    was the whole 95th-percentile tail of a 100-model leaderboard (about 100 ms against 22 ms)."""
+    gc.collect()
+    gc.freeze()

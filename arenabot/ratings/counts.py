@@ -102,6 +102,38 @@ def _pair_row(row) -> tuple:
     return (*(getattr(row, f) for f in _PAIR_FIELDS[:5]), getattr(row, "both_bad", 0))
 
 
+def _columns_of_plain_rows(rows: list, index: dict[str, int]) -> PairCounts | None:
+    """The leaderboard's hot path: every row a 6-field tuple of (str, str, numbers...), as the
+    store returns them. Column-wise numpy instead of a Python loop per row; the same result as
+    the general path, which handles (and counts) everything else. None when it does not apply."""
+    if not all(type(r) is not str and isinstance(r, tuple) and len(r) == 6 for r in rows):
+        return None
+    if not rows:
+        return _aggregate(list(index), np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros((0, 4)), {})
+    names_a, names_b, *columns = zip(*rows)
+    if not all(type(n) is str for n in names_a) or not all(type(n) is str for n in names_b):
+        return None
+    try:
+        cells = np.array(columns, dtype=float).T
+    except (TypeError, ValueError):
+        return None
+    if np.isnan(cells).any():  # None (read as 0) or NaN: the general path decides
+        return None
+    # Names are indexed in the order the general path meets them: a row's model_a, then model_b.
+    pairs = [(index.setdefault(a, len(index)), index.setdefault(b, len(index))) if a != b else (-1, -1)
+             for a, b in zip(names_a, names_b)]
+    a_arr, b_arr = np.array(pairs, dtype=np.intp).reshape(-1, 2).T
+    rejected: dict[str, int] = {}
+    same = a_arr < 0
+    if same.any():
+        rejected["same model on both sides"] = int(same.sum())
+    bad = ~same & ~np.all((cells >= 0) & np.isfinite(cells), axis=1)
+    if bad.any():
+        rejected["negative or non-finite count"] = int(bad.sum())
+    keep = ~(same | bad)
+    return _aggregate(list(index), a_arr[keep], b_arr[keep], cells[keep], rejected)
+
+
 def counts_from_pairs(rows: Iterable, models: Sequence[str] | None = None) -> PairCounts:
     """Counts from aggregated rows: tuples (model_a, model_b, wins_a, wins_b, ties, both_bad),
     dicts or objects with those attribute names. Rows may repeat a pair in either order.
@@ -113,6 +145,10 @@ def counts_from_pairs(rows: Iterable, models: Sequence[str] | None = None) -> Pa
     index: dict[str, int] = {}
     for name in models or ():
         index.setdefault(str(name), len(index))
+    rows = rows if isinstance(rows, list) else list(rows)
+    fast = _columns_of_plain_rows(rows, index)
+    if fast is not None:
+        return fast
     a_idx, b_idx, cells = [], [], []
     rejected: dict[str, int] = {}
 

@@ -197,3 +197,22 @@ def test_json_dict_has_the_contract_fields():
     data = rate_pairs(ROWS).to_dict()
     assert {"method", "n_battles", "models"} <= set(data)
     assert set(data["models"][0]) == {"model", "rating", "ci_lower", "ci_upper", "rank", "battles", "win_rate"}
+
+
+def test_fast_path_for_store_rows_equals_the_general_path():
+    """The store's plain 6-tuples take a vectorised path; it must agree with the per-row one."""
+    import random
+
+    from arenabot.ratings.counts import counts_from_pairs
+
+    rng = random.Random(3)
+    names = [f"m{i}" for i in range(12)]
+    rows = [(rng.choice(names), rng.choice(names), rng.randint(0, 9), rng.randint(0, 9), rng.randint(0, 3), rng.randint(0, 2))
+            for _ in range(300)]
+    rows.append(("m1", "m2", -1, 0, 0, 0))  # rejected either way
+    as_lists = [list(r) for r in rows]  # lists take the general path
+    fast, general = counts_from_pairs(rows, models=["extra"]), counts_from_pairs(as_lists, models=["extra"])
+    assert fast.models == general.models and fast.rejected == general.rejected
+    assert fast.rejected["same model on both sides"] > 0
+    for field in ("i", "j", "wins_i", "wins_j", "ties", "both_bad"):
+        assert np.array_equal(getattr(fast, field), getattr(general, field)), field
