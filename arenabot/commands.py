@@ -76,11 +76,10 @@ def _run(args: argparse.Namespace) -> int:
     from arenabot.app import choose_adapters, run
     from arenabot.logs import setup_logging
 
-    level = settings.ops.log_level if hasattr(settings, "ops") else "INFO"
+    level = settings.ops.log_level
     if choose_adapters(settings) == ["adapters.console"] and level == "INFO":
         level = "WARNING"  # keep the console conversation readable; problems still show on stderr
-    fmt = settings.ops.log_format if hasattr(settings, "ops") else "text"
-    setup_logging(level, fmt, secrets=settings.secret_values())
+    setup_logging(level, settings.ops.log_format, secrets=settings.secret_values())
     try:
         asyncio.run(run(settings))
     except KeyboardInterrupt:

@@ -8,3 +8,5 @@ cd "$(dirname "$0")/.."
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --no-cache-dir --require-hashes -r requirements.lock
 "$venv/bin/python" -m pip install --quiet --no-cache-dir --no-deps .
+# The lock must cover every dependency pyproject.toml declares: fail here, not at run time.
+"$venv/bin/python" -m pip check
