@@ -372,8 +372,8 @@ class ArenaService(ModerationMixin):
         arena = await self.arena_settings(battle.scope_key)
         if battle.status is not BattleStatus.OPEN:
             return refuse(f"Battle #{battle.id} is {battle.status.value}; start a new battle to keep chatting.")
-        # A leaked battle's votes do not count, so on those the chat may go on after a vote.
-        if battle.counted_votes > 0:
+        # A leaked battle's votes never count, so its counter cannot tell whether voting began.
+        if battle.counted_votes > 0 or (battle.identity_leak and await self.store.has_votes(battle.id)):
             return refuse(f"Voting on battle #{battle.id} has started, so the conversation is over. Start a new battle to ask more.")
         if battle.turns >= arena.max_turns:
             return refuse(f"Battle #{battle.id} reached its limit of {arena.max_turns} turns. Vote now, or start a new battle.")
@@ -521,8 +521,7 @@ class ArenaService(ModerationMixin):
             except ValueError as exc:
                 return refuse(str(exc).capitalize() + ".")
         counts = await self.store.pair_counts(None if global_ else scope.key, category)
-        here = {"slack": "this workspace", "console": "this console"}.get(scope.platform, "this server")
-        where = "all servers and workspaces" if global_ else here
+        where = "all servers and workspaces" if global_ else render.place(scope)
         title = "Leaderboard - " + where + (f" - {category.replace('_', ' ')}" if category else "")
         board = self.leaderboards.board(counts, title=title, top=top)
         return Reply(render.leaderboard_text(board), board=board)
@@ -543,7 +542,7 @@ class ArenaService(ModerationMixin):
         here = await self.store.stats(scope.key)
         everywhere = await self.store.stats(None)
         lines = [
-            "**Arena statistics** (this server / everywhere)",
+            f"**Arena statistics** ({render.place(scope)} / everywhere)",
             f"- Battles: {here.battles} / {everywhere.battles} ({here.open_battles} open here)",
             f"- Votes: {here.votes} / {everywhere.votes}, counted: {here.counted_votes} / {everywhere.counted_votes}",
             f"- Voters: {here.voters} / {everywhere.voters}",

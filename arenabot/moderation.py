@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from arenabot import render
 from arenabot.config import ArenaSettings, ModelSettings, Settings
 from arenabot.domain import Actor, BattleStatus, Scope
 from arenabot.ports import ChatPlatform
@@ -185,7 +186,7 @@ class ModerationMixin:
             return refuse(NOT_MODERATOR)
         records = await self.store.export_clean_battles(None if global_ else scope.key)
         data = json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8")
-        where = "all scopes" if global_ else "this server"
+        where = "all scopes" if global_ else render.place(scope)
         return Reply(
             f"{len(records)} votes from {where} in Chatbot Arena `clean_battle` format (voters pseudonymised).",
             private=True,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from arenabot.domain import Outcome, Side
+from arenabot.domain import Outcome, Scope, Side
 
 VOTE_EMOJI: dict[Outcome, str] = {
     Outcome.A: "🅰️",
@@ -90,6 +90,11 @@ def voter_reveal_text(battle_id: int, outcome: Outcome, model_a: str, model_b: s
         f"Your vote on battle #{battle_id} ({OUTCOME_LABELS[outcome]}) is counted. "
         f"Model A was **{model_a}**, Model B was **{model_b}**. Please keep it to yourself until the reveal."
     )
+
+
+def place(scope: Scope) -> str:
+    """How a scope is named to its own members."""
+    return {"slack": "this workspace", "console": "this console"}.get(scope.platform, "this server")
 
 
 def side_failed_text(side: Side, reason: str) -> str:

@@ -352,6 +352,11 @@ class Store:
         stmt = select(battles.c.counted_votes).where(battles.c.id == battle_id)
         return await self._db.read(lambda conn: int(conn.execute(stmt).scalar_one_or_none() or 0))
 
+    async def has_votes(self, battle_id: int) -> bool:
+        """Any standing vote, counted or not (a leaked battle's votes never count)."""
+        stmt = select(votes.c.id).where(votes.c.battle_id == battle_id, votes.c.outcome.is_not(None)).limit(1)
+        return await self._db.read(lambda conn: conn.execute(stmt).first() is not None)
+
     # ---- leaderboard input ----------------------------------------------------------------
 
     async def pair_counts(self, scope_key: str | None, category: str | None) -> list[PairCount]:

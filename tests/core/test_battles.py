@@ -163,8 +163,12 @@ async def test_identity_leak_in_a_reply_is_flagged_and_left_off_the_leaderboard(
         _, thread, record = await battle(service, platform, "Who made you?")
         assert record.identity_leak
         assert len([p for p in platform.posts(thread) if "names a model or vendor" in p]) == 1
+        assert (await service.follow_up(platform, thread, ALICE, "And before that?")).ok  # no vote yet
         reply = await service.vote(platform, platform.ballot(thread), BOB, Outcome.A, "e1")
         assert reply is not None and "identity leak" in reply.text
+        # Its votes never count, yet voting has begun: the conversation is over all the same.
+        refused = await service.follow_up(platform, thread, ALICE, "One more thing")
+        assert not refused.ok and "Voting" in refused.text
         board = (await service.leaderboard(SCOPE)).board
         assert board is not None and board.rows == [] and board.votes == 0
 

@@ -160,3 +160,14 @@ async def test_export_import_round_trip(core, platform):
         assert "Imported 1" in report.text and "rejected" in report.text
         broken = await service.import_battles(MOD, target, b"[{oops")
         assert not broken.ok and "not valid JSON" in broken.text
+
+
+async def test_replies_name_the_scope_the_way_its_platform_does(core, platform):
+    async with core() as service:
+        await battle(service, platform)
+        slack, discord = Scope("slack", "T1"), Scope("discord", "G1")
+        assert "(this workspace / everywhere)" in (await service.stats(slack)).text
+        assert "(this server / everywhere)" in (await service.stats(discord)).text
+        assert "this workspace" in (await service.export_battles(MOD, slack)).text
+        stats = (await service.stats(SCOPE)).text
+        assert "Battles: 1 / 1" in stats
