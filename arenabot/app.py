@@ -52,9 +52,11 @@ def choose_adapters(settings: Settings) -> list[str]:
     return chosen or ["adapters.console"]
 
 
-async def run(settings: Settings) -> None:
-    """Run the chosen adapters on one shared core until they return or are cancelled."""
-    modules = [importlib.import_module(name) for name in choose_adapters(settings)]  # lazy: SDKs load only when used
+async def run(settings: Settings, adapters: list[str] | None = None) -> None:
+    """Run the adapters (by default those `choose_adapters` picks) on one shared core, with the
+    ops supervisor (endpoint, SIGTERM drain, leased sweeper), until they return or are stopped."""
+    names = adapters or choose_adapters(settings)
+    modules = [importlib.import_module(name) for name in names]  # lazy: SDKs load only when used
     async with build_core(settings) as service:
         log.info("starting %s", ", ".join(m.__name__ for m in modules))
         from arenabot.ops import supervise  # metrics, /healthz /readyz /metrics, SIGTERM drain, leased sweeper

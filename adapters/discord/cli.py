@@ -35,14 +35,6 @@ def with_shards(settings: Settings, shard_ids: list[int] | None, shard_count: in
     return settings.model_copy(update={"discord": discord})
 
 
-async def _serve(settings: Settings) -> None:
-    from adapters.discord import run
-    from arenabot.app import build_core
-
-    async with build_core(settings) as service:
-        await run(settings, service)
-
-
 def _handle(args: argparse.Namespace) -> int:
     try:
         settings = with_shards(load_settings(args.config), args.shard_ids, args.shard_count)
@@ -55,11 +47,12 @@ def _handle(args: argparse.Namespace) -> int:
     if not settings.discord_token:
         print(f"error: set the environment variable {settings.discord.token_env} to the bot token (see docs/discord.md)", file=sys.stderr)
         return 1
+    from arenabot.app import run
     from arenabot.logs import setup_logging
 
     setup_logging(settings.ops.log_level, settings.ops.log_format, secrets=settings.secret_values())
     try:
-        asyncio.run(_serve(settings))
+        asyncio.run(run(settings, ["adapters.discord"]))  # supervised exactly as `arenabot run` is
     except KeyboardInterrupt:
         return 0
     return 0

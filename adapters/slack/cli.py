@@ -18,14 +18,6 @@ def with_mode(settings: Settings, mode: str | None, port: int | None) -> Setting
     return settings.model_copy(update={"slack": slack})
 
 
-async def _serve(settings: Settings) -> None:
-    from adapters.slack import run
-    from arenabot.app import build_core
-
-    async with build_core(settings) as service:
-        await run(settings, service)
-
-
 def _handle(args: argparse.Namespace) -> int:
     try:
         settings = with_mode(load_settings(args.config), args.mode, args.port)
@@ -39,11 +31,12 @@ def _handle(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc.render(), file=sys.stderr)
         return 1
+    from arenabot.app import run
     from arenabot.logs import setup_logging
 
     setup_logging(settings.ops.log_level, settings.ops.log_format, secrets=settings.secret_values())
     try:
-        asyncio.run(_serve(settings))
+        asyncio.run(run(settings, ["adapters.slack"]))  # supervised exactly as `arenabot run` is
     except ConfigError as exc:
         print(exc.render(), file=sys.stderr)
         return 1
