@@ -104,6 +104,11 @@ class DiscordSettings(_Section):
     api_base: str | None = Field(None, description="Override of Discord's REST base URL (tests).")
     message_content_intent: bool = Field(True, description="Request the privileged message-content intent so follow-ups in battle threads can be plain messages; false = follow-ups must mention the bot.")
     edit_interval_seconds: float = Field(1.0, ge=0, description="Minimum spacing of streamed message edits, shared by all concurrent replies.")
+    moderator_group: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9_-]{1,32}$",
+        description="Put moderator commands in this top-level slash command (e.g. arena-mod), which Discord shows only to members with Manage Server unless the server changes it; unset = inside /arena.",
+    )
 
 
 class SlackSettings(_Section):

@@ -10,14 +10,21 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from arenabot.config import ModelSettings
 from arenabot.domain import Message, Side
 from arenabot.ports import ChatPlatform, ReplyStream
-from arenabot.providers import Completion, ProviderError, ProviderHub
+from arenabot.providers import Completion, ProviderError
 from arenabot.render import SIDE_LABELS
 
 log = logging.getLogger(__name__)
+
+
+class Completer(Protocol):
+    """The provider hub, or anything that reports on it (the arena's shared state does)."""
+
+    async def complete(self, model: ModelSettings, messages: Sequence[Message], on_delta: Any = None) -> Completion: ...
 
 # Said when a side is cancelled: the other side failed, a moderator voided it, or shutdown.
 STOPPED_NOTE = "_(stopped before finishing)_"
@@ -39,7 +46,7 @@ class SideResult:
 
 
 async def _stream_side(
-    hub: ProviderHub,
+    hub: Completer,
     stream: ReplyStream,
     side: Side,
     model: ModelSettings,
@@ -87,7 +94,7 @@ async def _finish_quietly(stream: ReplyStream, text: str) -> None:
 
 
 async def generate_turn(
-    hub: ProviderHub,
+    hub: Completer,
     platform: ChatPlatform,
     thread_ref: str,
     models: dict[Side, ModelSettings],

@@ -17,7 +17,8 @@ from adapters.console.platform import ConsolePlatform
 from arenabot.arena import ArenaService
 from arenabot.domain import Actor, BattleStatus, Outcome, Scope
 from arenabot.replies import Reply
-from arenabot.textcommands import dispatch
+from arenabot.chatcommands.spec import CommandContext
+from arenabot.chatcommands.text import dispatch
 
 CONSOLE_SCOPE = Scope("console", "local")
 CHANNEL = "console"
@@ -65,7 +66,8 @@ class ConsoleSession:
         elif lowered == "/help":
             self.platform.say(CONSOLE_HELP)
         elif text.startswith("/"):
-            self.show(await dispatch(self.service, self.platform, CONSOLE_SCOPE, CHANNEL, self.actor, text[1:]))
+            ctx = CommandContext(self.service, self.platform, CONSOLE_SCOPE, CHANNEL, self.actor, thread_ref=self.thread)
+            self.show(await dispatch(self.service.commands, ctx, text[1:]))
         else:
             await self.prompt(text)
         return True
@@ -141,7 +143,7 @@ async def run_console(
     service.set_scope_defaults(CONSOLE_SCOPE, close_after_votes=1, reveal_to_voter=False, rate_limit_battles=1_000_000)
     session = ConsoleSession(service, platform, console_actor())
     platform.say(WELCOME)
-    sweeper = asyncio.create_task(service.run_sweeper(platform))
+    service.attach_platform(platform)  # under `arenabot run`, the supervisor's scheduler sweeps it
     lines = _start_reader(stdin, asyncio.get_running_loop())
     try:
         while True:
@@ -151,6 +153,5 @@ async def run_console(
             if line is None or not await session.handle(line):
                 break
     finally:
-        sweeper.cancel()
-        await asyncio.gather(sweeper, return_exceptions=True)
+        service.detach_platform(platform)
     platform.say("Bye.")

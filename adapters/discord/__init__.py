@@ -5,16 +5,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arenabot.config import Settings
+
+if TYPE_CHECKING:
+    from adapters.discord.client import ArenaClient
+    from arenabot.arena import ArenaService
 
 log = logging.getLogger(__name__)
 
 REPORTS_READINESS = True  # /readyz (arenabot.ops) waits for the client to report the gateway is up
 
 
-def build_client(settings: Settings, service: Any, **options: Any):
+def build_client(settings: Settings, service: ArenaService, **options: Any) -> ArenaClient:
     """The configured client, not yet started (tests start it against a fake Discord)."""
     from adapters.discord import endpoints
     from adapters.discord.client import ArenaClient
@@ -24,7 +28,7 @@ def build_client(settings: Settings, service: Any, **options: Any):
     return ArenaClient(settings, service, **options)
 
 
-async def run(settings: Settings, service: Any) -> None:
+async def run(settings: Settings, service: ArenaService) -> None:
     """Connect and serve until cancelled. The token comes from the env var named by discord.token_env."""
     token = settings.discord_token
     if not token:

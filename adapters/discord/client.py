@@ -4,20 +4,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
 from adapters.discord import endpoints
 from adapters.discord.actors import actor_for
-from adapters.discord.commands import ArenaCommands
+from adapters.discord.commands import CommandRunner, build_command_tree
 from adapters.discord.pacing import EditPacer
 from adapters.discord.platform import DiscordPlatform, message_ref
 from adapters.discord.reactions import install_dispatch_keys, outcome_for, reaction_event_id
 from adapters.discord.sync import sync_if_changed
 from arenabot.config import Settings
 from arenabot.domain import Actor
+
+if TYPE_CHECKING:
+    from arenabot.arena import ArenaService
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +45,11 @@ class ArenaClient(discord.AutoShardedClient):
     def __init__(
         self,
         settings: Settings,
-        service: Any,
+        service: ArenaService,
         *,
         edit_interval: float = 1.0,
         message_content: bool = True,
         sync_commands: bool | None = None,
-        sweeper: bool = True,
         **client_options: Any,
     ) -> None:
         config = settings.discord
@@ -63,11 +65,12 @@ class ArenaClient(discord.AutoShardedClient):
         self.service = service
         self.platform = DiscordPlatform(self, EditPacer(edit_interval))
         self.tree = app_commands.CommandTree(self)
-        self.tree.add_command(ArenaCommands(self))
+        runner = CommandRunner(self)
+        for group in build_command_tree(service.commands, runner, runner.autocomplete, moderator_group=config.moderator_group):
+            self.tree.add_command(group)
         self.tree.error(self._on_command_error)
         # With several processes, the one running shard 0 (or all shards) registers commands.
         self._sync_commands = sync_commands if sync_commands is not None else (not config.shard_ids or 0 in config.shard_ids)
-        self._run_sweeper = sweeper
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # ----- lifecycle ----------------------------------------------------------------------------
@@ -78,10 +81,10 @@ class ArenaClient(discord.AutoShardedClient):
             await endpoints.follow_advertised_gateway(self)
         if self._sync_commands:
             await sync_if_changed(self, self.tree, self.settings.discord.dev_guild_id)
-        if self._run_sweeper:
-            self.spawn(self.service.run_sweeper(self.platform), name="battle sweeper")
+        # The supervisor's scheduler sweeps this platform's expired battles from now on.
+        self.service.attach_platform(self.platform)
 
-    # /readyz (arenabot.ops) asks whether the gateway is up; `arenabot run` sets service.readiness.
+    # /readyz (arenabot.ops) asks whether the gateway is up: the service's readiness tells it.
     async def on_ready(self) -> None:
         self._report_connected(True)
 
@@ -92,9 +95,7 @@ class ArenaClient(discord.AutoShardedClient):
         self._report_connected(False)
 
     def _report_connected(self, connected: bool) -> None:
-        readiness = getattr(self.service, "readiness", None)
-        if readiness is not None:
-            readiness.report("discord", connected)
+        self.service.readiness.report("discord", connected)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         """Run work after the event handler returns, keeping a reference so it is not collected."""
@@ -109,6 +110,7 @@ class ArenaClient(discord.AutoShardedClient):
             log.error("%s failed", task.get_name(), exc_info=task.exception())
 
     async def close(self) -> None:
+        self.service.detach_platform(self.platform)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

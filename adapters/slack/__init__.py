@@ -12,12 +12,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
 
 from arenabot.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from adapters.slack.app import SlackArena
+    from arenabot.arena import ArenaService
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +55,7 @@ def secrets(settings: Settings) -> SlackSecrets:
     )
 
 
-async def run(settings: Settings, service: Any) -> None:
+async def run(settings: Settings, service: ArenaService) -> None:
     """Connect to Slack and serve the arena until cancelled."""
     from adapters.slack.app import build_app, make_client
 
@@ -59,7 +63,7 @@ async def run(settings: Settings, service: Any) -> None:
     async with aiohttp.ClientSession() as session:
         client = make_client(tokens.bot_token, settings.slack.api_base, session)
         arena = build_app(settings, service, client, signing_secret=tokens.signing_secret)
-        sweeper = asyncio.create_task(service.run_sweeper(arena.platform), name="slack-sweeper")
+        service.attach_platform(arena.platform)  # the supervisor's scheduler sweeps it from now on
         try:
             ready = partial(_report_ready, service)
             if tokens.signing_secret:
@@ -68,22 +72,18 @@ async def run(settings: Settings, service: Any) -> None:
                 await _serve_socket_mode(arena.app, tokens.app_token or "", ready)
         finally:
             _report_ready(service, False)
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            service.detach_platform(arena.platform)
             # No new events arrive now; give the ones being handled a moment to finish.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(_settle(arena), SHUTDOWN_GRACE_S)
 
 
-async def _settle(arena: Any) -> None:
+async def _settle(arena: SlackArena) -> None:
     await arena.listeners.wait_idle()
 
 
-def _report_ready(service: Any, connected: bool) -> None:
-    readiness = getattr(service, "readiness", None)  # set by `arenabot run`'s supervisor
-    if readiness is not None:
-        readiness.report("slack", connected)
+def _report_ready(service: ArenaService, connected: bool) -> None:
+    service.readiness.report("slack", connected)
 
 
 async def _serve_socket_mode(app: Any, app_token: str, ready: Callable[[bool], None]) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -14,6 +14,9 @@ from adapters.slack.platform import SlackPlatform
 from adapters.slack.replies import ReplySender
 from adapters.slack.users import UserDirectory
 from arenabot.config import Settings
+
+if TYPE_CHECKING:
+    from arenabot.arena import ArenaService
 
 SLACK_API = "https://slack.com/api/"
 RATE_LIMIT_RETRIES = 5
@@ -39,7 +42,7 @@ class SlackArena:
 
 def build_app(
     settings: Settings,
-    service: Any,
+    service: ArenaService,
     client: AsyncWebClient,
     *,
     signing_secret: str | None = None,

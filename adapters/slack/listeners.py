@@ -11,7 +11,7 @@ import dataclasses
 import logging
 import re
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
@@ -23,7 +23,11 @@ from adapters.slack.replies import ReplySender
 from adapters.slack.users import UserDirectory
 from arenabot.domain import Actor, Scope
 from arenabot.replies import Reply
-from arenabot.textcommands import dispatch
+from arenabot.chatcommands.spec import CommandContext
+from arenabot.chatcommands.text import dispatch
+
+if TYPE_CHECKING:
+    from arenabot.arena import ArenaService
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +52,7 @@ def _scope(body: dict[str, Any]) -> Scope:
 
 
 class ArenaListeners:
-    def __init__(self, service: Any, platform: SlackPlatform, users: UserDirectory, sender: ReplySender):
+    def __init__(self, service: ArenaService, platform: SlackPlatform, users: UserDirectory, sender: ReplySender):
         self.service = service
         self.platform = platform
         self.users = users
@@ -101,7 +105,8 @@ class ArenaListeners:
             if text.split(" ", 1)[0].lower() in ("", "help"):
                 reply = self._help()
             else:
-                reply = await dispatch(self.service, self.platform, _scope(command), channel, actor, text)
+                ctx = CommandContext(self.service, self.platform, _scope(command), channel, actor)
+                reply = await dispatch(self.service.commands, ctx, text)
             await self.sender.send(reply, channel=channel, user=user, respond=respond)
         except Exception:
             log.exception("/arena %s failed", command.get("text", "").split(" ", 1)[0][:20])

@@ -1,8 +1,9 @@
 """`supervise`: run the adapters on one core with the operator features around them.
 
-- metrics observed at the store, hub and leaderboard boundaries (arenabot/ops/observe.py);
+- metrics from the arena's events (arenabot/ops/observe.py);
 - the /healthz, /readyz, /metrics endpoint when `ops.http_port` is set;
-- the sweeper gated by a database lease, so it runs once per interval across processes;
+- the one scheduler of periodic jobs (sweeps), each run once per interval across processes
+  by a database lease; adapters only attach their platform to the service;
 - SIGTERM/SIGINT: stop taking battles, let in-flight turns finish within
   `ops.shutdown_grace_seconds`, void (and say so in their threads) the ones that do not, stop the
   adapters, then return normally so the caller closes the store and the hub and exits 0.
@@ -14,15 +15,18 @@ import contextlib
 import logging
 import signal
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arenabot.config import Settings
+from arenabot.events import ArenaListener
 from arenabot.ops.http import OpsEndpoint
 from arenabot.ops.metrics import Metrics, void_cause
-from arenabot.ops.observe import instrument
-from arenabot.ops.periodic import LeasedSweeps
-from arenabot.ops.readiness import Readiness
+from arenabot.ops.observe import MetricsListener
+from arenabot.ops.scheduler import LeasedScheduler
 from arenabot.ops.shutdown import ShutdownGate
+
+if TYPE_CHECKING:
+    from arenabot.arena import ArenaService
 
 log = logging.getLogger(__name__)
 
@@ -41,26 +45,31 @@ def adapter_name(module: ModuleType) -> str:
     return module.__name__.rsplit(".", 1)[-1]
 
 
+class _InterruptedBattles(ArenaListener):
+    """Battles voided by the shutdown, to tell their threads once the drain is over."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def battle_voided(self, battle_id: int, reason: str) -> None:
+        if void_cause(reason) == "shutdown":
+            self.ids.append(battle_id)
+
+
 class Supervisor:
-    def __init__(self, settings: Settings, service: Any):
+    def __init__(self, settings: Settings, service: ArenaService):
         self.settings = settings
         self.service = service
         self.metrics = Metrics()
-        self.readiness = Readiness()
+        self.readiness = service.readiness  # adapters report their connection there (see readiness.py)
         self.gate = ShutdownGate()
         self.stop_requested = asyncio.Event()
-        self._interrupted: list[int] = []
-        store = instrument(service, self.metrics)
-        store.on_void(self._remember_interrupted)
-        service.readiness = self.readiness  # adapters may report their connection (see readiness.py)
-        self.gate.install(service)
-        self.sweeps = LeasedSweeps(store, settings.arena.sweep_interval_seconds, self.metrics)
-        self.sweeps.install(service)
-        self.endpoint = OpsEndpoint(store, self.metrics, self.readiness, lambda: self.gate.closing)
-
-    def _remember_interrupted(self, battle_id: int, reason: str) -> None:
-        if void_cause(reason) == "shutdown":
-            self._interrupted.append(battle_id)
+        self._interrupted = _InterruptedBattles()
+        service.events.subscribe(MetricsListener(self.metrics))
+        service.events.subscribe(self._interrupted)
+        service.middleware.add(self.gate, first=True)  # before bans and rate limits: it sees every call
+        self.scheduler = LeasedScheduler(service.store, self.metrics)
+        self.endpoint = OpsEndpoint(service.store, self.metrics, self.readiness, lambda: self.gate.closing)
 
     def request_stop(self, signum: int | None = None) -> None:
         if self.stop_requested.is_set():
@@ -90,11 +99,14 @@ class Supervisor:
         ops = self.settings.ops
         if ops.http_port is not None:
             await self.endpoint.start(ops.http_host, ops.http_port)
+        scheduler = asyncio.create_task(self.scheduler.run(self.service.periodic_jobs), name="periodic jobs")
         try:
             with self._signals():
                 await self._run_adapters(modules)
         finally:
-            await self.sweeps.release_all()
+            scheduler.cancel()
+            await asyncio.gather(scheduler, return_exceptions=True)
+            await self.scheduler.release_all()
             await self.endpoint.stop()
 
     async def _run_adapters(self, modules: list[ModuleType]) -> None:
@@ -136,20 +148,20 @@ class Supervisor:
         self.metrics.shutting_down.set(1)
         self.gate.close()
         cancelled = await self.gate.drain(self.settings.ops.shutdown_grace_seconds)
-        for battle_id in self._interrupted:
+        for battle_id in self._interrupted.ids:
             await self._tell_thread(battle_id)
         log.warning("shutdown: in-flight turns done (%d voided); stopping adapters", cancelled)
 
     async def _tell_thread(self, battle_id: int) -> None:
         try:
             battle = await self.service.store.get_battle(battle_id)
-            platform = self.gate.platforms.get(battle.platform) if battle else None
+            platform = (self.gate.platforms.get(battle.platform) or self.service.platform(battle.platform)) if battle else None
             if battle is not None and platform is not None:
                 await platform.post(battle.thread_ref or battle.channel_ref, interrupted_text(battle_id))
         except Exception as exc:  # the battle is void in the DB either way
             log.warning("could not post the shutdown notice in battle #%s: %s", battle_id, type(exc).__name__)
 
 
-async def supervise(settings: Settings, service: Any, modules: list[ModuleType]) -> None:
+async def supervise(settings: Settings, service: ArenaService, modules: list[ModuleType]) -> None:
     """Run the adapter modules (each exposing `run(settings, service)`) until they end or a stop signal."""
     await Supervisor(settings, service).run(modules)

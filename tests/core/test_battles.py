@@ -206,7 +206,7 @@ async def test_follow_ups_stop_at_the_turn_limit(core, platform):
 
 
 async def test_active_sampling_gets_the_scopes_current_board(core, platform, monkeypatch):
-    import arenabot.arena as arena_module
+    import arenabot.features.battles.service as arena_module
 
     seen = []
     real = arena_module.sample_pair
@@ -220,7 +220,7 @@ async def test_active_sampling_gets_the_scopes_current_board(core, platform, mon
         _, thread, record = await battle(service, platform, "first")
         assert seen[-1][0] == "active" and seen[-1][1].rows == []  # nothing rated yet
         await service.vote(platform, platform.ballot(thread), BOB, Outcome.A, "v1")
-        service._boards_for_sampling.clear()  # the board is cached for a while; skip the wait
+        service.battles._boards_for_sampling.clear()  # the board is cached for a while; skip the wait
         await battle(service, platform, "second")
         strategy, board = seen[-1]
         assert strategy == "active" and {r.model for r in board.rows} == {record.model_a, record.model_b}

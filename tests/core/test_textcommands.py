@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from arenabot.domain import BattleStatus, Outcome
-from arenabot.textcommands import dispatch, user_ref
+from arenabot.chatcommands.spec import CommandContext
+from arenabot.chatcommands.text import dispatch, user_ref
 from tests.core.conftest import ALICE, BOB, MOD, SCOPE
 
 
@@ -14,7 +15,7 @@ def test_user_refs_from_mentions():
 
 async def test_dispatch_drives_the_service(core, platform):
     async with core(reveal_to_voter=False) as service:
-        run = lambda actor, text: dispatch(service, platform, SCOPE, "chan", actor, text)  # noqa: E731
+        run = lambda actor, text: dispatch(service.commands, CommandContext(service, platform, SCOPE, "chan", actor), text)  # noqa: E731
         assert "Arena commands" in (await run(ALICE, "help")).text
         started = await run(ALICE, "battle category:math What is two plus two?")
         assert started.ok

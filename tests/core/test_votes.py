@@ -6,6 +6,8 @@ import asyncio
 import pytest
 
 from arenabot.domain import Actor, BattleStatus, Outcome
+from arenabot.ops.metrics import Metrics
+from arenabot.ops.scheduler import LeasedScheduler
 from tests.core.conftest import BOB, BOT, CAROL, SCOPE, battle
 from tests.support.fake_platform import FakePlatform
 
@@ -163,7 +165,9 @@ async def test_run_sweeper_loops_until_cancelled(core, clock):
     async with core(battle_window_minutes=1, sweep_interval_seconds=0.01) as service:
         _, thread, record = await battle(service, platform)
         clock.advance(minutes=2)
-        task = asyncio.create_task(service.run_sweeper(platform))
+        # The supervisor's scheduler runs the sweeps of the platforms adapters attach.
+        service.attach_platform(platform)
+        task = asyncio.create_task(LeasedScheduler(service.store, Metrics()).run(service.periodic_jobs))
         for _ in range(200):
             if (await service.store.get_battle(record.id)).status is BattleStatus.CLOSED:
                 break

@@ -69,7 +69,7 @@ async def running_bot(settings: Settings, fake: FakeDiscord, *, hub: Any = None,
     async with build_core(settings, hub=hub) as service:
         service.readiness = Readiness()  # as `arenabot run` does, so /readyz reporting is exercised
         service.readiness.started("discord", self_reporting=True)
-        client = build_client(settings, service, edit_interval=edit_interval, sweeper=False, guild_ready_timeout=0.1, **options)
+        client = build_client(settings, service, edit_interval=edit_interval, guild_ready_timeout=0.1, **options)
         task = asyncio.create_task(client.start(TOKEN))
         try:
             await eventually(lambda: task.done() or (fake.identifies > identifies and client.is_ready()), "login and READY")

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from arenabot.ops.metrics import Metrics
-from arenabot.ops.periodic import LeasedSweeps
+from arenabot.ops.scheduler import LeasedScheduler
+from arenabot.scheduling import PeriodicJob
 from arenabot.storage import Store, leases
 from tests.ops.support import demo_models, wait_for
 
@@ -64,12 +65,11 @@ async def test_leased_sweeps_skip_while_another_process_holds_the_lease(sqlite_u
     clock = _Clock()
     try:
         services, metrics = [_Sweeper(), _Sweeper()], [Metrics(), Metrics()]
-        for service, m, holder in zip(services, metrics, ("one", "two")):
-            LeasedSweeps(store, 10, m, holder=holder, clock=clock).install(service)
+        schedulers = [LeasedScheduler(store, m, holder=holder, clock=clock) for m, holder in zip(metrics, ("one", "two"))]
         for tick in range(6):  # both processes tick every 5 s; the lease lasts 10 s
             clock.now = T0 + timedelta(seconds=5 * tick)
-            for service in services:
-                await service.sweep(_Platform())
+            for service, scheduler in zip(services, schedulers):
+                await scheduler.tick([PeriodicJob("sweep:discord", 10, lambda s=service: s.sweep(_Platform()))])
         assert sum(len(s.swept) for s in services) == 3  # t = 0, 10, 20
         runs = [m.periodic_runs.labels("sweep:discord")._value.get() for m in metrics]
         skipped = [m.periodic_skipped.labels("sweep:discord")._value.get() for m in metrics]

@@ -1,25 +1,23 @@
-"""Moderator commands, decided in the core from the `Actor.is_moderator` flag the adapter sets.
-
-Mixed into `ArenaService`; every command refuses privately when the actor is not a moderator.
-"""
+"""Moderator commands, decided in the core from the `Actor.is_moderator` flag the adapter sets:
+the model registry, bans, closing and voiding battles, clean_battle export/import, and
+per-scope settings. Every command refuses privately when the actor is not a moderator."""
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
 
 from pydantic import ValidationError
 
 from arenabot import render
-from arenabot.config import ArenaSettings, ModelSettings, Settings
+from arenabot.config import ArenaSettings, ModelSettings
 from arenabot.domain import Actor, BattleStatus, Scope
+from arenabot.features.battles.service import Battles
+from arenabot.features.moderation.parsing import parse_battle_ref, parse_records
+from arenabot.features.shared import ArenaState
 from arenabot.ports import ChatPlatform
 from arenabot.replies import Reply, refuse
-
-if TYPE_CHECKING:
-    from arenabot.storage import BattleRecord, Store
+from arenabot.storage import BattleRecord, DuplicateModel
 
 log = logging.getLogger(__name__)
 
@@ -30,44 +28,12 @@ def _validation_text(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors())
 
 
-def parse_battle_ref(battle_ref: str) -> int | None:
-    """"42" or "#42" -> 42; anything else (None) can only be a thread ref."""
-    text = battle_ref.strip().removeprefix("#")
-    return int(text) if text.isdigit() else None
-
-
-def parse_records(data: bytes) -> list[Any]:
-    """clean_battle records from a JSON array or JSON lines. Raises ValueError with the line at fault."""
-    text = data.decode("utf-8-sig").strip()
-    if not text:
-        return []
-    if text.startswith("["):
-        try:
-            records = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-        return list(records)
-    records = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"line {number} is not valid JSON: {exc.msg}") from None
-    return records
-
-
-class ModerationMixin:
-    settings: Settings
-    store: "Store"
-    now: Callable[[], datetime]
-    _scope_cache: dict[str, Any]
-
-    def _forget_registry(self) -> None: ...
-
-    def _forget_ban(self, scope_key: str, user_ref: str) -> None: ...
-
-    async def _close_and_reveal(self, platform: ChatPlatform, battle: "BattleRecord") -> bool: ...
+class Moderation:
+    def __init__(self, state: ArenaState, battles: Battles, setting_keys: Sequence[str]):
+        self.state = state
+        self.store = state.store
+        self.battles = battles
+        self.setting_keys = tuple(setting_keys)  # every feature's per-scope settings
 
     # ----- models ------------------------------------------------------------------------------
 
@@ -89,13 +55,11 @@ class ModerationMixin:
             )  # type: ignore[arg-type]
         except ValidationError as exc:
             return refuse(f"Cannot add model {name!r}: {_validation_text(exc)}.")
-        from arenabot.storage import DuplicateModel
-
         try:
             await self.store.add_model(model)
         except DuplicateModel:
             return refuse(f"A model named {name!r} already exists; pick another name or use `model enable {name}`.")
-        self._forget_registry()
+        self.state.forget_registry()
         log.info("moderator %s added model %s (%s)", actor.user_ref, name, provider)
         return Reply(f"Model **{name}** added ({provider}, weight {weight:g}).", private=True)
 
@@ -104,7 +68,7 @@ class ModerationMixin:
             return refuse(NOT_MODERATOR)
         if not await self.store.update_model(name, enabled=enabled):
             return refuse(f"No model named {name!r}; see `models` for the list.")
-        self._forget_registry()
+        self.state.forget_registry()
         return Reply(f"Model **{name}** {'enabled' if enabled else 'disabled'}.", private=True)
 
     async def set_model_weight(self, actor: Actor, name: str, weight: float) -> Reply:
@@ -114,7 +78,7 @@ class ModerationMixin:
             return refuse(f"Weight must be a number of 0 or more (0 never samples the model), not {weight!r}.")
         if not await self.store.update_model(name, weight=weight):
             return refuse(f"No model named {name!r}; see `models` for the list.")
-        self._forget_registry()
+        self.state.forget_registry()
         return Reply(f"Model **{name}** now has sampling weight {weight:g}.", private=True)
 
     # ----- users -------------------------------------------------------------------------------
@@ -124,7 +88,7 @@ class ModerationMixin:
             return refuse(NOT_MODERATOR)
         if user_ref == actor.user_ref:
             return refuse("You cannot ban yourself.")
-        self._forget_ban(scope.key, user_ref)
+        self.state.forget_ban(scope.key, user_ref)
         if not await self.store.ban(scope.key, user_ref, actor.user_ref, reason):
             return refuse(f"{user_ref} is already banned here.")
         return Reply(f"{user_ref} is banned from starting battles and voting here.", private=True)
@@ -132,14 +96,14 @@ class ModerationMixin:
     async def unban(self, actor: Actor, scope: Scope, user_ref: str) -> Reply:
         if not actor.is_moderator:
             return refuse(NOT_MODERATOR)
-        self._forget_ban(scope.key, user_ref)
+        self.state.forget_ban(scope.key, user_ref)
         if not await self.store.unban(scope.key, user_ref):
             return refuse(f"{user_ref} is not banned here.")
         return Reply(f"{user_ref} is no longer banned here.", private=True)
 
     # ----- battles -----------------------------------------------------------------------------
 
-    async def _find_battle(self, platform: ChatPlatform, battle_ref: str, scope: Scope | None) -> "BattleRecord | None":
+    async def _find_battle(self, platform: ChatPlatform, battle_ref: str, scope: Scope | None) -> BattleRecord | None:
         # A thread ref first: Discord thread ids are all digits too, and must not read as "#N".
         battle = await self.store.battle_by_thread(platform.name, battle_ref.strip())
         battle_id = parse_battle_ref(battle_ref)
@@ -157,7 +121,7 @@ class ModerationMixin:
         battle = await self._find_battle(platform, battle_ref, scope)
         if battle is None:
             return refuse(f"No battle {battle_ref!r} here; use its number (e.g. `#42`) or run the command in its thread.")
-        if battle.status is not BattleStatus.OPEN or not await self._close_and_reveal(platform, battle):
+        if battle.status is not BattleStatus.OPEN or not await self.battles.close_and_reveal(platform, battle):
             return refuse(f"Battle #{battle.id} is already {(await self.store.get_battle(battle.id) or battle).status.value}.")
         return Reply(f"Battle #{battle.id} is closed and revealed.", private=True)
 
@@ -170,7 +134,7 @@ class ModerationMixin:
         if battle is None:
             return refuse(f"No battle {battle_ref!r} here; use its number (e.g. `#42`) or run the command in its thread.")
         why = reason.strip() or "voided by a moderator"
-        if not await self.store.void_battle(battle.id, why):
+        if not await self.state.void_battle(battle.id, why):
             return refuse(f"Battle #{battle.id} is already void.")
         if battle.thread_ref:
             try:
@@ -200,7 +164,7 @@ class ModerationMixin:
             records = parse_records(data)
         except (ValueError, UnicodeDecodeError) as exc:
             return refuse(f"Cannot read that file: {exc}. Expected a JSON array or JSON lines of clean_battle records.")
-        report = await self.store.import_clean_battles(records, scope.key, self.now())
+        report = await self.store.import_clean_battles(records, scope.key, self.state.now())
         text = f"Imported {report.imported} battles; {report.duplicates} were already here"
         if report.bad:
             shown = "\n".join(f"- {line}" for line in report.bad[:10])
@@ -211,21 +175,16 @@ class ModerationMixin:
     # ----- per-scope settings ------------------------------------------------------------------
 
     async def set_setting(self, actor: Actor, scope: Scope, key: str, value: str) -> Reply:
-        from arenabot.arena import SCOPE_SETTING_KEYS
-
         if not actor.is_moderator:
             return refuse(NOT_MODERATOR)
-        if key not in SCOPE_SETTING_KEYS:
-            return refuse(f"Unknown setting {key!r}; you can set: {', '.join(SCOPE_SETTING_KEYS)}.")
+        if key not in self.setting_keys:
+            return refuse(f"Unknown setting {key!r}; you can set: {', '.join(self.setting_keys)}.")
         current = (await self.store.get_settings(scope.key)) or {}
         try:
-            checked = ArenaSettings.model_validate({**self.settings.arena.model_dump(), **current, key: value})
+            checked = ArenaSettings.model_validate({**self.state.settings.arena.model_dump(), **current, key: value})
         except ValidationError as exc:
             return refuse(f"Invalid value {value!r} for {key}: {_validation_text(exc)}.")
         stored = str(getattr(checked, key)).lower() if isinstance(getattr(checked, key), bool) else str(getattr(checked, key))
         await self.store.set_setting(scope.key, key, stored)
-        self._scope_cache.pop(scope.key, None)
+        self.state.forget_settings(scope.key)
         return Reply(f"Setting **{key}** is now `{stored}` here.", private=True)
-
-
-__all__ = ["ModerationMixin", "NOT_MODERATOR", "parse_battle_ref", "parse_records"]

@@ -1,0 +1,39 @@
+"""The boards feature's commands: leaderboard, models, stats."""
+from __future__ import annotations
+
+from arenabot.categories import TOPIC_CATEGORIES
+from arenabot.chatcommands.spec import Command, CommandContext, Param, ScopeSetting
+from arenabot.replies import Reply
+
+SCOPE_CHOICES = ("server", "global")
+
+
+async def _leaderboard(ctx: CommandContext, category: str | None = None, scope: str = "server", top: int = 20) -> Reply:
+    return await ctx.service.leaderboard(ctx.scope, category=category, global_=scope == "global", top=top)
+
+
+async def _models(ctx: CommandContext) -> Reply:
+    return await ctx.service.models_overview(ctx.scope)
+
+
+async def _stats(ctx: CommandContext) -> Reply:
+    return await ctx.service.stats(ctx.scope)
+
+
+COMMANDS = (
+    Command(
+        ("leaderboard",),
+        "Show the leaderboard (ratings with 95% confidence intervals)",
+        _leaderboard,
+        params=(
+            Param("category", "Only battles of this category", required=False, choices=TOPIC_CATEGORIES),
+            Param("scope", "This server or all servers", required=False, default="server", choices=SCOPE_CHOICES, text="flag"),
+            Param("top", "How many models", kind="int", required=False, default=20, min_value=1, max_value=50, text="keyword"),
+        ),
+        public=True,
+    ),
+    Command(("models",), "List the models in the arena", _models, public=True),
+    Command(("stats",), "Battle and vote statistics", _stats, public=True),
+)
+
+SETTINGS: tuple[ScopeSetting, ...] = ()

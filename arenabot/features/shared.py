@@ -1,0 +1,188 @@
+"""What every feature shares: the collaborators (settings, store, hub, clock, events) and the
+short-lived caches of the model registry, bans, per-scope settings and ballots.
+
+One small object, so a moderator's change made through one feature (a ban, a new model, a
+setting) is seen at once by the others in this process, and within CACHE_TTL_S by other
+processes sharing the database.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import ValidationError
+
+from arenabot.anonymity import IdentityDetector
+from arenabot.config import ArenaSettings, ModelSettings, Settings
+from arenabot.domain import Message, Outcome, Scope
+from arenabot.events import ArenaEvents
+from arenabot.leaderboard import LeaderboardCache
+from arenabot.ports import ChatPlatform
+from arenabot.providers import Completion, ProviderError, ProviderHub
+from arenabot.storage import BattleRecord, NewBattle, Store, VoteResult
+
+log = logging.getLogger(__name__)
+
+# Registry and per-scope settings are re-read at most this often (seconds), so another
+# process's moderation change takes effect quickly without a query on every event.
+CACHE_TTL_S = 2.0
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ArenaState:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        hub: ProviderHub,
+        *,
+        rng: random.Random | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        events: ArenaEvents | None = None,
+    ):
+        self.settings = settings
+        self.store = store
+        self.hub = hub
+        self.rng = rng or random.Random()
+        self.now = clock
+        self.events = events or ArenaEvents()
+        self.leaderboards = LeaderboardCache()
+        self.platforms: dict[str, ChatPlatform] = {}  # attached by the running adapters, by name
+        self._scope_defaults: dict[str, dict[str, Any]] = {}
+        self._scope_cache: dict[str, tuple[float, ArenaSettings]] = {}
+        self._models_cache: tuple[float, list[ModelSettings], IdentityDetector] | None = None
+        self._bans: dict[tuple[str, str], tuple[float, bool]] = {}
+        # Ballot message -> (battle id, scope key): fixed once posted, so votes skip that lookup.
+        self._ballots: OrderedDict[tuple[str, str], tuple[int, str]] = OrderedDict()
+
+    # ----- per-scope settings ----------------------------------------------------------------
+
+    def set_scope_defaults(self, scope: Scope, **values: Any) -> None:
+        ArenaSettings.model_validate({**self.settings.arena.model_dump(), **values})
+        self._scope_defaults[scope.key] = values
+        self.forget_settings(scope.key)
+
+    def forget_settings(self, scope_key: str) -> None:
+        self._scope_cache.pop(scope_key, None)
+
+    async def arena_settings(self, scope_key: str) -> ArenaSettings:
+        cached = self._scope_cache.get(scope_key)
+        if cached and time.monotonic() - cached[0] < CACHE_TTL_S:
+            return cached[1]
+        overrides = {**self._scope_defaults.get(scope_key, {}), **await self.store.get_settings(scope_key)}
+        arena = self.settings.arena
+        if overrides:
+            try:
+                arena = ArenaSettings.model_validate({**arena.model_dump(), **overrides})
+            except ValidationError:
+                log.warning("ignoring invalid stored settings for %s: %s", scope_key, overrides)
+        self._scope_cache[scope_key] = (time.monotonic(), arena)
+        return arena
+
+    # ----- model registry --------------------------------------------------------------------
+
+    async def registry(self) -> tuple[list[ModelSettings], IdentityDetector]:
+        cached = self._models_cache
+        if cached and time.monotonic() - cached[0] < CACHE_TTL_S:
+            return cached[1], cached[2]
+        models = [record.to_settings() for record in await self.store.list_models()]
+        detector = IdentityDetector.for_models(models)
+        self._models_cache = (time.monotonic(), models, detector)
+        return models, detector
+
+    def forget_registry(self) -> None:
+        self._models_cache = None
+
+    async def model(self, name: str) -> ModelSettings:
+        models, _ = await self.registry()
+        for model in models:
+            if model.name == name:
+                return model
+        # A model removed from the registry mid-battle: fall back to the config's entry.
+        configured = self.settings.model(name)
+        if configured is None:
+            raise LookupError(f"model {name!r} is not registered")
+        return configured
+
+    # ----- bans --------------------------------------------------------------------------------
+
+    async def is_banned(self, scope_key: str, user_ref: str) -> bool:
+        """Ban lookups are cached briefly (a ban made in another process applies within seconds)."""
+        key = (scope_key, user_ref)
+        cached = self._bans.get(key)
+        if cached and time.monotonic() - cached[0] < CACHE_TTL_S:
+            return cached[1]
+        if len(self._bans) > 10_000:
+            self._bans.clear()
+        banned = await self.store.is_banned(scope_key, user_ref)
+        self._bans[key] = (time.monotonic(), banned)
+        return banned
+
+    def forget_ban(self, scope_key: str, user_ref: str) -> None:
+        self._bans.pop((scope_key, user_ref), None)
+
+    # ----- ballots -----------------------------------------------------------------------------
+
+    async def ballot_battle(self, platform: ChatPlatform, message_ref: str) -> tuple[int, str] | None:
+        key = (platform.name, message_ref)
+        found = self._ballots.get(key)
+        if found is None:
+            battle = await self.store.battle_by_message(platform.name, message_ref)
+            if battle is None:
+                return None
+            found = (battle.id, battle.scope_key)
+            self.remember_ballot(key, found)
+        return found
+
+    def remember_ballot(self, key: tuple[str, str], value: tuple[int, str]) -> None:
+        self._ballots[key] = value
+        if len(self._ballots) > 10_000:
+            self._ballots.popitem(last=False)
+
+    # ----- recorded outcomes, each reported to the event listeners ----------------------------
+
+    async def create_battle(self, new: NewBattle) -> BattleRecord:
+        battle = await self.store.create_battle(new)
+        self.events.battle_started(battle.id)
+        return battle
+
+    async def void_battle(self, battle_id: int, reason: str) -> bool:
+        changed = await self.store.void_battle(battle_id, reason)
+        if changed:
+            self.events.battle_voided(battle_id, reason)
+        return changed
+
+    async def flag_identity_leak(self, battle_id: int) -> bool:
+        flagged = await self.store.flag_identity_leak(battle_id)
+        if flagged:
+            self.events.identity_leaked(battle_id)
+        return flagged
+
+    async def record_vote(
+        self, battle_id: int, voter_ref: str, outcome: Outcome | None, *, event_id: str, only_if: Outcome | None = None
+    ) -> VoteResult:
+        extra = {"only_if": only_if} if only_if is not None else {}
+        result = await self.store.record_vote(battle_id, voter_ref, outcome, event_id=event_id, now=self.now(), **extra)
+        self.events.vote_recorded(battle_id, result.status)
+        return result
+
+    async def complete(self, model: ModelSettings, messages: Sequence[Message], on_delta: Any = None) -> Completion:
+        """The hub's completion, reported to the listeners (latency, time to first token, errors)."""
+        try:
+            completion = await self.hub.complete(model, messages, on_delta)
+        except ProviderError as error:
+            self.events.completion_failed(model.name, error.kind)
+            raise
+        except Exception:
+            self.events.completion_failed(model.name, "unexpected")
+            raise
+        self.events.completion_finished(model.name, completion.latency_s, completion.first_token_s)
+        return completion
