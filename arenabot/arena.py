@@ -5,6 +5,7 @@ Adapters turn platform events into calls on `ArenaService` and show the `Reply` 
 service talks back to the platform only through `ChatPlatform`. All state lives in the store,
 so several processes (Discord shards, Slack workers, the console) can share one database.
 """
+
 from __future__ import annotations
 
 import random
@@ -14,7 +15,7 @@ from datetime import datetime
 from arenabot.chatcommands.help import help_text
 from arenabot.config import Settings
 from arenabot.events import ArenaEvents
-from arenabot.features import SCOPE_SETTING_KEYS, FEATURES, build_registry, scope_settings
+from arenabot.features import FEATURES, SCOPE_SETTING_KEYS, build_registry, scope_settings
 from arenabot.features.battles import Battles, RateLimit
 from arenabot.features.boards import Boards
 from arenabot.features.moderation import BanCheck, Moderation

@@ -5,6 +5,7 @@ a battle started or voided, a leak flagged, a vote recorded, a completion finish
 leaderboard computed. A listener overrides only the hooks it needs; a failing listener is logged
 and never breaks the battle that reported.
 """
+
 from __future__ import annotations
 
 import logging

@@ -6,9 +6,10 @@ runs its work through the chain: a middleware may answer instead (a refusal), or
 and look at or replace what comes back. Bans and rate limits are core middlewares; the process
 supervisor adds its shutdown gate; later features (voter quality) add theirs.
 """
+
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -44,7 +45,7 @@ class MiddlewareChain:
         else:
             self._middlewares.append(middleware)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Middleware]:
         return iter(list(self._middlewares))
 
     async def run(self, call: Call, endpoint: Next) -> Reply | None:

@@ -3,6 +3,7 @@
 A job names its lease: across every process sharing the database it runs at most once per
 `interval_seconds` (whoever claims the lease runs it, the others skip that interval).
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable

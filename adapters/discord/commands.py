@@ -8,6 +8,7 @@ running a moderator command gets the core's private refusal. Discord honours
 `default_member_permissions` only on top-level commands; moderator commands get Manage Server
 there when `[discord] moderator_group` puts them in a top-level group of their own.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -49,7 +50,7 @@ def _annotation(param: Param) -> Any:
     elif param.kind in ("int", "float"):
         number = int if param.kind == "int" else float
         low, high = param.min_value, param.max_value
-        kind = app_commands.Range[number, low, high] if low is not None or high is not None else number  # type: ignore[misc]
+        kind = app_commands.Range[number, low, high] if low is not None or high is not None else number
     else:
         kind = str
     return kind if param.required else Optional[kind]  # noqa: UP045 (discord.py reads typing.Optional)
@@ -64,15 +65,22 @@ def _callback(command: Command, run: Run, autocomplete: Callable[[Suggest], Auto
     params = sorted(command.params, key=lambda p: not p.required)  # Discord lists required options first
     callback.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter("interaction", _PARAM, annotation=discord.Interaction)]
-        + [inspect.Parameter(p.name, _PARAM, annotation=_annotation(p), default=inspect.Parameter.empty if p.required else None) for p in params]
+        + [
+            inspect.Parameter(p.name, _PARAM, annotation=_annotation(p), default=inspect.Parameter.empty if p.required else None)
+            for p in params
+        ]
     )
     decorated: Any = callback
     if command.params:
         decorated = app_commands.describe(**{p.name: p.help for p in command.params})(decorated)
-    choices = {p.name: [app_commands.Choice(name=choice_label(c), value=c) for c in p.choices] for p in command.params if p.choices}
+    choices = {
+        p.name: [app_commands.Choice(name=choice_label(c), value=c) for c in p.choices] for p in command.params if p.choices
+    }
     if choices:
         decorated = app_commands.choices(**choices)(decorated)
-    suggested = {p.name: autocomplete(p.suggest) for p in command.params if p.suggest is not None and not p.choices}
+    suggested: dict[str, Any] = {
+        p.name: autocomplete(p.suggest) for p in command.params if p.suggest is not None and not p.choices
+    }
     if suggested:
         decorated = app_commands.autocomplete(**suggested)(decorated)
     return decorated
@@ -96,7 +104,10 @@ def build_command_tree(
     moderators = arena
     if moderator_group:
         moderators = app_commands.Group(
-            name=moderator_group, description=MODERATOR_HELP, guild_only=True, default_permissions=discord.Permissions(manage_guild=True)
+            name=moderator_group,
+            description=MODERATOR_HELP,
+            guild_only=True,
+            default_permissions=discord.Permissions(manage_guild=True),
         )
         roots.append(moderators)
     subgroups: dict[tuple[str, str], app_commands.Group] = {}
@@ -106,13 +117,16 @@ def build_command_tree(
             key = (parent.name, command.path[0])
             if key not in subgroups:
                 helps = [c.group_help for c in registry.group(command.path[0], SURFACE) if c.group_help]
-                description = ("Moderators: " if command.moderator and parent is arena else "") + (helps[0] if helps else command.path[0])
+                description = ("Moderators: " if command.moderator and parent is arena else "") + (
+                    helps[0] if helps else command.path[0]
+                )
                 subgroups[key] = app_commands.Group(name=command.path[0], description=description, parent=parent)
             parent = subgroups[key]
-        slash = app_commands.Command(
+        callback: Any = _callback(command, run, autocomplete)  # its signature is built at run time
+        slash: app_commands.Command[Any, ..., None] = app_commands.Command(
             name=command.discord_name or command.path[-1],
             description=_description(command) if parent is arena or parent.parent is arena else command.help,
-            callback=_callback(command, run, autocomplete),
+            callback=callback,
             parent=parent,
         )
         parent.add_command(slash)
@@ -134,13 +148,17 @@ class CommandRunner:
 
     async def __call__(self, interaction: discord.Interaction, command: Command, values: dict[str, Any]) -> None:
         await defer(interaction, public=command.public)
-        if command.opens_thread and not isinstance(interaction.channel, (discord.TextChannel, discord.Thread, discord.ForumChannel)):
+        if command.opens_thread and not isinstance(
+            interaction.channel, (discord.TextChannel, discord.Thread, discord.ForumChannel)
+        ):
             await respond(interaction, Reply(_NEEDS_TEXT_CHANNEL, ok=False, private=True), public=False)
             return
         assert interaction.guild_id is not None  # guild_only
         actor = actor_for_interaction(interaction, self.client.settings.discord.moderator_role)
         here = str(interaction.channel_id)
-        ctx = CommandContext(self.client.service, self.client.platform, scope_for(interaction.guild_id), here, actor, thread_ref=here)
+        ctx = CommandContext(
+            self.client.service, self.client.platform, scope_for(interaction.guild_id), here, actor, thread_ref=here
+        )
         arguments: dict[str, Any] = {}
         for param in command.params:
             value = values.get(param.name)
@@ -157,7 +175,9 @@ class CommandRunner:
             return
         await respond(interaction, await command.call(ctx, **arguments), public=command.public)
 
-    async def _run_long(self, interaction: discord.Interaction, command: Command, ctx: CommandContext, arguments: dict[str, Any]) -> None:
+    async def _run_long(
+        self, interaction: discord.Interaction, command: Command, ctx: CommandContext, arguments: dict[str, Any]
+    ) -> None:
         try:
             reply = await command.call(ctx, **arguments)
         except Exception:

@@ -1,4 +1,5 @@
 """Commands that belong to no single feature because they span them all: help and settings."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

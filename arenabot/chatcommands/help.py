@@ -1,4 +1,5 @@
 """The help text, generated from the command registry and the per-scope settings declarations."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ def setting_line(setting: ScopeSetting, arena: ArenaSettings) -> str:
     field = ArenaSettings.model_fields[setting.key]
     value = getattr(arena, setting.key)
     shown = str(value).lower() if isinstance(value, bool) else f"{value:g}" if isinstance(value, float) else str(value)
-    return f"- `{setting.key}` (now {shown}): {field.description or ''}".rstrip()
+    return f"- `{setting.key}` (default {shown}): {field.description or ''}".rstrip()
 
 
 def help_text(registry: CommandRegistry, settings: Sequence[ScopeSetting], arena: ArenaSettings, surface: str = "text") -> str:

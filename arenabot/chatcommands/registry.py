@@ -1,4 +1,5 @@
 """The one list of chat commands every surface is generated from."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator

@@ -4,6 +4,7 @@ From a `Command` the Discord adapter builds its slash command (options, choices,
 default permissions), the text dispatcher (Slack `/arena ...`, the console) parses a line, and
 the help text describes it. A feature declares its commands next to its service code.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable

@@ -4,6 +4,7 @@ A line is the command's name (and subcommand), then its parameters as each decla
 order, `name=value` keywords, bare flag words (`global`), and a last parameter that may take the
 rest of the line as typed (a prompt, a reason). Quotes group words ("two words").
 """
+
 from __future__ import annotations
 
 import re
@@ -24,7 +25,7 @@ class UsageError(ValueError):
 
 
 def user_ref(text: str) -> str:
-    """"<@U123|ann>" or "<@123>" -> the id inside; anything else as written."""
+    """ "<@U123|ann>" or "<@123>" -> the id inside; anything else as written."""
     match = _MENTION.match(text.strip())
     return match.group(1) if match else text.strip()
 
@@ -43,7 +44,9 @@ def _convert(param: Param, raw: str) -> Any:
             number = int(raw) if param.kind == "int" else float(raw)
         except ValueError:
             raise UsageError(f"{param.name} must be a number, not {raw!r}.") from None
-        if (param.min_value is not None and number < param.min_value) or (param.max_value is not None and number > param.max_value):
+        if (param.min_value is not None and number < param.min_value) or (
+            param.max_value is not None and number > param.max_value
+        ):
             raise UsageError(f"{param.name} must be between {param.min_value:g} and {param.max_value:g}, not {raw}.")
         return number
     if param.kind == "user":

@@ -2,6 +2,7 @@
 per-scope settings. They share one `ArenaState` (shared.py); `arenabot.arena.ArenaService`
 composes them. Dependencies between them point one way only: voting and moderation use
 battles (to close and reveal); nothing uses voting, boards or moderation."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

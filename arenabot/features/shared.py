@@ -5,6 +5,7 @@ One small object, so a moderator's change made through one feature (a ban, a new
 setting) is seen at once by the others in this process, and within CACHE_TTL_S by other
 processes sharing the database.
 """
+
 from __future__ import annotations
 
 import logging

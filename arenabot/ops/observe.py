@@ -1,5 +1,6 @@
 """Metrics from the arena's events (arenabot/events.py): the supervisor subscribes a
 `MetricsListener`, so nothing wraps the store, the hub or the leaderboard cache."""
+
 from __future__ import annotations
 
 from arenabot.events import ArenaListener

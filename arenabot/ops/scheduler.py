@@ -5,6 +5,7 @@ Each tick tries to claim every job's lease (arenabot/storage/leases.py) for its 
 process that wins runs the job, the others skip it. A failing job is logged and tried again at
 its next interval.
 """
+
 from __future__ import annotations
 
 import asyncio

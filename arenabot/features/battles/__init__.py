@@ -1,4 +1,5 @@
 """Battles: sampling a pair, the thread, streaming both replies, follow-ups, reveal and sweeps."""
+
 from arenabot.chatcommands.spec import Feature
 from arenabot.features.battles.commands import COMMANDS, SETTINGS
 from arenabot.features.battles.middleware import RateLimit

@@ -1,4 +1,5 @@
 """The battles feature's commands and per-scope settings."""
+
 from __future__ import annotations
 
 from arenabot.categories import TOPIC_CATEGORIES

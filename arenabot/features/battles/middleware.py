@@ -1,4 +1,5 @@
 """The per-user battle rate limit, as a middleware on `start_battle`."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,9 +1,11 @@
 """Battles: start one (sample a pair, open a thread, stream both replies, post the ballot),
 follow up in its thread, close and reveal it, and sweep the expired ones."""
+
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Coroutine
@@ -76,7 +78,14 @@ class Battles:
         return reply
 
     async def _sample_and_play(
-        self, platform: ChatPlatform, scope: Scope, channel_ref: str, actor: Actor, prompt: str, named: str | None, arena: ArenaSettings
+        self,
+        platform: ChatPlatform,
+        scope: Scope,
+        channel_ref: str,
+        actor: Actor,
+        prompt: str,
+        named: str | None,
+        arena: ArenaSettings,
     ) -> Reply:
         state = self.state
         models, detector = await state.registry()
@@ -87,7 +96,9 @@ class Battles:
         try:
             model_a, model_b = sample_pair(candidates, state.rng, board=board, strategy=arena.sampling)
         except NotEnoughModels:
-            return refuse("Fewer than two models are available right now, so no battle can start. A moderator can enable more models.")
+            return refuse(
+                "Fewer than two models are available right now, so no battle can start. A moderator can enable more models."
+            )
 
         classification = classify(prompt)
         categories = list(classification.categories)
@@ -138,7 +149,9 @@ class Battles:
             await platform.post(refs.thread_ref, render.identity_leak_text("prompt"))
         return await self._play_turn(platform, battle, arena, detector, prompt, index=0)
 
-    async def _guarded(self, battle: BattleRecord, work: Coroutine[Any, Any, Reply], platform: ChatPlatform | None = None) -> Reply:
+    async def _guarded(
+        self, battle: BattleRecord, work: Coroutine[Any, Any, Reply], platform: ChatPlatform | None = None
+    ) -> Reply:
         """Run a battle's turn; whatever goes wrong (a platform error, shutdown) voids it."""
         task = asyncio.current_task()
         if task is not None:
@@ -155,10 +168,14 @@ class Battles:
             thread_ref = (await self.state.store.get_battle(battle.id) or battle).thread_ref
             if platform is not None and thread_ref:
                 try:
-                    await platform.post(thread_ref, "Something went wrong on our side, so this battle is void. Please start a new one.")
+                    await platform.post(
+                        thread_ref, "Something went wrong on our side, so this battle is void. Please start a new one."
+                    )
                 except Exception:
                     log.warning("could not post the failure note of battle #%s", battle.id, exc_info=True)
-            return refuse(f"Battle #{battle.id} could not be completed because of an internal error; it is void. Please try again.")
+            return refuse(
+                f"Battle #{battle.id} could not be completed because of an internal error; it is void. Please try again."
+            )
         finally:
             self._generating.discard(battle.id)
             if task is not None:
@@ -179,7 +196,13 @@ class Battles:
         return histories
 
     async def _play_turn(
-        self, platform: ChatPlatform, battle: BattleRecord, arena: ArenaSettings, detector: IdentityDetector, prompt: str, index: int
+        self,
+        platform: ChatPlatform,
+        battle: BattleRecord,
+        arena: ArenaSettings,
+        detector: IdentityDetector,
+        prompt: str,
+        index: int,
     ) -> Reply:
         state = self.state
         thread_ref = battle.thread_ref or battle.channel_ref
@@ -249,7 +272,9 @@ class Battles:
             return refuse(f"Battle #{battle.id} is {battle.status.value}; start a new battle to keep chatting.")
         # A leaked battle's votes never count, so its counter cannot tell whether voting began.
         if battle.counted_votes > 0 or (battle.identity_leak and await self.state.store.has_votes(battle.id)):
-            return refuse(f"Voting on battle #{battle.id} has started, so the conversation is over. Start a new battle to ask more.")
+            return refuse(
+                f"Voting on battle #{battle.id} has started, so the conversation is over. Start a new battle to ask more."
+            )
         if battle.turns >= arena.max_turns:
             return refuse(f"Battle #{battle.id} reached its limit of {arena.max_turns} turns. Vote now, or start a new battle.")
         if len(text) > arena.max_prompt_chars:
@@ -308,7 +333,7 @@ class Battles:
         """One sweep per attached platform, each once per interval across processes."""
         interval = self.state.settings.arena.sweep_interval_seconds
         return [
-            PeriodicJob(f"sweep:{name}", interval, lambda platform=platform: self.sweep(platform))
+            PeriodicJob(f"sweep:{name}", interval, functools.partial(self.sweep, platform))
             for name, platform in sorted(self.state.platforms.items())
         ]
 

@@ -1,4 +1,5 @@
 """The boards feature's commands: leaderboard, models, stats."""
+
 from __future__ import annotations
 
 from arenabot.categories import TOPIC_CATEGORIES

@@ -1,4 +1,5 @@
 """Read-only views: the leaderboard, the models in the arena, and battle/vote statistics."""
+
 from __future__ import annotations
 
 import time

@@ -1,5 +1,6 @@
 """Moderation: the model registry, bans, closing/voiding battles, clean_battle export/import,
 per-scope settings."""
+
 from arenabot.chatcommands.spec import Feature
 from arenabot.features.moderation.commands import COMMANDS, SETTINGS
 from arenabot.features.moderation.middleware import BanCheck

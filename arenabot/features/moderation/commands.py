@@ -1,5 +1,6 @@
 """The moderation feature's commands: the model registry, bans, closing and voiding battles,
 and clean_battle export/import. The core refuses them to members (`Actor.is_moderator`)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, get_args
@@ -33,7 +34,9 @@ async def _model_add(
     api_key_env: str | None = None,
     weight: float = 1.0,
 ) -> Reply:
-    return await ctx.service.add_model(ctx.actor, name, provider, model_id, base_url=base_url, api_key_env=api_key_env, weight=weight)
+    return await ctx.service.add_model(
+        ctx.actor, name, provider, model_id, base_url=base_url, api_key_env=api_key_env, weight=weight
+    )
 
 
 async def _model_enable(ctx: CommandContext, name: str) -> Reply:
@@ -110,7 +113,10 @@ COMMANDS = (
         ("ban",),
         "Ban a member from battles and votes",
         _ban,
-        params=(Param("user", "Who", kind="user"), Param("reason", "Why (kept with the ban)", required=False, default="", text="rest")),
+        params=(
+            Param("user", "Who", kind="user"),
+            Param("reason", "Why (kept with the ban)", required=False, default="", text="rest"),
+        ),
         moderator=True,
     ),
     Command(("unban",), "Lift a ban", _unban, params=(Param("user", "Who", kind="user"),), moderator=True),
@@ -126,7 +132,9 @@ COMMANDS = (
         ("export",),
         "Download the battles as Chatbot Arena clean_battle JSON",
         _export,
-        params=(Param("scope", "This server or all servers", required=False, default="server", choices=SCOPE_CHOICES, text="flag"),),
+        params=(
+            Param("scope", "This server or all servers", required=False, default="server", choices=SCOPE_CHOICES, text="flag"),
+        ),
         moderator=True,
     ),
     Command(

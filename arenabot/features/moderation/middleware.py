@@ -1,4 +1,5 @@
 """Banned members neither start battles nor vote: a middleware on those two entry points."""
+
 from __future__ import annotations
 
 from arenabot.features.shared import ArenaState

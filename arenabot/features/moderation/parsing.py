@@ -1,4 +1,5 @@
 """Parsing what moderators hand over: battle references and clean_battle files."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,7 @@ from typing import Any
 
 
 def parse_battle_ref(battle_ref: str) -> int | None:
-    """"42" or "#42" -> 42; anything else (None) can only be a thread ref."""
+    """ "42" or "#42" -> 42; anything else (None) can only be a thread ref."""
     text = battle_ref.strip().removeprefix("#")
     return int(text) if text.isdigit() else None
 

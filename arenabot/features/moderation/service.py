@@ -1,6 +1,7 @@
 """Moderator commands, decided in the core from the `Actor.is_moderator` flag the adapter sets:
 the model registry, bans, closing and voiding battles, clean_battle export/import, and
 per-scope settings. Every command refuses privately when the actor is not a moderator."""
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,13 @@ class Moderation:
             return refuse(NOT_MODERATOR)
         try:
             model = ModelSettings(
-                name=name, provider=provider, model_id=model_id, base_url=base_url, api_key_env=api_key_env, weight=weight
-            )  # type: ignore[arg-type]
+                name=name,
+                provider=provider,  # pydantic checks it names a known provider
+                model_id=model_id,
+                base_url=base_url,
+                api_key_env=api_key_env,
+                weight=weight,
+            )
         except ValidationError as exc:
             return refuse(f"Cannot add model {name!r}: {_validation_text(exc)}.")
         try:

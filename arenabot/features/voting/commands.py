@@ -1,4 +1,5 @@
 """The voting feature's per-scope settings (votes arrive on the ballot, not as commands)."""
+
 from __future__ import annotations
 
 from arenabot.chatcommands.spec import Command, ScopeSetting

@@ -1,5 +1,6 @@
 """Votes on a ballot: record one (one per member, a new one replaces the old), withdraw it,
 tell the voter the names privately, and close the battle at its vote threshold."""
+
 from __future__ import annotations
 
 import logging
@@ -37,7 +38,9 @@ class Voting:
 
         return await self.chain.run(Call("vote", platform, actor, scope_key, battle_id), record)
 
-    async def unvote(self, platform: ChatPlatform, message_ref: str, actor: Actor, outcome: Outcome, event_id: str) -> Reply | None:
+    async def unvote(
+        self, platform: ChatPlatform, message_ref: str, actor: Actor, outcome: Outcome, event_id: str
+    ) -> Reply | None:
         """A removed reaction: withdraws the vote only if it is the voter's current one."""
         if actor.is_bot:
             return None
@@ -69,7 +72,9 @@ class Voting:
         if result.status == "counted" and arena.reveal_to_voter and battle.thread_ref:
             try:
                 await platform.notify(
-                    actor.user_ref, battle.thread_ref, render.voter_reveal_text(battle.id, outcome, battle.model_a, battle.model_b)
+                    actor.user_ref,
+                    battle.thread_ref,
+                    render.voter_reveal_text(battle.id, outcome, battle.model_a, battle.model_b),
                 )
             except Exception:
                 log.warning("could not tell voter %s the names of battle #%s", actor.user_ref, battle.id, exc_info=True)
