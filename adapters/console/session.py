@@ -27,12 +27,12 @@ WELCOME = (
     "arenabot console: type a prompt and two anonymous models answer it. "
     "Vote with a, b, t or x; /leaderboard, /models, /stats, /new, /help, /quit."
 )
+# What only the console has; the command list after it comes from the command registry.
 CONSOLE_HELP = """Console arena
 - type a prompt: two anonymous models answer it (a second line continues the conversation)
 - a / b / t / x: vote A better / B better / tie / both bad; the names are revealed right away
-- /new: leave the current battle and start fresh with the next prompt
-- /leaderboard [category] [global] · /models · /stats · /quit
-- moderator text commands work after a slash too, e.g. /model disable demo-fox, /export"""
+- /new: leave the current battle and start fresh with the next prompt · /quit: leave
+Every command below works after a slash (you are this arena's moderator), e.g. /leaderboard global, /model disable demo-fox"""
 
 
 class ConsoleSession:
@@ -64,7 +64,7 @@ class ConsoleSession:
             self.thread = None
             self.platform.say("Type a prompt to start a new battle.")
         elif lowered == "/help":
-            self.platform.say(CONSOLE_HELP)
+            self.platform.say(f"{CONSOLE_HELP}\n{self.service.help_text()}")
         elif text.startswith("/"):
             ctx = CommandContext(self.service, self.platform, CONSOLE_SCOPE, CHANNEL, self.actor, thread_ref=self.thread)
             self.show(await dispatch(self.service.commands, ctx, text[1:]))

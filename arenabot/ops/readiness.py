@@ -1,6 +1,6 @@
 """Which adapters are connected, for /readyz.
 
-`arenabot run` puts a `Readiness` on the service (`service.readiness`). An adapter whose module
+The service owns a `Readiness` (`service.readiness`), which `arenabot run`'s supervisor serves. An adapter whose module
 sets `REPORTS_READINESS = True` starts as not connected and calls
 `service.readiness.report("discord", True)` once its gateway/socket is up (and False when it
 drops); any other adapter (the console) counts as connected once started.
