@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 # created; the tree-wide clean-up widens it to `arenabot adapters tests`.
 LINT_PATHS := arenabot/arena.py arenabot/events.py arenabot/middleware.py arenabot/scheduling.py \
 	arenabot/chatcommands arenabot/features arenabot/ops/scheduler.py arenabot/ops/observe.py \
-	adapters/discord/commands.py tests/core/test_architecture.py tests/core/test_command_registry.py
+	adapters/discord/commands.py tests/core/test_architecture.py tests/core/test_command_registry.py \
+	tests/core/test_middleware.py tests/core/test_scheduler.py
 
 .PHONY: run test lint setup clean
 
