@@ -140,23 +140,3 @@ def leaderboard_text(board: Leaderboard) -> str:
     footer = f"{board.votes} counted vote{'s' if board.votes != 1 else ''} · {board.method}"
     notes = "".join(f"\n{n}" for n in board.notes)
     return f"**{board.title}**\n```\n" + "\n".join(table) + f"\n```\n{footer}{notes}"
-
-
-def help_text(arena) -> str:
-    """The command list shared by Slack, the console and Discord's help."""
-    return "\n".join(
-        [
-            "**Arena commands**",
-            "- `battle <prompt>`: two anonymous models answer; vote with the reactions on the ballot",
-            f"- reply in the battle's thread to continue both conversations (up to {arena.max_turns} turns, until the first vote)",
-            "- `leaderboard [category] [global]`: ratings here (or everywhere), optionally for one category",
-            "- `models`: the models in the arena · `stats`: battle and vote counts · `help`: this text",
-            "**Moderators**",
-            "- `model add <name> <provider> <model_id> [base_url] [api_key_env] [weight]`",
-            "- `model enable|disable <name>` · `model weight <name> <weight>`",
-            "- `ban <user> [reason]` · `unban <user>`",
-            "- `close <battle>` · `void <battle> [reason]` (a battle number like `#42`)",
-            "- `export [global]`: battles as Chatbot Arena clean_battle JSON",
-            "- `set <key> <value>`: per-server settings (reveal_to_voter, close_after_votes, battle_window_minutes, max_turns, rate_limit_battles, rate_limit_minutes, max_prompt_chars)",
-        ]
-    )
