@@ -44,10 +44,10 @@ def _convert(param: Param, raw: str) -> Any:
             number = int(raw) if param.kind == "int" else float(raw)
         except ValueError:
             raise UsageError(f"{param.name} must be a number, not {raw!r}.") from None
-        if (param.min_value is not None and number < param.min_value) or (
-            param.max_value is not None and number > param.max_value
-        ):
-            raise UsageError(f"{param.name} must be between {param.min_value:g} and {param.max_value:g}, not {raw}.")
+        if param.min_value is not None and number < param.min_value:
+            raise UsageError(f"{param.name} must be at least {param.min_value:g}, not {raw}.")
+        if param.max_value is not None and number > param.max_value:
+            raise UsageError(f"{param.name} must be at most {param.max_value:g}, not {raw}.")
         return number
     if param.kind == "user":
         return user_ref(raw)
