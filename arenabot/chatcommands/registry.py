@@ -6,6 +6,25 @@ from collections.abc import Iterable, Iterator
 
 from arenabot.chatcommands.spec import Command
 
+DISCORD_TEXT_LIMIT = 100  # descriptions of commands and options
+DISCORD_CHOICES_LIMIT = 25
+
+
+def declaration_problems(command: Command) -> list[str]:
+    """What would make a surface reject or misread the command, found when it is declared."""
+    problems = []
+    texts = [command.help, *(p.help for p in command.params)]
+    if any(not text or len(text) > DISCORD_TEXT_LIMIT for text in texts):
+        problems.append(f"every help text needs 1 to {DISCORD_TEXT_LIMIT} characters")
+    if any(len(p.choices) > DISCORD_CHOICES_LIMIT for p in command.params):
+        problems.append(f"at most {DISCORD_CHOICES_LIMIT} choices (use suggest= for more)")
+    if any(not p.name.isidentifier() for p in command.params):
+        problems.append("parameter names must be identifiers")
+    ordered = [p for p in command.params if p.text in ("word", "rest") and p.kind != "file"]
+    if any(p.text == "rest" for p in ordered[:-1]):
+        problems.append("only the last ordered parameter may take the rest of the line")
+    return problems
+
 
 class CommandRegistry:
     def __init__(self, commands: Iterable[Command] = ()):
@@ -22,6 +41,9 @@ class CommandRegistry:
         # A name is either a command or a group of subcommands, never both.
         if any(p[0] == group and (len(p) == 1) != leaf for p in self._commands):
             raise ValueError(f"{group!r} cannot be both a command and a group")
+        problems = declaration_problems(command)
+        if problems:
+            raise ValueError(f"{command.name!r}: {'; '.join(problems)}")
         self._commands[command.path] = command
 
     def __iter__(self) -> Iterator[Command]:

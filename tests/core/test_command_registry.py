@@ -183,3 +183,8 @@ def test_a_command_can_be_declared_only_once(registry):
         registry.add(dataclasses.replace(battle))
     with pytest.raises(ValueError, match="both a command and a group"):
         registry.add(dataclasses.replace(battle, path=("battle", "again")))
+    # What Discord would reject is refused when it is declared, not at sync time.
+    with pytest.raises(ValueError, match="1 to 100 characters"):
+        registry.add(dataclasses.replace(battle, path=("wordy",), help="x" * 101))
+    with pytest.raises(ValueError, match="rest of the line"):
+        registry.add(dataclasses.replace(battle, path=("odd",), params=(Param("a", "A", text="rest"), Param("b", "B"))))
