@@ -60,6 +60,7 @@ class ArenaService:
         self.drain = self.battles.drain
         self.vote = self.voting.vote
         self.unvote = self.voting.unvote
+        self.vote_on_battle = self.voting.vote_on_battle
         self.leaderboard = self.boards.leaderboard
         self.models_overview = self.boards.models_overview
         self.stats = self.boards.stats

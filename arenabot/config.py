@@ -93,6 +93,7 @@ class ArenaSettings(_Section):
     sweep_interval_seconds: float = Field(30, gt=0, description="How often expired battles are closed and revealed.")
     system_prompt: str | None = Field(None, description="Arena-wide system prompt given to every model (a model's own comes after it).")
     sampling: Literal["weighted", "active"] = Field("weighted", description="Pair sampling: by weight, or preferring the pairs whose next vote most sharpens the ranking.")
+    ballot: Literal["reactions", "buttons"] = Field("reactions", description="How members vote: reactions under the ballot (tallies visible), or buttons (A, B, Tie, Both bad, Withdraw; each vote confirmed privately).")
 
 
 class DiscordSettings(_Section):

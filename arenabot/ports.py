@@ -3,12 +3,16 @@
 Message and thread refs are opaque strings the adapter chooses (e.g. "channel/message" on
 Discord, "channel/ts" on Slack); the core stores them and hands them back. The adapter owns the
 platform's limits: splitting long text without breaking code blocks, edit throttling, rate-limit
-backoff, and mapping `Outcome` to its own reaction emoji.
+backoff, and drawing a `Ballot` as its own reaction emoji or buttons.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
+
+from arenabot.ballot import Ballot
+
+__all__ = ["Ballot", "ChatPlatform", "ReplyStream", "ThreadRefs"]
 
 
 @dataclass(frozen=True)
@@ -39,12 +43,14 @@ class ChatPlatform(Protocol):
     async def post(self, thread_ref: str, text: str) -> str:
         """Post a plain message in the thread; returns its ref."""
 
-    async def post_ballot(self, thread_ref: str, text: str) -> str:
-        """Post the voting message; returns its ref. No reactions yet: the core stores the ref
-        first, so a vote can never arrive for a ballot the database does not know."""
+    async def post_ballot(self, thread_ref: str, ballot: Ballot) -> str:
+        """Post the voting message drawn for `ballot.mode`; returns its ref. Buttons come with the
+        message (their ids carry the battle, so a click needs no ref); reactions do not yet: the
+        core stores the ref first, so a vote can never arrive for a ballot it does not know."""
 
-    async def add_vote_reactions(self, message_ref: str) -> None:
-        """Add the four vote reactions under the ballot."""
+    async def open_voting(self, message_ref: str, ballot: Ballot) -> None:
+        """Called once the ballot's ref is stored: add the vote reactions (reactions mode);
+        nothing to do for buttons."""
 
     async def edit(self, message_ref: str, text: str) -> None:
         """Replace a message's text (the header on reveal)."""

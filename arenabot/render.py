@@ -71,12 +71,24 @@ def revealed_header(battle_id: int, prompt: str, categories: Sequence[str], mode
     )
 
 
-def ballot_text(turn: int = 1, max_turns: int = 1) -> str:
-    options = " · ".join(f"{VOTE_EMOJI[o]} {OUTCOME_LABELS[o]}" for o in Outcome)
+def ballot_text(turn: int = 1, max_turns: int = 1, mode: str = "reactions") -> str:
     more = ""
     if turn < max_turns:
         more = f"\nThe creator may reply in this thread to continue both conversations (turn {turn} of {max_turns}) until the first vote."
+    if mode == "buttons":
+        return f"**Which answer is better?** Vote with a button below; only you see your vote.{more}"
+    options = " · ".join(f"{VOTE_EMOJI[o]} {OUTCOME_LABELS[o]}" for o in Outcome)
     return f"**Which answer is better?** React to vote: {options}{more}"
+
+
+# Button captions of a ballot drawn with buttons, by outcome (None: withdraw).
+BUTTON_LABELS: dict[Outcome | None, str] = {
+    Outcome.A: "A is better",
+    Outcome.B: "B is better",
+    Outcome.TIE: "Tie",
+    Outcome.BOTH_BAD: "Both are bad",
+    None: "Withdraw my vote",
+}
 
 
 def reveal_text(model_a: str, model_b: str, counted_votes: int, leak: bool = False) -> str:

@@ -71,10 +71,10 @@ class NullPlatform:
     async def post(self, thread_ref, text):
         return self._ref()
 
-    async def post_ballot(self, thread_ref, text):
+    async def post_ballot(self, thread_ref, ballot):
         return self._ref()
 
-    async def add_vote_reactions(self, message_ref):
+    async def open_voting(self, message_ref, ballot):
         pass
 
     async def edit(self, message_ref, text):
@@ -96,8 +96,8 @@ async def bench_url(label: str, url: str, battles: int, concurrency: int) -> Non
         ballots: list[str] = []
         original = platform.post_ballot
 
-        async def remember(thread_ref, text):
-            ref = await original(thread_ref, text)
+        async def remember(thread_ref, ballot):
+            ref = await original(thread_ref, ballot)
             ballots.append(ref)
             return ref
 

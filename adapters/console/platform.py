@@ -12,10 +12,23 @@ import re
 import time
 from typing import TextIO
 
-from arenabot.ports import ThreadRefs
+from arenabot.domain import Outcome
+from arenabot.ports import Ballot, ThreadRefs
+from arenabot.render import OUTCOME_LABELS
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _CODE = re.compile(r"`([^`\n]+)`")
+
+
+# The console draws every ballot, reactions or buttons, as one key per outcome.
+VOTE_KEYS: dict[str, Outcome] = {"a": Outcome.A, "b": Outcome.B, "t": Outcome.TIE, "x": Outcome.BOTH_BAD}
+
+
+def ballot_prompt(ballot: Ballot) -> str:
+    """e.g. "Vote: a = A is better, b = B is better, t = tie, x = both are bad (or type a follow-up)"."""
+    key_of = {outcome: key for key, outcome in VOTE_KEYS.items()}
+    options = ", ".join(f"{key_of[o]} = {OUTCOME_LABELS[o]}" for o in ballot.outcomes)
+    return f"Vote: {options} (or type a follow-up)"
 
 
 def to_console(text: str, ansi: bool) -> str:
@@ -58,7 +71,7 @@ class ConsolePlatform:
         self.active: ConsoleStream | None = None
         self._queue: list[ConsoleStream] = []
         self._last_write = 0.0
-        self.ballots: dict[str, str] = {}  # thread ref -> its latest ballot ref
+        self.ballots: dict[str, int] = {}  # thread ref -> the battle its ballot votes on
 
     def write(self, text: str) -> None:
         self.out.write(text)
@@ -86,14 +99,14 @@ class ConsolePlatform:
         self.say(text)
         return f"msg-{next(self._ids)}"
 
-    async def post_ballot(self, thread_ref: str, text: str) -> str:
+    async def post_ballot(self, thread_ref: str, ballot: Ballot) -> str:
         ref = f"ballot-{next(self._ids)}"
-        self.ballots[thread_ref] = ref
-        self.say("\nVote: a = A is better, b = B is better, t = tie, x = both are bad (or type a follow-up)")
+        self.ballots[thread_ref] = ballot.battle_id
+        self.say("\n" + ballot_prompt(ballot))
         return ref
 
-    async def add_vote_reactions(self, message_ref: str) -> None:
-        pass  # the console's "reactions" are the a/b/t/x keys
+    async def open_voting(self, message_ref: str, ballot: Ballot) -> None:
+        pass  # the console's controls are the a/b/t/x keys, in either mode
 
     async def edit(self, message_ref: str, text: str) -> None:
         return None

@@ -13,7 +13,7 @@ import threading
 import uuid
 from typing import TextIO
 
-from adapters.console.platform import ConsolePlatform
+from adapters.console.platform import VOTE_KEYS, ConsolePlatform
 from arenabot.arena import ArenaService
 from arenabot.domain import Actor, BattleStatus, Outcome, Scope
 from arenabot.replies import Reply
@@ -22,7 +22,6 @@ from arenabot.chatcommands.text import dispatch
 
 CONSOLE_SCOPE = Scope("console", "local")
 CHANNEL = "console"
-VOTE_KEYS = {"a": Outcome.A, "b": Outcome.B, "t": Outcome.TIE, "x": Outcome.BOTH_BAD}
 WELCOME = (
     "arenabot console: type a prompt and two anonymous models answer it. "
     "Vote with a, b, t or x; /leaderboard, /models, /stats, /new, /help, /quit."
@@ -88,11 +87,12 @@ class ConsoleSession:
             self.show(reply)
 
     async def vote(self, outcome: Outcome) -> None:
-        ballot = self.platform.ballots.get(self.thread) if self.thread else None
-        if ballot is None:
+        battle_id = self.platform.ballots.get(self.thread) if self.thread else None
+        if battle_id is None:
             self.platform.say("Nothing to vote on yet: type a prompt first.")
             return
-        reply = await self.service.vote(self.platform, ballot, self.actor, outcome, event_id=f"console:{uuid.uuid4()}")
+        # By battle id, like a button: the console's keys work the same in either ballot mode.
+        reply = await self.service.vote_on_battle(self.platform, battle_id, self.actor, outcome, event_id=f"console:{uuid.uuid4()}")
         battle = await self.service.store.battle_by_thread(self.platform.name, self.thread)
         if battle is not None and battle.status is BattleStatus.OPEN and battle.identity_leak:
             # A leaked battle's vote does not count towards close_after_votes; one person decides here.

@@ -1,4 +1,4 @@
-"""The Discord client: intents, one-time command sync, reaction votes and thread follow-ups."""
+"""The Discord client: intents, one-time command sync, reaction and button votes, thread follow-ups."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +11,7 @@ from discord import app_commands
 
 from adapters.discord import endpoints
 from adapters.discord.actors import actor_for
+from adapters.discord.buttons import VoteButton
 from adapters.discord.commands import CommandRunner, build_command_tree
 from adapters.discord.pacing import EditPacer
 from adapters.discord.platform import DiscordPlatform, message_ref
@@ -77,6 +78,8 @@ class ArenaClient(discord.AutoShardedClient):
     async def setup_hook(self) -> None:
         """Runs once per login, never on gateway reconnects or resumes."""
         install_dispatch_keys(self)
+        # Ballot buttons are recognised by their custom id, whichever process posted them.
+        self.add_dynamic_items(VoteButton)
         if self.settings.discord.api_base:
             await endpoints.follow_advertised_gateway(self)
         if self._sync_commands:

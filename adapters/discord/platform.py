@@ -9,10 +9,11 @@ import logging
 
 import discord
 
+from adapters.discord.buttons import ballot_view
 from adapters.discord.pacing import CoalescingEditor, EditPacer
 from adapters.discord.reactions import VOTE_REACTIONS
 from adapters.discord.text import MESSAGE_LIMIT, preview, split_message
-from arenabot.ports import ThreadRefs
+from arenabot.ports import Ballot, ThreadRefs
 
 log = logging.getLogger(__name__)
 
@@ -102,17 +103,26 @@ class DiscordPlatform:
         messages = await self.send(int(thread_ref), text)
         return message_ref(int(thread_ref), messages[0].id)
 
-    async def post_ballot(self, thread_ref: str, text: str) -> str:
+    async def post_ballot(self, thread_ref: str, ballot: Ballot) -> str:
         thread_id = int(thread_ref)
-        messages = await self.send(thread_id, text)
-        ballot = messages[-1]  # the reactions go under the last part, where readers end up
-        return message_ref(thread_id, ballot.id)
+        channel = self._channel(thread_id)
+        chunks = split_message(ballot.text, self.limit)
+        for chunk in chunks[:-1]:
+            await channel.send(chunk)
+        # The controls go under the last part, where readers end up.
+        if ballot.mode == "buttons":
+            last = await channel.send(chunks[-1], view=ballot_view(ballot))
+        else:
+            last = await channel.send(chunks[-1])
+        return message_ref(thread_id, last.id)
 
-    async def add_vote_reactions(self, message_ref: str) -> None:
+    async def open_voting(self, message_ref: str, ballot: Ballot) -> None:
+        if ballot.mode != "reactions":
+            return  # buttons came with the message
         channel_id, message_id = parse_message_ref(message_ref)
-        ballot = self._channel(channel_id).get_partial_message(message_id)
+        message = self._channel(channel_id).get_partial_message(message_id)
         for emoji in VOTE_REACTIONS:
-            await ballot.add_reaction(emoji)
+            await message.add_reaction(emoji)
 
     async def edit(self, message_ref: str, text: str) -> None:
         channel_id, message_id = parse_message_ref(message_ref)

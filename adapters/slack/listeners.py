@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
+from adapters.slack.ballot import action_event_id
 from adapters.slack.dedupe import RecentEvents
 from adapters.slack.platform import SlackPlatform, outcome_for_reaction
 from adapters.slack.refs import message_ref, parse_ref
 from adapters.slack.replies import ReplySender
 from adapters.slack.users import UserDirectory
+from arenabot.ballot import CONTROL_ID_PATTERN, parse_control_id
 from arenabot.domain import Actor, Scope
 from arenabot.replies import Reply
 from arenabot.chatcommands.spec import CommandContext
@@ -84,6 +86,7 @@ class ArenaListeners:
         app.event("message")(self.on_message)
         app.event("reaction_added")(self.on_reaction_added)
         app.event("reaction_removed")(self.on_reaction_removed)
+        app.action(CONTROL_ID_PATTERN)(self.on_vote_button)
 
     async def skip_redelivered_events(self, body: dict[str, Any], next: Any) -> Any:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
@@ -173,6 +176,27 @@ class ArenaListeners:
         if reply is not None:
             thread = self.platform.ballot_threads.get(ballot)
             await self._show_refusal(reply, item["channel"], event["user"], parse_ref(thread)[1] if thread else None)
+
+    async def on_vote_button(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        async with self._busy():
+            await self._vote_button(body, action, respond if body.get("response_url") else None)
+
+    async def _vote_button(self, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        parsed = parse_control_id(action.get("action_id", ""))
+        user = (body.get("user") or {}).get("id")
+        if parsed is None or not user:
+            return
+        battle_id, outcome = parsed
+        actor = await self.users.actor(user)
+        reply = await self.service.vote_on_battle(self.platform, battle_id, actor, outcome, action_event_id(body, action))
+        if reply is None:
+            return  # a redelivered payload, or a bot
+        container = body.get("container") or {}
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
+        thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
+        # Every click is confirmed to the one who clicked, and only to them.
+        await self.sender.send(dataclasses.replace(reply, private=True), channel=channel, user=user, thread_ts=thread_ts, respond=respond)
 
     def _help(self) -> Reply:
         return Reply(f"{_HELP_INTRO}\n{self.service.help_text()}", private=True)

@@ -14,11 +14,12 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.ballot import ballot_actions
 from adapters.slack.layout import message_payloads, single_payload
 from adapters.slack.mrkdwn import to_mrkdwn
 from adapters.slack.refs import message_ref, parse_ref
 from arenabot.domain import Outcome
-from arenabot.ports import ThreadRefs
+from arenabot.ports import Ballot, ThreadRefs
 
 log = logging.getLogger(__name__)
 
@@ -138,16 +139,22 @@ class SlackPlatform:
         channel, thread_ts = parse_ref(thread_ref)
         return message_ref(channel, await self._post_markdown(channel, thread_ts, text))
 
-    async def post_ballot(self, thread_ref: str, text: str) -> str:
+    async def post_ballot(self, thread_ref: str, ballot: Ballot) -> str:
         channel, thread_ts = parse_ref(thread_ref)
-        ts = await self._post_markdown(channel, thread_ts, text)
+        payloads = message_payloads(ballot.text)
+        if ballot.mode == "buttons":
+            payloads[-1] = {**payloads[-1], "blocks": [*payloads[-1]["blocks"], ballot_actions(ballot)]}
+        # The controls go on the last message, where readers end up.
+        ts = [await self.post_payload(channel, thread_ts, p) for p in payloads][-1]
         ref = message_ref(channel, ts)
         self.ballot_threads[ref] = thread_ref
         if len(self.ballot_threads) > _REMEMBERED_BALLOTS:
             self.ballot_threads.popitem(last=False)
         return ref
 
-    async def add_vote_reactions(self, message_ref: str) -> None:
+    async def open_voting(self, message_ref: str, ballot: Ballot) -> None:
+        if ballot.mode != "reactions":
+            return  # buttons came with the message
         channel, ts = parse_ref(message_ref)
         for reaction in VOTE_REACTIONS.values():
             try:

@@ -14,11 +14,15 @@ def _line(command: Command, arena: ArenaSettings) -> str:
     return f"- `{command.usage()}`: {command.help}{details}"
 
 
-def setting_line(setting: ScopeSetting, arena: ArenaSettings) -> str:
-    field = ArenaSettings.model_fields[setting.key]
-    value = getattr(arena, setting.key)
-    shown = str(value).lower() if isinstance(value, bool) else f"{value:g}" if isinstance(value, float) else str(value)
-    return f"- `{setting.key}` (default {shown}): {field.description or ''}".rstrip()
+def _shown(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def settings_line(settings: Sequence[ScopeSetting], arena: ArenaSettings) -> str:
+    """One line: the help must fit one chat message (Discord: 2,000 characters) as commands
+    grow; each key's meaning is in docs/configuration.md."""
+    keys = ", ".join(f"`{s.key}`={_shown(getattr(arena, s.key))}" for s in settings)
+    return f"**Settings** moderators may change here with `set <key> <value>` (current defaults): {keys}"
 
 
 def help_text(registry: CommandRegistry, settings: Sequence[ScopeSetting], arena: ArenaSettings, surface: str = "text") -> str:
@@ -28,6 +32,5 @@ def help_text(registry: CommandRegistry, settings: Sequence[ScopeSetting], arena
     lines += ["**Moderators**"]
     lines += [_line(c, arena) for c in commands if c.moderator]
     if settings:
-        lines += ["**Settings** moderators may change here (`set <key> <value>`)"]
-        lines += [setting_line(s, arena) for s in settings]
+        lines.append(settings_line(settings, arena))
     return "\n".join(lines)

@@ -143,6 +143,19 @@ class ArenaState:
             self.remember_ballot(key, found)
         return found
 
+    async def battle_scope(self, platform: ChatPlatform, battle_id: int) -> str | None:
+        """The scope of this platform's battle `battle_id` (cached: it never changes). Shares the
+        ballot cache under "#<id>", a key no platform uses for a message ref."""
+        key = (platform.name, f"#{battle_id}")
+        found = self._ballots.get(key)
+        if found is None:
+            battle = await self.store.get_battle(battle_id)
+            if battle is None or battle.platform != platform.name:
+                return None
+            found = (battle.id, battle.scope_key)
+            self.remember_ballot(key, found)
+        return found[1]
+
     def remember_ballot(self, key: tuple[str, str], value: tuple[int, str]) -> None:
         self._ballots[key] = value
         if len(self._ballots) > 10_000:

@@ -246,7 +246,7 @@ async def test_drain_lets_turns_finish_then_voids_the_ones_still_running(core, p
 
 async def test_a_platform_error_voids_the_battle_and_says_so(core, platform, monkeypatch):
     async with core() as service:
-        async def broken_ballot(thread_ref, text):
+        async def broken_ballot(thread_ref, ballot):
             raise RuntimeError("missing permission: add reactions")
 
         monkeypatch.setattr(platform, "post_ballot", broken_ballot)
@@ -263,10 +263,10 @@ async def test_a_vote_racing_the_vote_reactions_counts(core, platform, monkeypat
     async with core() as service:
         early: list = []
 
-        async def react_first(message_ref):
+        async def react_first(message_ref, ballot):
             early.append(await service.vote(platform, message_ref, BOB, Outcome.A, "early-1"))
 
-        monkeypatch.setattr(platform, "add_vote_reactions", react_first)
+        monkeypatch.setattr(platform, "open_voting", react_first)
         reply, thread, record = await battle(service, platform)
         assert reply.ok and early and early[0] is not None
         assert (await service.store.get_battle(record.id)).counted_votes == 1
@@ -274,10 +274,10 @@ async def test_a_vote_racing_the_vote_reactions_counts(core, platform, monkeypat
 
 async def test_failing_to_add_reactions_leaves_the_battle_open_for_votes(core, platform, monkeypatch):
     async with core() as service:
-        async def no_permission(message_ref):
+        async def no_permission(message_ref, ballot):
             raise RuntimeError("missing permission: add reactions")
 
-        monkeypatch.setattr(platform, "add_vote_reactions", no_permission)
+        monkeypatch.setattr(platform, "open_voting", no_permission)
         reply, thread, record = await battle(service, platform)
         assert reply.ok and (await service.store.get_battle(record.id)).status is BattleStatus.OPEN
         assert await service.vote(platform, platform.ballot(thread), BOB, Outcome.B, "e1") is not None

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from adapters.console.platform import ConsolePlatform
 from adapters.console.session import CONSOLE_SCOPE, run_console
 from arenabot.domain import BattleStatus
@@ -111,3 +113,11 @@ async def test_console_shows_the_two_streams_one_after_the_other():
     await b.update("bee one bee two bee three ")  # the final text extends what was streamed
     await b.finish("bee one bee two bee three done")
     assert out.getvalue() == "\nModel A:\nay one ay two\n\nModel B:\nbee one bee two bee three done\n"
+
+
+@pytest.mark.parametrize("mode", ["reactions", "buttons"])
+async def test_console_draws_either_ballot_mode_as_the_a_b_t_x_prompt(core, mode):
+    async with core(ballot=mode) as service:
+        out = await _console(service, f"A question about {mode}\nt\n")
+        assert "Vote: a = A is better, b = B is better, t = tie, x = both are bad (or type a follow-up)" in out
+        assert (await service.store.get_battle(1)).status is BattleStatus.CLOSED

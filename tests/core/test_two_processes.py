@@ -31,14 +31,17 @@ async def _worker(db_url: str, plan: dict) -> dict:
     return json.loads(out.decode().strip().splitlines()[-1])
 
 
-async def test_two_processes_voting_on_the_same_battles(core, platform, core_db_url):
+@pytest.mark.parametrize("ballot", ["reactions", "buttons"])
+async def test_two_processes_voting_on_the_same_battles(core, platform, core_db_url, ballot):
     voters = [f"user{k}" for k in range(6)]
-    async with core(rate_limit_battles=100) as service:
+    async with core(rate_limit_battles=100, ballot=ballot) as service:
         records = []
         for k in range(4):
             _, thread, record = await battle(service, platform, f"prompt {k}")
             records.append((thread, record))
         plan = {"ballots": [platform.ballot(t) for t, _ in records], "voters": voters, "close_after_votes": 4}
+        if ballot == "buttons":  # buttons name their battle: no ballot ref to look up
+            plan = {"battles": [r.id for _, r in records], "voters": voters, "close_after_votes": 4}
         first, second = await asyncio.gather(_worker(core_db_url, plan), _worker(core_db_url, plan))
         reveals = first["reveals"] + second["reveals"]
         # Every battle reached 4 counted votes and was revealed exactly once, by one of the two.

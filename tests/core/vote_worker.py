@@ -3,6 +3,7 @@ and prints, as JSON, which battles it revealed and what each vote returned.
 
     python -m tests.core.vote_worker DB_URL PLAN_JSON
 PLAN_JSON: {"ballots": [...], "voters": [...], "close_after_votes": N}
+       or {"battles": [ids...], ...}: vote with buttons (by battle id) instead of on ballot refs
 """
 from __future__ import annotations
 
@@ -39,10 +40,10 @@ class RecordingPlatform:
     async def start_reply(self, thread_ref: str, label: str):
         raise AssertionError("workers only vote")
 
-    async def post_ballot(self, thread_ref: str, text: str) -> str:
+    async def post_ballot(self, thread_ref: str, ballot) -> str:
         raise AssertionError("workers only vote")
 
-    async def add_vote_reactions(self, message_ref: str) -> None:
+    async def open_voting(self, message_ref: str, ballot) -> None:
         raise AssertionError("workers only vote")
 
 
@@ -63,7 +64,15 @@ async def main(db_url: str, plan: dict) -> None:
             reply = await service.vote(platform, ballot, Actor(voter), Outcome.A, f"{ballot}:{voter}")
             statuses.append(None if reply is None else reply.text)
 
-        await asyncio.gather(*(one(b, v) for b in plan["ballots"] for v in plan["voters"]))
+        async def click(battle_id: int, voter: str) -> None:
+            # The same click delivered to both processes (one interaction id).
+            reply = await service.vote_on_battle(platform, battle_id, Actor(voter), Outcome.A, f"click:{battle_id}:{voter}")
+            statuses.append(None if reply is None else reply.text)
+
+        if "battles" in plan:
+            await asyncio.gather(*(click(b, v) for b in plan["battles"] for v in plan["voters"]))
+        else:
+            await asyncio.gather(*(one(b, v) for b in plan["ballots"] for v in plan["voters"]))
     print(json.dumps({"reveals": platform.reveals, "statuses": statuses}))
 
 

@@ -296,7 +296,7 @@ class FakeDiscord:
             "content": body.get("content") or "", "timestamp": _now(), "edited_timestamp": None, "tts": False,
             "mention_everyone": False, "mentions": [], "mention_roles": [], "embeds": body.get("embeds") or [],
             "attachments": self._attachments(body),
-            "pinned": False, "type": 0, "flags": body.get("flags") or 0, "components": [],
+            "pinned": False, "type": 0, "flags": body.get("flags") or 0, "components": body.get("components") or [],
             "reactions": [], "edits": [], **extra,
         }
         self.messages[message_id] = message
@@ -322,19 +322,25 @@ class FakeDiscord:
         state = self._interaction(request)
         body = request[_BODY]
         if state["responded"]:
+            state["refused_callbacks"] = state.get("refused_callbacks", 0) + 1
             return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, status=400)
         state["responded"] = True
         kind = body["type"]
         data = body.get("data") or {}
         state["callback"] = body
         ephemeral = bool(int(data.get("flags") or 0) & 64)
+        if kind in (6, 7):  # a component's deferred update, or an edit of the message it is on
+            clicked = self.messages[int(state["payload"]["message"]["id"])]
+            if kind == 7:
+                clicked.update({k: v for k, v in data.items() if k in ("content", "embeds", "components")})
+            return _json({"interaction": {"id": state["id"], "type": state["type"]}, "resource": None})
         original = self._message(state["channel_id"], BOT_ID, data, interaction_token=state["token"])
         original["loading"] = kind == 5
         state["original"] = original
         state["ephemeral"] = ephemeral
         return _json({
             "interaction": {
-                "id": state["id"], "type": 2, "response_message_id": original["id"],
+                "id": state["id"], "type": state.get("type", 2), "response_message_id": original["id"],
                 "response_message_loading": kind == 5, "response_message_ephemeral": ephemeral,
             },
             "resource": {"type": kind, "message": self._public(original)} if kind == 4 else None,
@@ -419,7 +425,7 @@ class FakeDiscord:
             return _json({"message": "Unknown Message", "code": 10008}, status=404)
         body = request[_BODY]
         message["edits"].append(body.get("content"))
-        message.update({k: v for k, v in body.items() if k in ("content", "embeds")}, edited_timestamp=_now())
+        message.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")}, edited_timestamp=_now())
         return _json(self._public(message))
 
     async def _add_own_reaction(self, request: web.Request) -> web.Response:
@@ -486,18 +492,37 @@ class FakeDiscord:
                 "users": {str(u): self.users[u] for u in mentioned},
                 "members": {str(u): {k: v for k, v in self.members[u].items() if k != "user"} | {"permissions": str(self.member_permissions(u))} for u in mentioned},
             }
+        return await self._interact(user_id, channel_id, 2, data)
+
+    async def click(self, user_id: int, message_id: int, custom_id: str) -> dict[str, Any]:
+        """A member clicks a button: a component interaction (type 3) carrying the message it is on.
+        Like Discord, only a button the message actually has can be clicked."""
+        message = self.messages[message_id]
+        buttons = [c for row in message["components"] for c in row.get("components", []) if c.get("type") == 2]
+        if not any(b.get("custom_id") == custom_id for b in buttons):
+            raise AssertionError(f"message {message_id} has no button {custom_id!r}")
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._interact(user_id, int(message["channel_id"]), 3, data, message=self._public(message))
+
+    async def replay(self, state: dict[str, Any]) -> None:
+        """Deliver an interaction again, same id and token (as a gateway RESUME replay can)."""
+        await self.dispatch("INTERACTION_CREATE", state["payload"])
+
+    async def _interact(self, user_id: int, channel_id: int, kind: int, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
         token = f"itoken-{uuid.uuid4().hex}"
         interaction_id = str(self.next_id())
         member = dict(self.members[user_id], permissions=str(self.member_permissions(user_id)))
-        state = {"id": interaction_id, "token": token, "channel_id": channel_id, "responded": False, "followups": [], "user_id": user_id}
-        self.interactions[token] = state
-        await self.dispatch("INTERACTION_CREATE", {
-            "id": interaction_id, "application_id": str(APPLICATION_ID), "type": 2, "data": data, "token": token,
+        payload = {
+            "id": interaction_id, "application_id": str(APPLICATION_ID), "type": kind, "data": data, "token": token,
             "version": 1, "guild_id": str(GUILD_ID), "channel_id": str(channel_id), "channel": self.channels[channel_id],
             "member": member, "app_permissions": str((1 << 41) - 1), "locale": "en-US", "guild_locale": "en-US",
             "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)}, "context": 0,
-            "attachment_size_limit": 8 * 1024 * 1024,
-        })
+            "attachment_size_limit": 8 * 1024 * 1024, **extra,
+        }
+        state = {"id": interaction_id, "token": token, "channel_id": channel_id, "responded": False, "followups": [],
+                 "user_id": user_id, "type": kind, "payload": payload}
+        self.interactions[token] = state
+        await self.dispatch("INTERACTION_CREATE", payload)
         return state
 
     # ------------------------------------------------------------------ gateway

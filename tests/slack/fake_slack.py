@@ -59,6 +59,7 @@ class FakeSlack:
         self.reactions: list[tuple[str, str, str]] = []  # (channel, ts, name) added by the bot
         self.ephemerals: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []  # payloads posted to response_url
+        self.responses_to: dict[str, list[dict[str, Any]]] = {}  # the same, by response_url name
         self.uploads: dict[str, bytes] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}
@@ -110,6 +111,29 @@ class FakeSlack:
 
     def add_user(self, user_id: str, **flags: Any) -> None:
         self.users[user_id] = {"id": user_id, "name": user_id.lower(), "profile": {"display_name": user_id.lower()}, **flags}
+
+    def block_actions(self, user: str, channel: str, ts: str, action_id: str, *, response_url: str | None = None) -> dict[str, Any]:
+        """The `block_actions` payload Slack sends when `user` clicks the button `action_id` on a
+        message. Like Slack, only a button the message actually shows can be clicked."""
+        message = self.messages[(channel, ts)]
+        found = [(b, e) for b in message.blocks if b.get("type") == "actions" for e in b.get("elements", []) if e.get("action_id") == action_id]
+        if not found:
+            raise AssertionError(f"message {channel}/{ts} has no button {action_id!r}")
+        block, button = found[0]
+        action_ts = self._next_ts()
+        return {
+            "type": "block_actions", "token": "legacy", "api_app_id": "A0APP", "trigger_id": f"{action_ts}.trigger",
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+            "team": {"id": TEAM_ID, "domain": "arena-test"}, "enterprise": None, "is_enterprise_install": False,
+            "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False, "thread_ts": message.thread_ts},
+            "channel": {"id": channel, "name": "arena"},
+            "message": {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts, "thread_ts": message.thread_ts,
+                        "text": message.text, "blocks": message.blocks},
+            "state": {"values": {}},
+            "response_url": response_url or self.response_url(f"action-{action_ts}"),
+            "actions": [{"type": "button", "action_id": action_id, "block_id": block.get("block_id", ""),
+                         "text": button["text"], "value": button.get("value", ""), "action_ts": action_ts}],
+        }
 
     def push_envelope(self, envelope: dict[str, Any]) -> None:
         self._envelopes.put_nowait(envelope)
@@ -219,7 +243,9 @@ class FakeSlack:
 
     # -- response_url, uploads, Socket Mode --------------------------------------------------
     async def _respond(self, request: web.Request) -> web.Response:
-        self.responses.append(await request.json())
+        payload = await request.json()
+        self.responses.append(payload)
+        self.responses_to.setdefault(request.match_info["id"], []).append(payload)
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:

@@ -20,7 +20,7 @@ from arenabot.config import Settings, settings_from_dict
 from arenabot.domain import Scope
 from arenabot.storage.schema import Vote
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
-from tests.slack.payloads import CHANNEL, SIGNING_SECRET, command_body, event_body, signed_headers
+from tests.slack.payloads import CHANNEL, SIGNING_SECRET, command_body, event_body, interactive_body, signed_headers
 
 SCOPE = Scope("slack", TEAM_ID)
 DEMO_DELAY_S = 0.005  # per word: replies take ~0.2 s, long enough for streamed edits
@@ -71,6 +71,11 @@ class SlackHarness:
         if retry_num is not None:
             headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
         return await self.post(body, headers)
+
+    async def action(self, payload: dict[str, Any], **sign: Any) -> int:
+        """Post a block_actions payload (a button click), signed like Slack signs it."""
+        body = interactive_body(payload)
+        return await self.post(body, signed_headers(body, content_type="application/x-www-form-urlencoded", **sign))
 
     def ballots(self) -> list[tuple[str, str]]:
         """(channel, ts) of messages that carry all four vote reactions, oldest first."""

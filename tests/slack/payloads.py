@@ -59,5 +59,10 @@ def thread_message(user: str, text: str, channel: str, thread_ts: str) -> dict[s
     return {"type": "message", "channel_type": "channel", "user": user, "text": text, "channel": channel, "ts": ts, "thread_ts": thread_ts, "event_ts": ts}
 
 
+def interactive_body(payload: dict[str, Any]) -> str:
+    """An interactivity request body (a button click) as Slack posts it: form field `payload`."""
+    return urlencode({"payload": json.dumps(payload)})
+
+
 def to_json(body: dict[str, Any]) -> str:
     return json.dumps(body)

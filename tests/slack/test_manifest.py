@@ -21,6 +21,7 @@ def test_the_manifest_subscribes_to_every_event_the_adapter_handles() -> None:
     events = _list_under("bot_events")
     assert {"app_mention", "reaction_added", "reaction_removed", "message.channels", "message.groups"} <= set(events)
     assert f"- command: {COMMAND}\n" in MANIFEST
+    assert "is_enabled: true" in MANIFEST  # interactivity: ballot buttons arrive as block_actions
 
 
 def test_the_manifest_grants_the_scopes_the_adapter_uses() -> None:

@@ -5,6 +5,7 @@ import asyncio
 
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.refs import parse_ref
+from arenabot.ballot import Ballot
 from tests.slack.fake_slack import FakeSlack
 
 CHANNEL = "C0ARENA"
@@ -96,12 +97,29 @@ async def test_a_long_reply_is_split_over_sections_and_messages_without_breaking
 async def test_the_ballot_gets_the_four_vote_reactions_after_its_ref_is_returned(fake_slack: FakeSlack, slack_client) -> None:
     platform = SlackPlatform(slack_client)
     refs = await platform.open_thread(CHANNEL, "t", "header")
-    ballot_ref = await platform.post_ballot(refs.thread_ref, "**Which answer is better?**")
+    ballot = Ballot(1, "**Which answer is better?**")
+    ballot_ref = await platform.post_ballot(refs.thread_ref, ballot)
     channel, ts = parse_ref(ballot_ref)
     assert fake_slack.reactions == []  # the core stores the ref before any reaction goes on
-    await platform.add_vote_reactions(ballot_ref)
+    await platform.open_voting(ballot_ref, ballot)
     assert [name for c, t, name in fake_slack.reactions if (c, t) == (channel, ts)] == ["a", "b", "handshake", "-1"]
     assert fake_slack.messages[(channel, ts)].thread_ts == parse_ref(refs.thread_ref)[1]
+
+
+async def test_a_button_ballot_carries_its_buttons_and_gets_no_reactions(fake_slack: FakeSlack, slack_client) -> None:
+    platform = SlackPlatform(slack_client)
+    refs = await platform.open_thread(CHANNEL, "t", "header")
+    ballot = Ballot(9, "**Which answer is better?**", mode="buttons")
+    channel, ts = parse_ref(await platform.post_ballot(refs.thread_ref, ballot))
+    await platform.open_voting(f"{channel}/{ts}", ballot)
+    assert fake_slack.reactions == []
+    message = fake_slack.messages[(channel, ts)]
+    [actions] = [b for b in message.blocks if b["type"] == "actions"]
+    assert [(e["action_id"], e["text"]["text"]) for e in actions["elements"]] == [
+        ("arena:vote:9:a", "A is better"), ("arena:vote:9:b", "B is better"), ("arena:vote:9:tie", "Tie"),
+        ("arena:vote:9:both_bad", "Both are bad"), ("arena:vote:9:withdraw", "Withdraw my vote"),
+    ]
+    assert message.body == "*Which answer is better?*"
 
 
 async def test_notify_is_an_ephemeral_message_in_the_thread(fake_slack: FakeSlack, slack_client) -> None:

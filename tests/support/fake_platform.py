@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from arenabot.ports import ThreadRefs
+from arenabot.ports import Ballot, ThreadRefs
 
 
 @dataclass
@@ -16,6 +16,7 @@ class FakeMessage:
     label: str = ""
     edits: list[str] = field(default_factory=list)  # every text it had, in order
     finished: bool = False
+    ballot: Ballot | None = None  # what a ballot message offers
 
 
 @dataclass
@@ -59,7 +60,7 @@ class FakePlatform:
         self.threads: dict[str, FakeThread] = {}
         self.messages: dict[str, FakeMessage] = {}
         self.notifications: list[Notification] = []
-        self.reacted: list[str] = []  # ballots that got the vote reactions, in order
+        self.reacted: list[str] = []  # reaction ballots that got the vote reactions, in order
 
     def _ref(self, prefix: str) -> str:
         return f"{prefix}-{next(self._ids)}"
@@ -87,11 +88,14 @@ class FakePlatform:
     async def post(self, thread_ref: str, text: str) -> str:
         return self._add(thread_ref, "post", text).ref
 
-    async def post_ballot(self, thread_ref: str, text: str) -> str:
-        return self._add(thread_ref, "ballot", text).ref
+    async def post_ballot(self, thread_ref: str, ballot: Ballot) -> str:
+        message = self._add(thread_ref, "ballot", ballot.text)
+        message.ballot = ballot
+        return message.ref
 
-    async def add_vote_reactions(self, message_ref: str) -> None:
-        self.reacted.append(message_ref)
+    async def open_voting(self, message_ref: str, ballot: Ballot) -> None:
+        if ballot.mode == "reactions":
+            self.reacted.append(message_ref)
 
     async def edit(self, message_ref: str, text: str) -> None:
         message = self.messages[message_ref]

@@ -14,6 +14,7 @@ from typing import Any
 
 from arenabot import render
 from arenabot.anonymity import IdentityDetector
+from arenabot.ballot import Ballot
 from arenabot.categories import MULTI_TURN, classify, normalise_category
 from arenabot.config import ArenaSettings
 from arenabot.domain import Actor, BattleStatus, Message, Scope, Side
@@ -223,15 +224,22 @@ class Battles:
 
         if detector.leaks(*(r.text for r in results.values())) and await state.flag_identity_leak(battle.id):
             await platform.post(thread_ref, render.identity_leak_text("reply"))
-        ballot_ref = await platform.post_ballot(thread_ref, render.ballot_text(index + 1, arena.max_turns))
-        # The ref is stored before any reaction goes on: a vote never arrives for an unknown ballot.
-        await state.store.add_message_ref(battle.id, platform.name, ballot_ref, "ballot")
-        state.remember_ballot((platform.name, ballot_ref), (battle.id, battle.scope_key))
-        try:
-            await platform.add_vote_reactions(ballot_ref)
-        except Exception:  # members can still add the reactions themselves: the battle stands
-            log.warning("could not add the vote reactions to battle #%s's ballot", battle.id, exc_info=True)
+        await self._post_ballot(platform, battle, thread_ref, arena, index)
         return Reply(f"Battle #{battle.id} is ready for votes.", private=True)
+
+    async def _post_ballot(self, platform: ChatPlatform, battle: BattleRecord, thread_ref: str, arena: ArenaSettings, index: int) -> None:
+        """Post the ballot in the scope's mode, then open voting on it."""
+        ballot = Ballot(battle.id, render.ballot_text(index + 1, arena.max_turns, arena.ballot), mode=arena.ballot)
+        ballot_ref = await platform.post_ballot(thread_ref, ballot)
+        if ballot.mode == "reactions":
+            # Reactions are traced to their battle by the ballot's ref, so it is stored before
+            # they go on. Buttons name their battle; a reaction added under them never votes.
+            await self.state.store.add_message_ref(battle.id, platform.name, ballot_ref, "ballot")
+            self.state.remember_ballot((platform.name, ballot_ref), (battle.id, battle.scope_key))
+        try:
+            await platform.open_voting(ballot_ref, ballot)
+        except Exception:  # members can still add the reactions themselves: the battle stands
+            log.warning("could not open voting on battle #%s's ballot", battle.id, exc_info=True)
 
     @staticmethod
     def _turn_record(battle_id: int, index: int, side: Side, prompt: str, result: SideResult) -> TurnRecord:

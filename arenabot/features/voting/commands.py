@@ -6,4 +6,4 @@ from arenabot.chatcommands.spec import Command, ScopeSetting
 
 COMMANDS: tuple[Command, ...] = ()
 
-SETTINGS = (ScopeSetting("reveal_to_voter"), ScopeSetting("close_after_votes"))
+SETTINGS = (ScopeSetting("reveal_to_voter"), ScopeSetting("close_after_votes"), ScopeSetting("ballot"))

@@ -17,6 +17,20 @@ from arenabot.storage import VoteResult
 log = logging.getLogger(__name__)
 
 
+def withdrawal_reply(result: VoteResult) -> Reply | None:
+    """What a voter is told after asking to withdraw (None for a replayed event)."""
+    battle_id = result.battle.id
+    if result.status == "withdrawn":
+        return Reply(f"Your vote on battle #{battle_id} is withdrawn.", private=True)
+    if result.status == "duplicate":
+        return None
+    if result.status == "late":
+        return refuse(f"Battle #{battle_id} is already revealed: your vote stays as it was.")
+    if result.status == "void":
+        return refuse(f"Battle #{battle_id} is void: votes on it do not count.")
+    return Reply(f"You have no vote on battle #{battle_id} to withdraw.", private=True)
+
+
 class Voting:
     def __init__(self, state: ArenaState, chain: MiddlewareChain, battles: Battles):
         self.state = state
@@ -30,13 +44,7 @@ class Voting:
         found = await self.state.ballot_battle(platform, message_ref)
         if found is None:
             return None
-        battle_id, scope_key = found
-
-        async def record() -> Reply | None:
-            result = await self.state.record_vote(battle_id, actor.user_ref, outcome, event_id=event_id)
-            return await self._after_vote(platform, actor, outcome, result)
-
-        return await self.chain.run(Call("vote", platform, actor, scope_key, battle_id), record)
+        return await self._cast(platform, found[0], found[1], actor, outcome, event_id)
 
     async def unvote(
         self, platform: ChatPlatform, message_ref: str, actor: Actor, outcome: Outcome, event_id: str
@@ -47,13 +55,52 @@ class Voting:
         found = await self.state.ballot_battle(platform, message_ref)
         if found is None:
             return None
-        battle_id, scope_key = found
+        # Removing a reaction is silent unless it withdrew the vote.
+        return await self._withdraw(platform, found[0], found[1], actor, event_id, only_if=outcome, quiet=True)
+
+    async def vote_on_battle(
+        self, platform: ChatPlatform, battle_id: int, actor: Actor, outcome: Outcome | None, event_id: str
+    ) -> Reply | None:
+        """A ballot control that names its battle (a button): vote, change, or (outcome None)
+        withdraw, under the same rules as reactions. Every click gets an answer, except a
+        replayed event and a bot's (None)."""
+        if actor.is_bot:
+            return None
+        scope_key = await self.state.battle_scope(platform, battle_id)
+        if scope_key is None:
+            return refuse(f"There is no battle #{battle_id} to vote on here.")
+        if outcome is None:
+            return await self._withdraw(platform, battle_id, scope_key, actor, event_id)
+        return await self._cast(platform, battle_id, scope_key, actor, outcome, event_id)
+
+    async def _cast(
+        self, platform: ChatPlatform, battle_id: int, scope_key: str, actor: Actor, outcome: Outcome, event_id: str
+    ) -> Reply | None:
+        """The vote rules every ballot shares (reactions and buttons alike)."""
+
+        async def record() -> Reply | None:
+            result = await self.state.record_vote(battle_id, actor.user_ref, outcome, event_id=event_id)
+            return await self._after_vote(platform, actor, outcome, result)
+
+        return await self.chain.run(Call("vote", platform, actor, scope_key, battle_id), record)
+
+    async def _withdraw(
+        self,
+        platform: ChatPlatform,
+        battle_id: int,
+        scope_key: str,
+        actor: Actor,
+        event_id: str,
+        only_if: Outcome | None = None,
+        quiet: bool = False,
+    ) -> Reply | None:
+        """Withdraw the voter's vote; `quiet` answers only when a vote was actually withdrawn."""
 
         async def withdraw() -> Reply | None:
-            result = await self.state.record_vote(battle_id, actor.user_ref, None, event_id=event_id, only_if=outcome)
-            if result.status == "withdrawn":
-                return Reply(f"Your vote on battle #{battle_id} is withdrawn.", private=True)
-            return None
+            result = await self.state.record_vote(battle_id, actor.user_ref, None, event_id=event_id, only_if=only_if)
+            if quiet and result.status != "withdrawn":
+                return None
+            return withdrawal_reply(result)
 
         return await self.chain.run(Call("unvote", platform, actor, scope_key, battle_id), withdraw)
 
