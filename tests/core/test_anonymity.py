@@ -44,3 +44,12 @@ def test_well_known_vendors_and_families():
 
 def test_phrases_match_across_whitespace():
     assert _detector().find("Made by Acme\n  Labs, clearly") == ["acme labs"]
+
+
+def test_underscores_and_punctuation_around_a_name_do_not_hide_it():
+    # Markdown emphasis (`__Claude__`, `_gpt-4o_`) wraps a name in underscores; it still leaks.
+    detector = _detector()
+    assert detector.find("I am __Claude__, nice to meet you") == ["claude"]
+    assert detector.find("built by _Acme Labs_") == ["acme labs"]
+    assert detector.find("(gpt-4o)") == ["gpt-4o"]
+    assert detector.find("my_claude_wrapper") == ["claude"]
