@@ -53,3 +53,15 @@ def test_underscores_and_punctuation_around_a_name_do_not_hide_it():
     assert detector.find("built by _Acme Labs_") == ["acme labs"]
     assert detector.find("(gpt-4o)") == ["gpt-4o"]
     assert detector.find("my_claude_wrapper") == ["claude"]
+
+
+def test_blank_identity_words_are_ignored_not_matched_everywhere():
+    models = [ModelSettings(name="helper-7b", provider="openai", vendor="   ", identity_words=["", " \t"])]
+    detector = IdentityDetector.for_models(models, include_well_known=False)
+    assert detector.find("An ordinary answer: rivers, mostly.") == []
+    assert detector.find("helper-7b here") == ["helper-7b"]
+
+
+def test_a_detector_with_no_words_finds_nothing():
+    empty = IdentityDetector([], include_well_known=False)
+    assert empty.find("I am Claude") == [] and not empty.leaks("anything at all", "")
