@@ -8,6 +8,7 @@ import pytest
 from arenabot.domain import Actor, BattleStatus, Outcome
 from tests.core.conftest import BOB, BOT, CAROL, SCOPE, battle
 from tests.support.fake_platform import FakePlatform
+from tests.support.waiting import until_async
 
 
 @pytest.fixture
@@ -164,10 +165,10 @@ async def test_run_sweeper_loops_until_cancelled(core, clock):
         _, thread, record = await battle(service, platform)
         clock.advance(minutes=2)
         task = asyncio.create_task(service.run_sweeper(platform))
-        for _ in range(200):
-            if (await service.store.get_battle(record.id)).status is BattleStatus.CLOSED:
-                break
-            await asyncio.sleep(0.01)
+        async def closed() -> bool:
+            return (await service.store.get_battle(record.id)).status is BattleStatus.CLOSED
+
+        await until_async(closed, what="the sweeper to close the battle")
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         assert (await service.store.get_battle(record.id)).status is BattleStatus.CLOSED

@@ -92,6 +92,10 @@ async def test_a_battle_is_swept_at_its_close_time_not_a_moment_before(store: St
     for early in (timedelta(minutes=1), timedelta(seconds=30), timedelta(seconds=1)):
         assert await store.expired_open_battles("discord", closes_at - early) == [], early
     assert [b.id for b in await store.expired_open_battles("discord", closes_at)] == [created.id]
+    # Due battles come oldest-due first, whatever order they were opened in.
+    short = await battle(store, created_at=T0 + timedelta(minutes=2), window=timedelta(minutes=1))
+    due = await store.expired_open_battles("discord", closes_at)
+    assert [b.id for b in due] == [short.id, created.id]
 
 
 async def test_naive_datetimes_are_refused(store: Store) -> None:
