@@ -77,3 +77,22 @@ async def store(db_url: str) -> AsyncIterator[object]:
         yield opened
     finally:
         await opened.close()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reverse-order", action="store_true",
+        help="run the tests in reverse order (with -p no:randomly), to shake out order dependence",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--reverse-order"):
+        items.reverse()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    # pytest-randomly prints its seed in the header, which -q hides; say it again at the end.
+    seed = getattr(config.option, "randomly_seed", None)
+    if config.pluginmanager.has_plugin("randomly") and isinstance(seed, int):
+        terminalreporter.write_line(f"tests ran in random order; replay this order with --randomly-seed={seed}")

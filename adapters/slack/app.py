@@ -1,6 +1,7 @@
 """Assembling the Bolt app: Web client with rate-limit retries, platform, listeners."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
 
 SLACK_API = "https://slack.com/api/"
 RATE_LIMIT_RETRIES = 5
+# Bolt copies a level onto the logger named after the app, and onto its own loggers, on every
+# request. The name must not be "arenabot" (that would freeze our package's level at the root's),
+# and the base logger has no level of its own, so Bolt's loggers follow the configured level.
+BOLT_APP_NAME = "arenabot-slack"
+BOLT_LOGGER = "adapters.slack.bolt"
 
 
 def make_client(token: str, api_base: str | None = None, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
@@ -54,7 +60,8 @@ def build_app(
         client=client,
         signing_secret=signing_secret or "",
         request_verification_enabled=bool(signing_secret),
-        name="arenabot",
+        name=BOLT_APP_NAME,
+        logger=logging.getLogger(BOLT_LOGGER),
     )
     platform = SlackPlatform(client, edit_interval=edit_interval)
     users = UserDirectory(client, settings.slack.admin_users, settings.slack.admin_usergroups)

@@ -44,3 +44,24 @@ def test_well_known_vendors_and_families():
 
 def test_phrases_match_across_whitespace():
     assert _detector().find("Made by Acme\n  Labs, clearly") == ["acme labs"]
+
+
+def test_underscores_and_punctuation_around_a_name_do_not_hide_it():
+    # Markdown emphasis (`__Claude__`, `_gpt-4o_`) wraps a name in underscores; it still leaks.
+    detector = _detector()
+    assert detector.find("I am __Claude__, nice to meet you") == ["claude"]
+    assert detector.find("built by _Acme Labs_") == ["acme labs"]
+    assert detector.find("(gpt-4o)") == ["gpt-4o"]
+    assert detector.find("my_claude_wrapper") == ["claude"]
+
+
+def test_blank_identity_words_are_ignored_not_matched_everywhere():
+    models = [ModelSettings(name="helper-7b", provider="openai", vendor="   ", identity_words=["", " \t"])]
+    detector = IdentityDetector.for_models(models, include_well_known=False)
+    assert detector.find("An ordinary answer: rivers, mostly.") == []
+    assert detector.find("helper-7b here") == ["helper-7b"]
+
+
+def test_a_detector_with_no_words_finds_nothing():
+    empty = IdentityDetector([], include_well_known=False)
+    assert empty.find("I am Claude") == [] and not empty.leaks("anything at all", "")

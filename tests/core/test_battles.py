@@ -7,6 +7,7 @@ import pytest
 
 from arenabot.domain import BattleStatus, Outcome, Side
 from tests.core.conftest import ALICE, BOB, BOT, MOD, SCOPE, battle, model
+from tests.support.waiting import until
 
 
 async def test_battle_streams_both_replies_then_posts_a_ballot(core, platform, provider):
@@ -232,10 +233,7 @@ async def test_active_sampling_gets_the_scopes_current_board(core, platform, mon
 async def test_drain_lets_turns_finish_then_voids_the_ones_still_running(core, platform, provider):
     async with core(models=[model("slowpoke", "slow"), model("quick")]) as service:
         task = asyncio.create_task(service.start_battle(platform, SCOPE, "c", ALICE, "take your time"))
-        for _ in range(100):
-            if platform.threads:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: platform.threads, what="the battle's thread")
         assert await service.drain(0.2) == 1
         assert task.cancelled()
         record = await service.store.get_battle(1)

@@ -10,6 +10,7 @@ from arenabot.ops.metrics import Metrics
 from arenabot.ops.scheduler import LeasedScheduler
 from tests.core.conftest import BOB, BOT, CAROL, SCOPE, battle
 from tests.support.fake_platform import FakePlatform
+from tests.support.waiting import until_async
 
 
 @pytest.fixture
@@ -168,10 +169,11 @@ async def test_run_sweeper_loops_until_cancelled(core, clock):
         # The supervisor's scheduler runs the sweeps of the platforms adapters attach.
         service.attach_platform(platform)
         task = asyncio.create_task(LeasedScheduler(service.store, Metrics()).run(service.periodic_jobs))
-        for _ in range(200):
-            if (await service.store.get_battle(record.id)).status is BattleStatus.CLOSED:
-                break
-            await asyncio.sleep(0.01)
+
+        async def closed() -> bool:
+            return (await service.store.get_battle(record.id)).status is BattleStatus.CLOSED
+
+        await until_async(closed, what="the sweeper to close the battle")
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         assert (await service.store.get_battle(record.id)).status is BattleStatus.CLOSED

@@ -180,10 +180,10 @@ async def test_429_on_an_edit_is_waited_out(fake, sqlite_url):
         turns = await bot.service.store.turns(await battle_id_of(bot, thread_id))
         assert all(t.error is None for t in turns)
         assert sorted(t.reply in side_a["content"] or t.reply in side_b["content"] for t in turns) == [True, True]
-        # Both 429'd requests were retried after the wait and succeeded.
-        limited = fake.rate_limited[0]
-        later = [r for r in fake.requests if r.method == "PATCH" and r.path == limited.path]
-        assert len(later) >= 2
+        # Both 429'd requests were retried, each only after Retry-After's 0.25 s, and succeeded.
+        for limited in fake.rate_limited:
+            retry = next(r for r in fake.requests if r.method == "PATCH" and r.path == limited.path and r.at > limited.at)
+            assert retry.at - limited.at >= 0.25, (limited, retry)
 
 
 class _LongCodeProvider:

@@ -44,3 +44,14 @@ def test_json_lines_are_valid_and_redacted(monkeypatch):
     logging.getLogger("arenabot").info("token=%s", TOKEN)
     entry = json.loads(out.getvalue().strip().splitlines()[-1])
     assert entry["message"] == f"token={REDACTED}" and entry["level"] == "INFO"
+
+
+def test_short_secrets_are_redacted_too(monkeypatch):
+    # A 4-character PIN or a 7-character password is still a secret; only 1-3 characters are
+    # too short to replace without mangling ordinary words.
+    out = io.StringIO()
+    setup_logging(secrets=["Zq9x", "hunter2", "ab"], stream=out)
+    logging.getLogger("arenabot.test").warning("pin %s, password %s, about %s", "Zq9x", "hunter2", "ab")
+    text = out.getvalue()
+    assert "Zq9x" not in text and "hunter2" not in text
+    assert text.count(REDACTED) == 2 and "about ab" in text

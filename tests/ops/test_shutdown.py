@@ -100,7 +100,7 @@ def _config(tmp_path: Path, db_url: str) -> Path:
         "[database]", f'url = "{db_url}"',
         "[ops]", 'http_host = "127.0.0.1"', "http_port = 0", "shutdown_grace_seconds = 0.5",
     ]
-    for model in demo_models(delay_s=0.08):
+    for model in demo_models(delay_s=0.2):
         lines += [
             "[[models]]", f'name = "{model["name"]}"', 'provider = "demo"', f'model_id = "{model["model_id"]}"',
             f"params = {{ delay_s = {model['params']['delay_s']} }}",
@@ -150,7 +150,7 @@ async def test_sigterm_mid_battle_keeps_votes_and_leaves_no_battle_half_written(
         await console.send("a")  # the console reveals after one vote
         await console.until("Revealed")
         await console.send("Explain how tides work")
-        await console.until("Model A:", occurrences=2)  # the second battle is streaming now (about 1.5 s per reply)
+        await console.until("Model A:", occurrences=2)  # the second battle is streaming now (about 4 s per reply: far more than a busy machine needs to send the signal)
         process.send_signal(signal.SIGTERM)
         returncode = await asyncio.wait_for(process.wait(), 60)
         await console._reader

@@ -188,11 +188,11 @@ async def test_cancelling_a_battle_closes_the_http_stream_at_once(api, hub, prov
         first.set()
 
     task = asyncio.create_task(hub.complete(model_for(api, provider, limits={"total_timeout_s": 60}), PROMPT, on_delta))
-    await asyncio.wait_for(first.wait(), 5)
+    await asyncio.wait_for(first.wait(), 30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    await asyncio.wait_for(api.disconnect_seen("m").wait(), 2)
+    await asyncio.wait_for(api.disconnect_seen("m").wait(), 30)
     assert hub.is_available(f"{provider}-m")  # a cancelled battle is not the model's failure
 
 
@@ -205,10 +205,17 @@ async def test_concurrency_limit_per_endpoint(api, hub):
 
 
 async def test_waiting_for_a_free_slot_times_out_as_busy(api, hub):
-    api.script("m", tokens=["a"] * 100, delay_s=0.02)
+    api.script("m", tokens=["a"] * 2000, delay_s=0.02)  # 40 s: holds the one slot until cancelled
+    # Same endpoint, so the same single slot; only the first has time to spare for its first token.
+    holder = model_for(api, "openai", limits={"max_concurrency": 1, "first_token_timeout_s": 60, "total_timeout_s": 120})
     model = model_for(api, "openai", limits={"max_concurrency": 1, "first_token_timeout_s": 0.3})
-    first = asyncio.create_task(hub.complete(model, PROMPT))
-    await asyncio.sleep(0.05)
+    streaming = asyncio.Event()
+
+    async def on_delta(delta: str) -> None:
+        streaming.set()
+
+    first = asyncio.create_task(hub.complete(holder, PROMPT, on_delta))
+    await asyncio.wait_for(streaming.wait(), 30)  # the first call holds the slot
     with pytest.raises(ProviderTimeout) as caught:
         await hub.complete(model, PROMPT)
     assert caught.value.phase == "queue" and "max_concurrency" in caught.value.user_message
@@ -246,7 +253,7 @@ async def test_the_callers_own_time_limit_wins_and_closes_the_stream(api, hub):
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.3):
             await hub.complete(model_for(api, "openai", limits={"stall_timeout_s": 5, "total_timeout_s": 60}), PROMPT)
-    await asyncio.wait_for(api.disconnect_seen("m").wait(), 2)
+    await asyncio.wait_for(api.disconnect_seen("m").wait(), 30)
 
 
 async def test_a_steady_stream_outlives_many_stall_windows(api, hub):

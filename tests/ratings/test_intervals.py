@@ -94,3 +94,24 @@ def test_more_battles_give_narrower_intervals():
     large, _ = synthetic_counts(5, games_per_pair=500)
     width = lambda b: np.mean([r.ci_upper - r.ci_lower for r in b.rows])  # noqa: E731
     assert width(rate_counts(large)) < width(rate_counts(small)) / 3
+
+
+@pytest.mark.parametrize("resample", ["fast-poisson", "poisson"])
+def test_resampled_small_counts_follow_their_poisson_law(resample):
+    # Small whole-number cells are drawn from CDF tables in fast-poisson mode: each resampled cell
+    # must be Poisson(count), so a pair with one A win, two B wins and a tie redraws 4 battles on
+    # average and none at all with probability e^-4.
+    from arenabot.ratings.ci import _cells, _Resampler
+    from arenabot.ratings.bt import FitOptions
+
+    counts = PairCounts(["a", "b", "c"], np.array([0, 0]), np.array([1, 2]), np.array([1.0, 3.0]),
+                        np.array([2.0, 0.0]), np.array([1.0, 0.0]), np.zeros(2))
+    resampler = _Resampler(_cells(counts, FitOptions()), resample, half=0.5, factor=1.0)
+    rounds = 40_000
+    y, n = resampler.draw(np.random.default_rng(5), rounds)
+    # Means within ~6 standard errors (sd of a Poisson(4) mean over 40k rounds is 0.01).
+    assert abs(n[0].mean() - 4.0) < 0.06 and abs(n[1].mean() - 3.0) < 0.06
+    assert abs(y[0].mean() - (1.0 + 0.5)) < 0.06 and abs(y[1].mean() - 3.0) < 0.06
+    assert abs((n[0] == 0).mean() - np.exp(-4.0)) < 0.006
+    assert abs((n[1] == 0).mean() - np.exp(-3.0)) < 0.01
+    assert np.all(n == np.round(n))  # whole battles

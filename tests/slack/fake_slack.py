@@ -26,6 +26,7 @@ class Call:
     method: str
     args: dict[str, Any]
     status: int = 200
+    at: float = field(default_factory=lambda: asyncio.get_running_loop().time())  # event-loop time it arrived
 
 
 @dataclass

@@ -114,8 +114,9 @@ async def test_a_refused_battle_posts_nothing_in_the_channel(slack: SlackHarness
 async def test_a_429_during_a_battle_is_waited_out(slack: SlackHarness) -> None:
     slack.fake.rate_limit("reactions.add", times=1, retry_after=1)
     battle = await slack.start_battle()
-    statuses = [c.status for c in slack.fake.calls if c.method == "reactions.add"]
-    assert statuses == [429, 200, 200, 200, 200]
+    calls = [c for c in slack.fake.calls if c.method == "reactions.add"]
+    assert [c.status for c in calls] == [429, 200, 200, 200, 200]
+    assert calls[1].at - calls[0].at >= 1.0  # the retry came only after Retry-After's 1 s
     assert [n for _, t, n in slack.fake.reactions if t == battle.ballot_ts] == ["a", "b", "handshake", "-1"]
 
 

@@ -136,6 +136,7 @@ async def test_a_429_is_waited_out_and_the_call_retried(fake_slack: FakeSlack, s
     platform = SlackPlatform(slack_client)
     fake_slack.rate_limit("chat.postMessage", times=1, retry_after=1)
     refs = await asyncio.wait_for(platform.open_thread(CHANNEL, "t", "header"), 30)
-    statuses = [c.status for c in fake_slack.calls if c.method == "chat.postMessage"]
-    assert statuses == [429, 200]
+    calls = [c for c in fake_slack.calls if c.method == "chat.postMessage"]
+    assert [c.status for c in calls] == [429, 200]
+    assert calls[1].at - calls[0].at >= 1.0  # the retry came only after Retry-After's 1 s
     assert len(fake_slack.top_level(CHANNEL)) == 1 and refs.thread_ref.startswith(CHANNEL + "/")

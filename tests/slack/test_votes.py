@@ -42,6 +42,7 @@ async def test_the_bots_own_reactions_and_other_bots_never_vote(slack: SlackHarn
     assert await slack.event(reaction("U0OTHERBOT", "a", CHANNEL, battle.ballot_ts)) == 200
     assert await slack.event(reaction("U0BOB", "a", CHANNEL, battle.ballot_ts)) == 200
     await slack.fake.wait_for(lambda: slack.vote_is("U0BOB", "a"), what="Bob's vote")
+    await slack.arena.listeners.wait_idle()  # every reaction above has been handled, not just Bob's
     assert set(await slack.votes()) == {"U0BOB"}
     assert (await slack.service.store.counted_votes(1)) == 1
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from arenabot.storage import Store
 from arenabot.storage.sql import settings
+from tests.support.waiting import until
 
 INSERT = text("INSERT INTO scope_settings (scope_key, key, value, updated_at) VALUES (:s, :k, :v, '2026-01-01 00:00:00.000000')")
 
@@ -33,6 +34,11 @@ async def _hold_writer(store: Store) -> tuple[asyncio.Future, threading.Event, t
     return task, started, release
 
 
+async def _all_queued(store: Store, count: int) -> None:
+    """Wait until `count` writes sit in the writer's queue (behind the blocker)."""
+    await until(lambda: len(store._db._queued) >= count, what=f"{count} queued writes")
+
+
 async def test_a_failing_write_in_a_batch_leaves_the_others(sqlite_url: str) -> None:
     store = await Store.open(sqlite_url)
     try:
@@ -52,7 +58,7 @@ async def test_a_failing_write_in_a_batch_leaves_the_others(sqlite_url: str) -> 
         calls = [store.run_write(good, k) for k in range(3)] + [store.run_write(bad), store.run_write(duplicate)]
         calls += [store.run_write(good, k) for k in range(3, 6)]
         queued = [asyncio.ensure_future(c) for c in calls]
-        await asyncio.sleep(0.05)  # all queued behind the blocker
+        await _all_queued(store, len(queued))  # all queued behind the blocker
         release.set()
         results = await asyncio.gather(*queued, return_exceptions=True)
         assert await blocker == "blocker"
@@ -73,7 +79,7 @@ async def test_a_write_cancelled_while_queued_is_not_applied(sqlite_url: str) ->
         blocker, _, release = await _hold_writer(store)
         cancelled = asyncio.ensure_future(store.run_write(lambda c: c.execute(INSERT, {"s": "g", "k": "cancelled", "v": "x"})))
         kept = asyncio.ensure_future(store.run_write(lambda c: c.execute(INSERT, {"s": "g", "k": "kept", "v": "x"})))
-        await asyncio.sleep(0.05)
+        await _all_queued(store, 2)
         cancelled.cancel()
         release.set()
         await blocker
@@ -96,7 +102,7 @@ async def test_a_batch_sees_its_earlier_writes_in_order(sqlite_url: str) -> None
             return seen
 
         queued = [asyncio.ensure_future(store.run_write(append, k)) for k in range(20)]
-        await asyncio.sleep(0.05)
+        await _all_queued(store, 20)
         release.set()
         await blocker
         assert await asyncio.gather(*queued) == list(range(1, 21))

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import text
+
 from arenabot.domain import Outcome
 from arenabot.storage import PairCount, Store, VoteResult
 from arenabot.storage import voting
 from arenabot.storage.engine import AsyncDatabase, open_database
+
+from tests.support.waiting import until_async
 
 from .factories import T0, battle
 from .recount import assert_consistent
@@ -17,12 +21,23 @@ async def _held_then_waiting(url: str, battle_id: int, first: Outcome, second: O
     database = open_database(url)
     assert isinstance(database, AsyncDatabase)
     try:
-        async with database.engine.connect() as a, database.engine.connect() as b:
+        async with database.engine.connect() as a, database.engine.connect() as b, database.engine.connect() as observer:
+
+            async def b_waits_for_a_lock_or_is_done() -> bool:
+                if waiting.done():
+                    return True  # it did not wait at all: the assertion below says so at once
+                # PostgreSQL's own view of B: blocked on a lock, not merely slow to get going.
+                blocked = await observer.scalar(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                ))
+                await observer.rollback()
+                return bool(blocked)
+
             await a.begin()
             held = await a.run_sync(voting.record_vote, battle_id, "same-voter", first, f"event-a{round_}", T0)
             await b.begin()
             waiting = asyncio.ensure_future(b.run_sync(voting.record_vote, battle_id, "same-voter", second, f"event-b{round_}", T0))
-            await asyncio.sleep(0.5)
+            await until_async(b_waits_for_a_lock_or_is_done, what="B to wait for A's lock on the battle")
             assert not waiting.done(), "B should wait for A's lock on the battle"
             await a.commit()
             result = await waiting

@@ -86,6 +86,18 @@ async def test_sweeper_query_and_rate_limit_count(store: Store) -> None:
     assert await store.count_recent_battles("discord:guild1", "someone else", T0) == 0
 
 
+async def test_a_battle_is_swept_at_its_close_time_not_a_moment_before(store: Store) -> None:
+    created = await battle(store, created_at=T0, window=timedelta(minutes=10))
+    closes_at = T0 + timedelta(minutes=10)
+    for early in (timedelta(minutes=1), timedelta(seconds=30), timedelta(seconds=1)):
+        assert await store.expired_open_battles("discord", closes_at - early) == [], early
+    assert [b.id for b in await store.expired_open_battles("discord", closes_at)] == [created.id]
+    # Due battles come oldest-due first, whatever order they were opened in.
+    short = await battle(store, created_at=T0 + timedelta(minutes=2), window=timedelta(minutes=1))
+    due = await store.expired_open_battles("discord", closes_at)
+    assert [b.id for b in due] == [short.id, created.id]
+
+
 async def test_naive_datetimes_are_refused(store: Store) -> None:
     with pytest.raises(Exception, match="timezone-aware"):
         await battle(store, created_at=T0.replace(tzinfo=None))

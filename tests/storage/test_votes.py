@@ -30,7 +30,7 @@ async def test_vote_change_withdraw_and_pair_counts(store: Store) -> None:
     assert await store.pair_counts("discord:guild1", "coding") == [PairCount("beta", "gamma", wins_a=1)]
 
     same = await vote(store, b.id, "u1", Outcome.B)
-    assert same.status == "unchanged"
+    assert (same.status, same.previous) == ("unchanged", Outcome.B)
 
     await vote(store, b.id, "u2", Outcome.TIE)
     await vote(store, b.id, "u3", Outcome.BOTH_BAD)
@@ -65,6 +65,26 @@ async def test_unknown_battle_is_an_error_and_leaves_the_event_unclaimed(store: 
     assert (await vote(store, b.id, "u1", Outcome.A, "evt-x")).status == "counted"
 
 
+async def test_a_replayed_event_naming_an_unknown_battle_is_still_an_error(store: Store) -> None:
+    b = await battle(store)
+    await vote(store, b.id, "u1", Outcome.A, "evt-y")
+    with pytest.raises(LookupError, match="no battle with id 9999"):
+        await vote(store, 9999, "u1", Outcome.A, "evt-y")  # the event id is taken, the battle unknown
+    with pytest.raises(LookupError, match="no battle with id 9999"):
+        await vote(store, 9999, "u1", Outcome.A, "evt-z")
+
+
+async def test_removing_a_stale_reaction_leaves_the_changed_vote(store: Store) -> None:
+    b = await battle(store)
+    await vote(store, b.id, "u1", Outcome.A)
+    await vote(store, b.id, "u1", Outcome.B)
+    stale = await store.record_vote(b.id, "u1", None, event_id="evt-rm-a", now=T0, only_if=Outcome.A)
+    assert (stale.status, stale.previous, stale.battle.id, stale.battle.counted_votes) == ("unchanged", Outcome.B, b.id, 1)
+    current = await store.record_vote(b.id, "u1", None, event_id="evt-rm-b", now=T0, only_if=Outcome.B)
+    assert (current.status, current.previous, current.battle.counted_votes) == ("withdrawn", Outcome.B, 0)
+    await assert_consistent(store)
+
+
 async def test_votes_after_close_are_late_and_never_count(store: Store) -> None:
     b = await battle(store)
     await vote(store, b.id, "blind", Outcome.A)
@@ -77,6 +97,8 @@ async def test_votes_after_close_are_late_and_never_count(store: Store) -> None:
     assert (late_change.status, late_change.previous) == ("late", Outcome.A)
     assert (await vote(store, b.id, "blind", None)).status == "late"  # withdrawing after reveal changes nothing
     assert (await vote(store, b.id, "newcomer", Outcome.B)).status == "late"
+    newcomer_again = await vote(store, b.id, "newcomer", Outcome.TIE)  # a late vote may change; it never counts
+    assert (newcomer_again.status, newcomer_again.previous) == ("late", Outcome.B)
     assert (await vote(store, b.id, "withdrew", Outcome.TIE)).status == "late"
 
     closed = await store.get_battle(b.id)
