@@ -21,11 +21,11 @@ __all__ = [
     "counts_from_battles", "counts_from_pairs", "counts_from_patterns", "counts_from_votes", "ranks_from_intervals",
     "rate_battles", "rate_counts", "rate_pairs", "rate_patterns",
 ]
-from .elo import online_elo, rate_elo
+from .elo import bootstrap_elo, online_elo, rate_elo
 from .matrices import WinRates, win_rates
 from .style import STYLE_FEATURES, rate_style, style_features
 
-__all__ += ["online_elo", "rate_elo", "WinRates", "win_rates", "STYLE_FEATURES", "rate_style", "style_features"]
+__all__ += ["bootstrap_elo", "online_elo", "rate_elo", "WinRates", "win_rates", "STYLE_FEATURES", "rate_style", "style_features"]
 from .voters import VoterScores, find_anomalous_voters
 
 __all__ += ["VoterScores", "find_anomalous_voters"]
