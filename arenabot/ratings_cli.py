@@ -276,7 +276,8 @@ def register(subparsers) -> None:
     p.add_argument("--double", action="store_true", help="count every battle twice (as some published boards did)")
     p.add_argument("--anonymous-only", action="store_true", help="only battles with anony=true")
     p.add_argument("--category", metavar="C", help="only battles tagged with category C")
-    p.add_argument("--elo", action="store_true", help="online Elo (K=4) in timestamp order instead of Bradley-Terry (bootstrap intervals)")
+    p.add_argument("--elo", action="store_true",
+                   help="online Elo (K=4) in timestamp order instead of Bradley-Terry (bootstrap intervals)")
     p.add_argument("--style", action="store_true", help="style control (length, headers, lists, bold from conv_metadata)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")

@@ -2,7 +2,8 @@
 
 A `PairCounts` holds one row per unordered model pair (i < j): i's wins, j's wins, ties and
 both-bad ties. When one battle can get several votes (a chat room), `BattlePatterns` adds how
-those votes fell battle by battle, which the intervals need: votes on one battle are correlated. Sides do not matter to Bradley-Terry (no first-mover term), so a battle
+those votes fell battle by battle, which the intervals need: votes on one battle are correlated.
+Sides do not matter to Bradley-Terry (no first-mover term), so a battle
 "a beats b" and "b loses to a" land in the same cell. Building from battles validates each
 record and counts the rejects instead of dropping them silently or crashing.
 """

@@ -40,10 +40,17 @@ def online_elo(n_models: int, model_a: np.ndarray, model_b: np.ndarray, outcome:
     return np.array(rating)
 
 
+# Poisson(1) draws by table look-up: entry u is the quantile at (u + 1/2) / 65536, so a uniform
+# 16-bit integer indexes an exact-to-1/65536 draw; ~15x cheaper than rng.poisson, which
+# otherwise costs more than the Elo updates themselves.
+_POISSON1 = np.searchsorted(np.cumsum(np.exp(-1.0) / np.cumprod(np.r_[1.0, np.arange(1, 20)])),
+                            (np.arange(65536) + 0.5) / 65536).astype(np.float64)
+
+
 def bootstrap_elo(n_models: int, model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray,
                   order: np.ndarray, rounds: int, rng: np.random.Generator, k: float = 4.0,
                   scale: float = 400.0, base: float = 10.0, init: float = 1000.0, ties: str = "half",
-                  block: int = 8192, progress=None) -> np.ndarray:
+                  block: int = 2048, progress=None) -> np.ndarray:
     """Final ratings of `rounds` bootstrap replays (rounds x models), all in ONE pass of the log.
 
     Every round keeps the battles in `order`; round r counts battle t w[t, r] ~ Poisson(1) times
@@ -65,7 +72,8 @@ def bootstrap_elo(n_models: int, model_a: np.ndarray, model_b: np.ndarray, outco
     rating = np.full((n_models, rounds), float(init))  # one row per model: contiguous rounds
     d = np.empty(rounds)
     for start in range(0, len(idx), block):
-        weights = rng.poisson(1.0, size=(min(block, len(idx) - start), rounds)).astype(float)
+        size = (min(block, len(idx) - start), rounds)
+        weights = _POISSON1[rng.integers(0, 65536, size=size, dtype=np.uint16)]
         weights *= k
         for t in range(weights.shape[0]):
             x, y = a_seq[start + t], b_seq[start + t]

@@ -120,8 +120,8 @@ def test_win_rate_matrices():
 class _AllOnes:
     """A stand-in generator whose Poisson draws are all 1: every round is the plain replay."""
 
-    def poisson(self, lam, size):
-        return np.ones(size)
+    def integers(self, low, high, size, dtype):
+        return np.full(size, 30_000, dtype=dtype)  # the middle of the table's run of ones
 
 
 def _random_log(n=2000, m=5, seed=0):
