@@ -105,9 +105,10 @@ def main() -> int:
             med = {s: float(np.median([r[k] if r[k] is not None else MAX_VOTES for r in results[s]]))
                    for s in results}
             per_seed = [1 - a[k] / u[k] for u, a in zip(results["uniform"], results["active"]) if a[k] and u[k]]
+            saved = 1 - med["active"] / med["uniform"]
             line = (f"refit {refit:5d}  {label:22s} median votes: uniform {med['uniform']:9,.0f}  active "
-                    f"{med['active']:9,.0f}  -> {1 - med['active'] / med['uniform']:+.0%} fewer "
-                    f"(per seed {min(per_seed):+.0%} .. {max(per_seed):+.0%})")
+                    f"{med['active']:9,.0f}  -> active needs {abs(saved):.0%} {'fewer' if saved >= 0 else 'MORE'} "
+                    f"(saving per seed {min(per_seed):+.0%} .. {max(per_seed):+.0%}; target: 40% fewer)")
             summary.append(line)
             print(line, flush=True)
     print("\n".join(["", "summary:"] + summary))
