@@ -283,8 +283,9 @@ def counts_from_votes(models: Sequence[str], model_a: np.ndarray, model_b: np.nd
     """Counts from one row per vote, where `battle` names the battle each vote is on (e.g. a
     question_id); the result carries the `BattlePatterns` that clustered intervals use.
 
-    Votes are validated as in `counts_from_battles`; a vote whose battle id was already seen
-    with a different pair of models is rejected too (ids must name one battle)."""
+    Votes are validated as in `counts_from_battles`. A battle is an (id, model pair): should a
+    file reuse one id for several pairs (e.g. one prompt asked of several pairs), each pair's
+    votes form their own battle, so no vote is dropped."""
     battle = np.asarray(battle)
     n = len(np.asarray(outcome))
     if len(battle) != n:
@@ -298,15 +299,10 @@ def counts_from_votes(models: Sequence[str], model_a: np.ndarray, model_b: np.nd
     a, b, o, battle = a[ok], b[ok], o[ok], battle[ok]
     rejected = dict(plain.rejected)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    _, cluster = np.unique(battle, return_inverse=True)
+    _, by_id = np.unique(battle, return_inverse=True)
+    _, cluster = np.unique(by_id.ravel().astype(np.int64) * max(m, 1) ** 2 + lo * max(m, 1) + hi,
+                           return_inverse=True)
     cluster = cluster.ravel()
-    key = lo * max(m, 1) + hi
-    first_key = np.full(cluster.max() + 1 if len(cluster) else 0, -1, dtype=np.int64)
-    first_key[cluster[::-1]] = key[::-1]  # the first vote's pair names the battle
-    same = first_key[cluster] == key
-    if not same.all():
-        rejected["battle id shared by different model pairs"] = int((~same).sum())
-        a, b, o, lo, hi, cluster = a[same], b[same], o[same], lo[same], hi[same], cluster[same]
     counts = _aggregate_battles(list(models), a, b, o, None, rejected)
     # Votes per battle, from the lower-index model's side.
     swap = a > b

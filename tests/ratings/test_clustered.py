@@ -129,7 +129,10 @@ def test_stored_patterns_give_the_same_board_as_the_votes():
     assert counts_from_patterns(rows).patterns.n_battles == 300
 
 
-def test_a_battle_id_reused_for_another_pair_is_rejected():
-    counts = counts_from_votes(["a", "b", "c"], [0, 0, 1], [1, 1, 2], [0, 1, 0], ["q1", "q1", "q1"])
-    assert counts.rejected == {"battle id shared by different model pairs": 1}
-    assert counts.n_battles == 2 and counts.patterns.n_battles == 1
+def test_a_battle_id_reused_for_another_pair_makes_a_battle_of_its_own():
+    counts = counts_from_votes(["a", "b", "c"], [0, 0, 1, 1], [1, 1, 2, 2], [0, 1, 0, 1], ["q1", "q1", "q1", "q2"])
+    assert counts.rejected == {}
+    assert counts.n_battles == 4 and counts.patterns.n_battles == 3  # (q1, a-b), (q1, b-c), (q2, b-c)
+    ab = np.flatnonzero((counts.i == 0) & (counts.j == 1))[0]
+    rows = counts.patterns.pair == ab
+    assert (counts.patterns.wins_i[rows], counts.patterns.wins_j[rows]) == ([1.0], [1.0])
