@@ -40,6 +40,8 @@ class BattleLog:
     style_a: np.ndarray  # (n, 4) length, headers, lists, bold; NaN when conv_metadata is absent
     style_b: np.ndarray
     rejected: dict[str, int] = field(default_factory=dict)
+    # Battle id per row (the file's question_id) when rows are votes sharing battles; None if absent.
+    battle: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.outcome)
@@ -48,7 +50,8 @@ class BattleLog:
         idx = np.flatnonzero(keep)
         return BattleLog(self.models, self.model_a[idx], self.model_b[idx], self.outcome[idx],
                          self.anony[idx], self.tstamp[idx], [self.categories[k] for k in idx],
-                         self.style_a[idx], self.style_b[idx], dict(self.rejected))
+                         self.style_a[idx], self.style_b[idx], dict(self.rejected),
+                         None if self.battle is None else self.battle[idx])
 
 
 class LogError(ValueError):
@@ -159,7 +162,7 @@ def load_battles(path: str | Path, fmt: str | None = None, progress=None) -> Bat
     fmt = fmt or detect_format(path)
     rejected: dict[str, int] = {}
     index: dict[str, int] = {}
-    a_list, b_list, o_list, anony, stamps, cats, sa, sb = [], [], [], [], [], [], [], []
+    a_list, b_list, o_list, anony, stamps, cats, sa, sb, qids = [], [], [], [], [], [], [], [], []
     nan4 = [np.nan] * 4
 
     def reject(reason: str) -> None:
@@ -193,10 +196,19 @@ def load_battles(path: str | Path, fmt: str | None = None, progress=None) -> Bat
         cats.append(_categories_of(rec.get("category_tag", rec.get("categories"))))
         sa.append(style[0])
         sb.append(style[1])
+        qids.append(rec.get("question_id"))
     return BattleLog(list(index), np.array(a_list, dtype=np.intp), np.array(b_list, dtype=np.intp),
                      np.array(o_list, dtype=np.int8), np.array(anony, dtype=bool),
                      np.array(stamps, dtype=float), cats, np.array(sa, dtype=float).reshape(-1, 4),
-                     np.array(sb, dtype=float).reshape(-1, 4), rejected)
+                     np.array(sb, dtype=float).reshape(-1, 4), rejected, _battle_ids(qids))
+
+
+def _battle_ids(qids: list) -> np.ndarray | None:
+    """question_id per row as battle ids (rows without one are battles of their own); None
+    when no row has one."""
+    if all(q is None for q in qids):
+        return None
+    return np.array([str(q) if q is not None else f"\0row{n}" for n, q in enumerate(qids)], dtype=object)
 
 
 class _Progress:
@@ -264,7 +276,8 @@ def register(subparsers) -> None:
     p.add_argument("--double", action="store_true", help="count every battle twice (as some published boards did)")
     p.add_argument("--anonymous-only", action="store_true", help="only battles with anony=true")
     p.add_argument("--category", metavar="C", help="only battles tagged with category C")
-    p.add_argument("--elo", action="store_true", help="online Elo (K=4) in timestamp order instead of Bradley-Terry")
+    p.add_argument("--elo", action="store_true",
+                   help="online Elo (K=4) in timestamp order instead of Bradley-Terry (bootstrap intervals)")
     p.add_argument("--style", action="store_true", help="style control (length, headers, lists, bold from conv_metadata)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -280,9 +293,19 @@ def select(log: BattleLog, anonymous_only: bool, category: str | None) -> Battle
     return log.subset(keep) if not keep.all() else log
 
 
+def interval_problem(args) -> str | None:
+    """Why the interval options contradict each other, or None."""
+    if args.bootstrap and args.ci == "sandwich":
+        return "--bootstrap N asks for bootstrap intervals but --ci sandwich has no rounds; drop one of them"
+    if args.elo and args.ci == "sandwich":
+        return "online Elo has no sandwich interval; use --bootstrap N (bootstrap is the default with --elo)"
+    return None
+
+
 def compute(log: BattleLog, args, progress: _Progress | None = None) -> Board:
-    """The board the command line asks for."""
-    ci = args.ci or ("bootstrap" if args.bootstrap else "sandwich")
+    """The board the command line asks for. Elo always gets bootstrap intervals (it has no
+    other kind); Bradley-Terry clusters its intervals on question_id when the file has it."""
+    ci = args.ci or ("bootstrap" if args.bootstrap or args.elo else "sandwich")
     rounds = args.bootstrap or 1000
     step = progress.rounds(rounds) if progress else None
     if args.elo:
@@ -300,9 +323,11 @@ def compute(log: BattleLog, args, progress: _Progress | None = None) -> Board:
         if missing:
             board.rejected["no conv_metadata for style control"] = missing
         return board
-    return rate_battles(log.models, log.model_a, log.model_b, log.outcome, ci=ci, rounds=rounds,
-                        seed=args.seed, ties=args.ties, l2_C=args.l2, double=args.double,
-                        anchor=args.anchor, progress=step)
+    board = rate_battles(log.models, log.model_a, log.model_b, log.outcome, battle=log.battle, ci=ci,
+                         rounds=rounds, seed=args.seed, ties=args.ties, l2_C=args.l2, double=args.double,
+                         anchor=args.anchor, progress=step)
+    board.extra["clustered_on"] = "question_id" if log.battle is not None else "none (one vote per battle)"
+    return board
 
 
 def format_table(board: Board) -> str:
@@ -330,6 +355,10 @@ def report_rejected(rejected: dict[str, int], stream) -> None:
 
 
 def run(args) -> int:
+    problem = interval_problem(args)
+    if problem:
+        print(f"arenabot ratings: {problem}", file=sys.stderr)
+        return 2
     progress = _Progress()
     try:
         log = load_battles(args.file, args.format, progress.message)

@@ -13,7 +13,7 @@ from scipy import sparse
 from scipy.special import expit, ndtri, pdtr
 
 from .bt import Fit, FitOptions, effective_counts, fit_batch, gradient_and_hessian, laplacian, regularised
-from .counts import PairCounts
+from .counts import BattlePatterns, PairCounts
 
 
 def _relative_to(anchor: int | None, m: int) -> np.ndarray:
@@ -29,8 +29,10 @@ def sandwich_se(counts: PairCounts, fit: Fit, opts: FitOptions, anchor: int | No
     """Standard errors (natural scale) from H^-1 M H^-1: robust to the model being wrong.
 
     The meat M sums each battle's squared score (outcome - predicted)^2 on the pair's Laplacian;
-    a tie's outcome is 1/2. Doubling battles doubles their weight, which leaves the errors as
-    they are (H doubles, M quadruples), as it should: no information was added.
+    a tie's outcome is 1/2. With `counts.patterns` a battle's score is the sum over its votes
+    (the variance clustered by battle): several voters who saw the same two replies count as
+    one correlated observation, not as independent ones. Doubling battles doubles their weight,
+    which leaves the errors as they are (H doubles, M quadruples), as it should.
     """
     m = counts.n_models
     if m < 2:
@@ -38,9 +40,15 @@ def sandwich_se(counts: PairCounts, fit: Fit, opts: FitOptions, anchor: int | No
     i, j, beta = counts.i, counts.j, fit.beta
     p = expit(beta[i] - beta[j])
     weight = 2.0 if opts.double else 1.0
-    score_sq = counts.wins_i * (1 - p) ** 2 + counts.wins_j * p ** 2
-    if opts.ties == "half":
-        score_sq = score_sq + (counts.ties + counts.both_bad) * (0.5 - p) ** 2
+    if counts.patterns is not None:
+        y_b, n_b = pattern_effective(counts.patterns, opts)
+        pat = counts.patterns
+        score = y_b - n_b * p[pat.pair]
+        score_sq = np.bincount(pat.pair, pat.battles * score ** 2, len(i))
+    else:
+        score_sq = counts.wins_i * (1 - p) ** 2 + counts.wins_j * p ** 2
+        if opts.ties == "half":
+            score_sq = score_sq + (counts.ties + counts.both_bad) * (0.5 - p) ** 2
     meat = laplacian(i, j, weight ** 2 * score_sq, m)
     if fit.prior:
         # The virtual ties count as observations too, so the prior's own score enters the meat.
@@ -55,16 +63,39 @@ def sandwich_se(counts: PairCounts, fit: Fit, opts: FitOptions, anchor: int | No
     return np.sqrt(np.clip(np.diag(cov), 0.0, None))
 
 
+def pattern_effective(patterns: BattlePatterns, opts: FitOptions) -> tuple[np.ndarray, np.ndarray]:
+    """(y, n) of one battle per pattern: i's effective wins and the counted votes (undoubled)."""
+    ties = patterns.ties + patterns.both_bad
+    if opts.ties == "half":
+        return patterns.wins_i + 0.5 * ties, patterns.wins_i + patterns.wins_j + ties
+    return patterns.wins_i.astype(float), patterns.wins_i + patterns.wins_j
+
+
 def z_value(level: float) -> float:
     return float(ndtri(0.5 + level / 2))
 
 
-def _cells(counts: PairCounts, opts: FitOptions) -> np.ndarray:
-    """Resampling cells per pair: i wins, j wins, ties (ties and both-bad together)."""
+def _cells(counts: PairCounts, opts: FitOptions) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What the bootstrap redraws: (count, pair, y, n) per cell, where a cell is a kind of
+    battle and `count` how many battles of that kind there are; one draw of a battle adds y
+    effective wins for i out of n counted votes (before doubling).
+
+    One vote per battle: three cells per pair (i wins, j wins, a tie of either kind). With
+    `counts.patterns`, every pattern of votes within a battle is a cell, so whole battles with
+    all their votes are resampled (the cluster bootstrap)."""
+    if counts.patterns is not None:
+        y, n = pattern_effective(counts.patterns, opts)
+        live = n > 0
+        pat = counts.patterns
+        return pat.battles[live], pat.pair[live], y[live], n[live]
     ties = counts.ties + counts.both_bad
     if opts.ties == "drop":
         ties = np.zeros_like(ties)
-    return np.stack([counts.wins_i, counts.wins_j, ties], axis=1)
+    cells = np.stack([counts.wins_i, counts.wins_j, ties], axis=1)
+    pair = np.repeat(np.arange(len(cells)), 3)
+    y = np.tile([1.0, 0.0, 0.5 if opts.ties == "half" else 0.0], len(cells))
+    n = np.ones(len(pair))
+    return cells.ravel(), pair, y, n
 
 
 # Cells with at least this many battles are redrawn from the Cornish-Fisher (skew-corrected
@@ -86,10 +117,9 @@ class _Resampler:
     """Draws resampled (Y, N), pairs x rounds. Live cells are ordered so each kind of draw is
     one contiguous block; a sparse map then sums cells into pairs."""
 
-    def __init__(self, cells: np.ndarray, resample: str, half: float, factor: float):
-        flat = cells.ravel()
-        pair = np.repeat(np.arange(len(cells)), 3)
-        kind = np.tile(np.arange(3), len(cells))
+    def __init__(self, count: np.ndarray, pair: np.ndarray, y: np.ndarray, n: np.ndarray,
+                 n_pairs: int, resample: str, factor: float):
+        flat = count
         live = np.flatnonzero(flat > 0)
         lam = flat[live]
         small_int = (lam < FAST_POISSON_FROM) & (lam == np.round(lam))
@@ -108,11 +138,10 @@ class _Resampler:
         self.bounds = {v: np.searchsorted(self.lam[:self.n_small], [v, v + 0.5]) for v in self.tables}
         self.resample = resample
         self.total = int(round(flat.sum()))
-        y_weight = np.where(kind[order] == 0, 1.0, np.where(kind[order] == 2, half, 0.0)) * factor
-        shape = (len(cells), len(order))
+        shape = (n_pairs, len(order))
         rows, cols = pair[order], np.arange(len(order))
-        self.to_y = sparse.csr_matrix((y_weight, (rows, cols)), shape=shape)
-        self.to_n = sparse.csr_matrix((np.full(len(order), factor), (rows, cols)), shape=shape)
+        self.to_y = sparse.csr_matrix((y[order] * factor, (rows, cols)), shape=shape)
+        self.to_n = sparse.csr_matrix((n[order] * factor, (rows, cols)), shape=shape)
 
     def draw(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
         lam = self.lam
@@ -143,7 +172,8 @@ class _Resampler:
 def bootstrap_betas(counts: PairCounts, fit: Fit, opts: FitOptions, rounds: int, seed: int | None,
                     resample: str = "fast-poisson", chunk: int = 64, workers: int | None = None,
                     progress=None) -> np.ndarray:
-    """Mean-zero strengths for `rounds` resamples of the battles (rounds x models).
+    """Mean-zero strengths for `rounds` resamples of the battles (rounds x models). With
+    `counts.patterns`, whole battles are resampled with all their votes (clusters).
 
     resample:
     - "multinomial": redraw exactly as many battles as there are, with replacement (what
@@ -159,15 +189,15 @@ def bootstrap_betas(counts: PairCounts, fit: Fit, opts: FitOptions, rounds: int,
     if rounds < 1:
         raise ValueError("bootstrap rounds must be at least 1")
     m = counts.n_models
-    cells = _cells(counts, opts)
-    if resample == "multinomial" and not np.all(cells == np.round(cells)):
+    count, pair, y, n = _cells(counts, opts)
+    if resample == "multinomial" and not np.all(count == np.round(count)):
         resample = "poisson"  # weighted counts cannot be redrawn battle by battle
     factor = 2.0 if opts.double else 1.0
-    resampler = _Resampler(cells, resample, 0.5 if opts.ties == "half" else 0.0, factor)
+    resampler = _Resampler(count, pair, y, n, len(counts.i), resample, factor)
     starts = list(range(0, rounds, chunk))
     seeds = np.random.SeedSequence(seed).spawn(len(starts))
     out = np.empty((rounds, m))
-    n_data = cells.sum(axis=1) * factor
+    n_data = effective_counts(counts, opts)[1]
 
     def run(k: int) -> None:
         rng = np.random.default_rng(seeds[k])

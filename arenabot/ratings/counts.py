@@ -1,7 +1,9 @@
 """Aggregated pair-outcome counts: the only input the Bradley-Terry fit needs.
 
 A `PairCounts` holds one row per unordered model pair (i < j): i's wins, j's wins, ties and
-both-bad ties. Sides do not matter to Bradley-Terry (no first-mover term), so a battle
+both-bad ties. When one battle can get several votes (a chat room), `BattlePatterns` adds how
+those votes fell battle by battle, which the intervals need: votes on one battle are correlated.
+Sides do not matter to Bradley-Terry (no first-mover term), so a battle
 "a beats b" and "b loses to a" land in the same cell. Building from battles validates each
 record and counts the rejects instead of dropping them silently or crashing.
 """
@@ -30,6 +32,8 @@ class PairCounts:
     both_bad: np.ndarray
     # Reasons records were rejected while building, e.g. {"same model on both sides": 3}.
     rejected: dict[str, int] = field(default_factory=dict)
+    # How the votes group into battles; None means one vote per battle (every vote its own).
+    patterns: "BattlePatterns | None" = None
 
     @property
     def n_models(self) -> int:
@@ -50,9 +54,11 @@ class PairCounts:
 
     def select(self, keep: np.ndarray) -> "PairCounts":
         """Only the pairs where `keep` is true (models stay as they are)."""
+        keep = np.asarray(keep, dtype=bool)
         return PairCounts(
             self.models, self.i[keep], self.j[keep], self.wins_i[keep], self.wins_j[keep],
             self.ties[keep], self.both_bad[keep], dict(self.rejected),
+            None if self.patterns is None else self.patterns.select(keep),
         )
 
     def restrict_models(self, keep_models: np.ndarray) -> "PairCounts":
@@ -64,6 +70,36 @@ class PairCounts:
         sub.i = new_index[sub.i]
         sub.j = new_index[sub.j]
         return sub
+
+
+@dataclass
+class BattlePatterns:
+    """Battles grouped by how their votes fell: one row per (pair, vote pattern) seen.
+
+    `pair` indexes the rows of the owning `PairCounts`; wins_i, wins_j, ties and both_bad are
+    the votes within ONE battle (from i's side), and `battles` is how many battles of that pair
+    ended with exactly that pattern. So a pair's counts are the sum of pattern * battles. This is
+    what a store must keep for intervals clustered by battle: per unordered pair, a count of
+    battles by vote pattern (a handful of rows per pair, since rooms have few voters).
+    """
+
+    pair: np.ndarray
+    wins_i: np.ndarray
+    wins_j: np.ndarray
+    ties: np.ndarray
+    both_bad: np.ndarray
+    battles: np.ndarray
+
+    def select(self, keep_pairs: np.ndarray) -> "BattlePatterns":
+        """The patterns of the kept pairs, renumbered to the kept pairs' new positions."""
+        new_pair = np.cumsum(keep_pairs) - 1
+        rows = keep_pairs[self.pair]
+        return BattlePatterns(new_pair[self.pair[rows]], self.wins_i[rows], self.wins_j[rows],
+                              self.ties[rows], self.both_bad[rows], self.battles[rows])
+
+    @property
+    def n_battles(self) -> float:
+        return float(self.battles.sum())
 
 
 def _aggregate(models: list[str], a: np.ndarray, b: np.ndarray, cells: np.ndarray,
@@ -240,3 +276,93 @@ def _aggregate_battles(models: list[str], a: np.ndarray, b: np.ndarray, outcome:
     for mask in (lo_wins, hi_wins, code == TIE, code == BOTH_BAD):
         sums.append(np.bincount(slot[mask], None if weight is None else weight[mask], len(uniq)).astype(float))
     return PairCounts(models, (uniq // m).astype(np.intp), (uniq % m).astype(np.intp), *sums, rejected=rejected)
+
+
+def counts_from_votes(models: Sequence[str], model_a: np.ndarray, model_b: np.ndarray,
+                      outcome: np.ndarray, battle: np.ndarray) -> PairCounts:
+    """Counts from one row per vote, where `battle` names the battle each vote is on (e.g. a
+    question_id); the result carries the `BattlePatterns` that clustered intervals use.
+
+    Votes are validated as in `counts_from_battles`. A battle is an (id, model pair): should a
+    file reuse one id for several pairs (e.g. one prompt asked of several pairs), each pair's
+    votes form their own battle, so no vote is dropped."""
+    battle = np.asarray(battle)
+    n = len(np.asarray(outcome))
+    if len(battle) != n:
+        raise ValueError("battle must have one entry per vote")
+    plain = counts_from_battles(models, model_a, model_b, outcome)  # validates, counts rejects
+    a = np.asarray(model_a, dtype=np.int64)
+    b = np.asarray(model_b, dtype=np.int64)
+    o = np.asarray(outcome, dtype=np.int64)
+    m = len(models)
+    ok = (a >= 0) & (a < m) & (b >= 0) & (b < m) & (a != b) & (o >= 0) & (o <= 3)
+    a, b, o, battle = a[ok], b[ok], o[ok], battle[ok]
+    rejected = dict(plain.rejected)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    _, by_id = np.unique(battle, return_inverse=True)
+    _, cluster = np.unique(by_id.ravel().astype(np.int64) * max(m, 1) ** 2 + lo * max(m, 1) + hi,
+                           return_inverse=True)
+    cluster = cluster.ravel()
+    counts = _aggregate_battles(list(models), a, b, o, None, rejected)
+    # Votes per battle, from the lower-index model's side.
+    swap = a > b
+    lo_wins = ((o == A_WINS) & ~swap) | ((o == B_WINS) & swap)
+    hi_wins = ((o == B_WINS) & ~swap) | ((o == A_WINS) & swap)
+    k = cluster.max() + 1 if len(cluster) else 0
+    per_battle = np.stack([np.bincount(cluster, mask, k) for mask in (lo_wins, hi_wins, o == TIE, o == BOTH_BAD)], 1)
+    battle_key = np.zeros(k, dtype=np.int64)
+    battle_key[cluster] = lo * max(m, 1) + hi
+    present = np.bincount(cluster, minlength=k) > 0
+    slot = np.searchsorted(counts.i * max(m, 1) + counts.j, battle_key[present])
+    table = np.column_stack([slot, per_battle[present]])
+    uniq, how_many = np.unique(table, axis=0, return_counts=True)
+    counts.patterns = BattlePatterns(uniq[:, 0].astype(np.intp), *(uniq[:, c].astype(float) for c in range(1, 5)),
+                                     how_many.astype(float))
+    return counts
+
+
+def counts_from_patterns(rows: Iterable, models: Sequence[str] | None = None) -> PairCounts:
+    """Counts from stored battle patterns: rows (model_a, model_b, wins_a, wins_b, ties,
+    both_bad, battles) meaning "`battles` battles of this pair got exactly these votes"
+    (tuples or dicts with those keys). Rows may repeat a pattern or a pair in either order.
+    Bad rows (same model twice, negative or non-numeric counts, no votes) are counted in
+    `rejected`."""
+    index: dict[str, int] = {}
+    for name in models or ():
+        index.setdefault(str(name), len(index))
+    keys = ("model_a", "model_b", "wins_a", "wins_b", "ties", "both_bad", "battles")
+    a_idx, b_idx, cells = [], [], []
+    rejected: dict[str, int] = {}
+    for row in rows:
+        try:
+            values = [row[k] for k in keys] if isinstance(row, dict) else list(row)
+            model_a, model_b = str(values[0]), str(values[1])
+            numbers = [float(v) for v in values[2:7]]
+            if len(values) != 7:
+                raise IndexError
+        except (IndexError, KeyError, TypeError, ValueError):
+            rejected["missing or non-numeric field"] = rejected.get("missing or non-numeric field", 0) + 1
+            continue
+        if model_a == model_b:
+            rejected["same model on both sides"] = rejected.get("same model on both sides", 0) + 1
+            continue
+        if not all(np.isfinite(x) and x >= 0 for x in numbers) or sum(numbers[:4]) == 0:
+            rejected["negative, non-finite or empty count"] = rejected.get("negative, non-finite or empty count", 0) + 1
+            continue
+        a_idx.append(index.setdefault(model_a, len(index)))
+        b_idx.append(index.setdefault(model_b, len(index)))
+        cells.append(numbers)
+    cell = np.asarray(cells, dtype=float).reshape(-1, 5)
+    a, b = np.asarray(a_idx, dtype=np.intp), np.asarray(b_idx, dtype=np.intp)
+    swap = a > b
+    votes = cell[:, :4].copy()
+    votes[swap, 0], votes[swap, 1] = cell[swap, 1], cell[swap, 0]
+    lo, hi = np.where(swap, b, a), np.where(swap, a, b)
+    counts = _aggregate(list(index), lo, hi, votes * cell[:, 4:5], rejected)
+    m = max(len(index), 1)
+    slot = np.searchsorted(counts.i * m + counts.j, lo.astype(np.int64) * m + hi)
+    table = np.column_stack([slot, votes])
+    uniq, inverse = np.unique(table, axis=0, return_inverse=True)
+    battles = np.bincount(inverse.ravel(), cell[:, 4], len(uniq))
+    counts.patterns = BattlePatterns(uniq[:, 0].astype(np.intp), *(uniq[:, c] for c in range(1, 5)), battles)
+    return counts

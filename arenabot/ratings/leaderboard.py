@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import connected_components
 from .board import Board, make_board
 from .bt import FitOptions, effective_counts, fit_counts
 from .ci import bootstrap_betas, sandwich_se, z_value
-from .counts import PairCounts, counts_from_battles, counts_from_pairs
+from .counts import PairCounts, counts_from_battles, counts_from_pairs, counts_from_patterns, counts_from_votes
 
 
 def rate_counts(counts: PairCounts, *, ci: str = "sandwich", rounds: int = 1000,
@@ -35,7 +35,8 @@ def rate_counts(counts: PairCounts, *, ci: str = "sandwich", rounds: int = 1000,
 
     ci: "sandwich" (robust, a few ms), "bootstrap" (`rounds` resamples, seeded by `seed`) or
     "none" (intervals collapse to the rating). Ratings are mean-centred on `init` unless
-    `anchor=(model, rating)` pins one model.
+    `anchor=(model, rating)` pins one model. When `counts.patterns` says how votes group into
+    battles, both interval methods are clustered by battle (and a note says so).
     """
     if ci not in ("sandwich", "bootstrap", "none"):
         raise ValueError(f"ci must be 'sandwich', 'bootstrap' or 'none', not {ci!r}")
@@ -76,6 +77,9 @@ def rate_counts(counts: PairCounts, *, ci: str = "sandwich", rounds: int = 1000,
         notes.extend(n for n in part_notes if n not in notes)
     if anchor is not None and not anchor_found:
         notes.append(f"anchor model {anchor[0]!r} is not rated here: ratings are mean-centred")
+    if counts.patterns is not None and ci != "none":
+        notes.append(f"intervals clustered by battle: {counts.patterns.n_battles:,.0f} battles, "
+                     f"{counts.n_battles:,.0f} votes")
 
     sub_y, sub_n = effective_counts(sub, opts)
     wins = np.bincount(sub.i, sub_y, m) + np.bincount(sub.j, sub_n - sub_y, m)
@@ -91,9 +95,22 @@ def rate_pairs(rows: Iterable, *, models: Sequence[str] | None = None, **options
     return rate_counts(counts_from_pairs(rows, models), **options)
 
 
-def rate_battles(models: Sequence[str], model_a, model_b, outcome, weight=None, **options) -> Board:
-    """Leaderboard from battle arrays (indices into `models`, outcome codes from counts.py)."""
+def rate_battles(models: Sequence[str], model_a, model_b, outcome, weight=None, battle=None,
+                 **options) -> Board:
+    """Leaderboard from battle arrays (indices into `models`, outcome codes from counts.py).
+    With `battle` (one id per row, e.g. question_id), rows are votes and intervals are
+    clustered by battle; `weight` cannot be combined with it."""
+    if battle is not None:
+        if weight is not None:
+            raise ValueError("weights and battle ids cannot be combined")
+        return rate_counts(counts_from_votes(models, model_a, model_b, outcome, battle), **options)
     return rate_counts(counts_from_battles(models, model_a, model_b, outcome, weight), **options)
+
+
+def rate_patterns(rows: Iterable, *, models: Sequence[str] | None = None, **options) -> Board:
+    """Leaderboard from stored battle patterns (model_a, model_b, wins_a, wins_b, ties, both_bad,
+    battles): intervals clustered by battle. See `counts_from_patterns` and `rate_counts`."""
+    return rate_counts(counts_from_patterns(rows, models), **options)
 
 
 def _groups(counts: PairCounts) -> np.ndarray:

@@ -120,3 +120,43 @@ def test_real_logs_through_the_command(capsys):
     data = json.loads(out)
     assert code == 0 and data["n_battles"] == 1515
     assert "same model on both sides: 1" in err
+
+
+def test_bootstrap_with_sandwich_is_an_error(capsys, small_log):
+    array, _ = small_log
+    code, out, err = run(capsys, array, "--bootstrap", "50", "--ci", "sandwich")
+    assert code == 2 and out == ""
+    assert "--bootstrap N" in err and "--ci sandwich" in err
+    code, _, err = run(capsys, array, "--elo", "--ci", "sandwich")
+    assert code == 2 and "Elo has no sandwich interval" in err
+
+
+def test_elo_shows_bootstrap_intervals_not_zero_width_ones(capsys, small_log):
+    array, _ = small_log
+    data = json.loads(run(capsys, array, "--json", "--elo", "--seed", "1")[1])
+    assert data["ci"] == "bootstrap"
+    assert all(m["ci_upper"] > m["ci_lower"] for m in data["models"])
+    few = json.loads(run(capsys, array, "--json", "--elo", "--bootstrap", "20")[1])
+    assert few["ci"] == "bootstrap"
+
+
+def test_question_ids_cluster_the_intervals_and_the_json_says_so(capsys, tmp_path):
+    # 60 battles, each voted on by 4 people who all agree (the strongest correlation).
+    records, plain = [], []
+    for q in range(60):
+        a, b = ("x", "y") if q % 3 else ("y", "z")
+        winner = "model_a" if q % 4 else "model_b"
+        records += [battle(a, b, winner, question_id=f"q{q}") for _ in range(4)]
+        plain += [battle(a, b, winner) for _ in range(4)]
+    voted = tmp_path / "votes.json"
+    voted.write_text(json.dumps(records))
+    unclustered = tmp_path / "plain.json"
+    unclustered.write_text(json.dumps(plain))
+    clustered = json.loads(run(capsys, voted, "--json")[1])
+    naive = json.loads(run(capsys, unclustered, "--json")[1])
+    assert clustered["extra"]["clustered_on"] == "question_id"
+    assert naive["extra"]["clustered_on"].startswith("none")
+    width = lambda d: {m["model"]: m["ci_upper"] - m["ci_lower"] for m in d["models"]}  # noqa: E731
+    for model, w in width(naive).items():
+        assert width(clustered)[model] == pytest.approx(2 * w, rel=0.05)  # 4 agreeing votes = 1 battle
+    assert [m["rating"] for m in clustered["models"]] == pytest.approx([m["rating"] for m in naive["models"]])

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from arenabot.ratings import (
-    A_WINS, B_WINS, TIE, counts_from_battles, online_elo, rate_battles, rate_elo, rate_style, style_features,
+    A_WINS, B_WINS, TIE, bootstrap_elo, counts_from_battles, online_elo, rate_battles, rate_elo, rate_style, style_features,
     win_rates,
 )
 
@@ -115,3 +115,49 @@ def test_win_rate_matrices():
     assert wr.observed[0, 2] == 0.0 and wr.battles[0, 2] == 0  # never met
     assert wr.predicted[0, 1] == pytest.approx(1 / (1 + 10 ** (-100 / 400)))
     assert wr.predicted + wr.predicted.T == pytest.approx(np.ones((3, 3)))
+
+
+class _AllOnes:
+    """A stand-in generator whose Poisson draws are all 1: every round is the plain replay."""
+
+    def integers(self, low, high, size, dtype):
+        return np.full(size, 30_000, dtype=dtype)  # the middle of the table's run of ones
+
+
+def _random_log(n=2000, m=5, seed=0):
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, m, n)
+    b = (a + rng.integers(1, m, n)) % m
+    p = 1 / (1 + np.exp(-(a - b) * 0.3))
+    u = rng.random(n)
+    o = np.where(u < 0.15, TIE, np.where(rng.random(n) < p, A_WINS, B_WINS))
+    return a, b, o
+
+
+@pytest.mark.parametrize("ties", ["half", "drop"])
+def test_vectorised_elo_bootstrap_rounds_replay_the_log_exactly(ties):
+    a, b, o = _random_log()
+    order = np.random.default_rng(1).permutation(len(o))
+    boot = bootstrap_elo(5, a, b, o, order, rounds=3, rng=_AllOnes(), k=8, ties=ties, block=300)
+    plain = online_elo(5, a, b, o, order, k=8, ties=ties)
+    for r in range(3):
+        assert boot[r] == pytest.approx(plain, abs=1e-9)
+
+
+def test_vectorised_elo_bootstrap_matches_replaying_resampled_logs():
+    """Same spread as the old method (each round a Python replay of the log drawn with
+    replacement, in time order), within Monte Carlo noise."""
+    a, b, o = _random_log(n=1500, seed=2)
+    rng = np.random.default_rng(3)
+    slow = []
+    for _ in range(300):
+        pick = np.sort(rng.integers(0, len(o), len(o)))
+        slow.append(online_elo(5, a, b, o, pick))
+    fast = bootstrap_elo(5, a, b, o, np.arange(len(o)), rounds=300, rng=np.random.default_rng(4))
+    assert fast.std(axis=0) == pytest.approx(np.std(slow, axis=0), rel=0.2)
+    assert fast.mean(axis=0) == pytest.approx(np.mean(slow, axis=0), abs=3.0)
+
+
+def test_elo_without_rounds_says_it_has_no_intervals():
+    a, b, o = _random_log(n=200)
+    assert rate_elo(list("pqrst"), a, b, o).ci == "none"

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from arenabot.ratings import rate_pairs
+from arenabot.ratings import counts_from_pairs, rate_pairs
 from arenabot.sampling import Candidate, NotEnoughModels, pair_weights, sample_pair
 
 
@@ -46,41 +46,98 @@ def test_targets_are_preferred_not_exclusive():
 
 
 def fake_board(rows):
-    return SimpleNamespace(rows=[SimpleNamespace(model=m, rating=r, ci_lower=r - 1.96 * sd, ci_upper=r + 1.96 * sd)
-                                 for m, r, sd in rows])
+    return SimpleNamespace(rows=[SimpleNamespace(model=m, rating=r, ci_lower=r - 1.96 * sd, ci_upper=r + 1.96 * sd,
+                                                 battles=n)
+                                 for m, r, sd, n in rows])
 
 
-def test_active_prefers_pairs_a_vote_can_settle():
-    # far: settled; twin1/twin2: identical, a coin flip no vote settles; near1/near2: 15 apart, +-10.
-    board = fake_board([("far", 1400, 5), ("twin1", 1000, 10), ("twin2", 1000, 10),
-                        ("near1", 1215, 10), ("near2", 1200, 10)])
+def as_dict(pairs, weights):
+    return dict(zip(map(frozenset, pairs), weights))
+
+
+def test_active_prefers_overlapping_uncertain_pairs_and_does_not_avoid_coin_flips():
+    # far: settled; twin1/twin2: identical and uncertain (the ranking must separate them);
+    # near1/near2: 15 apart, +-10.
+    board = fake_board([("far", 1400, 5, 900), ("twin1", 1000, 10, 500), ("twin2", 1000, 10, 500),
+                        ("near1", 1215, 10, 500), ("near2", 1200, 10, 500)])
     cands = [Candidate(m.model) for m in board.rows]
-    pairs, weights = pair_weights(cands, board, "active")
-    w = dict(zip(map(frozenset, pairs), weights))
-    assert w[frozenset({"near1", "near2"})] > 5 * w[frozenset({"far", "twin1"})]
-    assert w[frozenset({"near1", "near2"})] > 5 * w[frozenset({"twin1", "twin2"})]
+    w = as_dict(*pair_weights(cands, board, "active"))
+    assert w[frozenset({"twin1", "twin2"})] > 5 * w[frozenset({"far", "twin1"})]
+    assert w[frozenset({"near1", "near2"})] > 3 * w[frozenset({"far", "near2"})]
+    # The old rule starved coin flips; now a tied, uncertain pair is among the most wanted.
+    assert w[frozenset({"twin1", "twin2"})] >= 0.9 * max(w.values())
 
 
-def test_active_strategy_focuses_on_uncertain_close_pairs_and_explores_unrated():
+def test_every_model_keeps_a_floor_share():
+    board = fake_board([("far", 1400, 1, 9000), ("a", 1000, 30, 50), ("b", 1001, 30, 50), ("c", 999, 30, 50)])
+    cands = [Candidate(m.model) for m in board.rows]
+    pairs, weights = pair_weights(cands, board, "active", floor=0.2)
+    far_share = sum(wt for p, wt in zip(pairs, weights) if "far" in p)
+    assert far_share >= 0.2 * 0.5  # its weighted share is 3 of 6 pairs
+    _, no_floor = pair_weights(cands, board, "active", floor=0.0)
+    assert sum(wt for p, wt in zip(pairs, no_floor) if "far" in p) < far_share
+    assert weights.sum() == pytest.approx(1.0)
+
+
+def test_active_uses_the_battles_behind_the_board_when_given():
+    # b and c only ever met each other: their difference is known, their level is not.
+    rows = [("a", "b", 30, 30, 0, 0), ("b", "c", 300, 300, 0, 0), ("a", "d", 300, 300, 0, 0)]
+    board = rate_pairs(rows)
+    counts = counts_from_pairs(rows)
+    cands = [Candidate(m) for m in "abcd"]
+    independent = as_dict(*pair_weights(cands, board, "active", floor=0.0))
+    full = as_dict(*pair_weights(cands, board, "active", floor=0.0, counts=counts))
+    # With the covariance, another b-c vote is worth much less than with independent intervals.
+    assert full[frozenset("bc")] / full[frozenset("ac")] < independent[frozenset("bc")] / independent[frozenset("ac")]
+
+
+def test_unrated_models_are_explored_first_and_weights_apply():
     rows = [("top", "mid", 400, 100, 0, 0), ("mid", "low", 60, 40, 0, 0), ("top", "low", 500, 20, 0, 0),
             ("low", "mid2", 50, 50, 0, 0), ("mid", "mid2", 52, 48, 0, 0)]
     board = rate_pairs(rows)
     cands = [Candidate(m) for m in ("top", "mid", "low", "mid2")]
-    pairs, weights = pair_weights(cands, board, "active")
-    w = dict(zip(map(frozenset, pairs), weights))
-    assert w[frozenset({"mid", "mid2"})] > w[frozenset({"top", "low"})]
-    pairs, weights = pair_weights(cands + [Candidate("fresh")], board, "active")
-    w = dict(zip(map(frozenset, pairs), weights))
+    w = as_dict(*pair_weights(cands + [Candidate("fresh")], board, "active"))
     assert w[frozenset({"fresh", "mid"})] >= max(v for k, v in w.items() if "fresh" not in k)
-    # Weights and targets still apply under the active rule.
-    _, base = pair_weights([Candidate("top", 2.0), Candidate("mid")], board, "active")
-    _, unit = pair_weights([Candidate("top"), Candidate("mid")], board, "active")
-    assert base[0] == pytest.approx(2 * unit[0])
+    # Moderator weights still apply under the active rule: doubling top's weight doubles the
+    # odds of its pairs against an unchanged pair.
+    base = as_dict(*pair_weights([Candidate("top", 2.0)] + cands[1:], board, "active", floor=0.0))
+    unit = as_dict(*pair_weights(cands, board, "active", floor=0.0))
+    key, other = frozenset({"top", "mid"}), frozenset({"low", "mid2"})
+    assert base[key] / base[other] == pytest.approx(2 * unit[key] / unit[other], rel=1e-9)
+
+
+@pytest.mark.parametrize("strategy", ["weighted", "active"])
+def test_new_models_are_boosted_until_they_have_enough_battles(strategy):
+    board = fake_board([("old1", 1000, 10, 5000), ("old2", 1010, 10, 5000), ("old3", 990, 10, 5000),
+                        ("new", 1000, 10, 40)])
+    cands = [Candidate(m.model) for m in board.rows]
+    plain = as_dict(*pair_weights(cands, board, strategy))
+    boosted = as_dict(*pair_weights(cands, board, strategy, new_model_boost=5.0, new_model_battles=100))
+    new, old = frozenset({"new", "old1"}), frozenset({"old2", "old3"})
+    assert boosted[new] / boosted[old] > 3 * plain[new] / plain[old]
+    if strategy == "weighted":
+        assert boosted[new] / boosted[old] == pytest.approx(5 * plain[new] / plain[old])
+    done = as_dict(*pair_weights(cands, board, strategy, new_model_boost=5.0, new_model_battles=40))
+    assert done[new] == pytest.approx(plain[new])  # 40 battles reached: no boost
+    with pytest.raises(ValueError, match="boost"):
+        pair_weights(cands, board, strategy, new_model_boost=0.0)
+
+
+def test_targets_still_apply_under_the_active_rule():
+    board = fake_board([("x", 1000, 10, 100), ("y", 1300, 10, 100), ("z", 1000, 10, 100), ("w", 1005, 10, 100)])
+    cands = [Candidate("x", targets=("y",)), Candidate("y"), Candidate("z"), Candidate("w")]
+    plain = as_dict(*pair_weights([Candidate(c.name) for c in cands], board, "active", floor=0.0))
+    targeted = as_dict(*pair_weights(cands, board, "active", floor=0.0))
+    xy = frozenset("xy")
+    assert targeted[xy] / targeted[frozenset("zw")] == pytest.approx(10 * plain[xy] / plain[frozenset("zw")])
 
 
 def test_active_without_board_behaves_like_weighted_exploration():
     pairs = draw([Candidate("a"), Candidate("b"), Candidate("c")], n=600, strategy="active")
     assert len({frozenset(p) for p in pairs}) == 3
+    boosted = draw([Candidate("a"), Candidate("b"), Candidate("c")], n=600, strategy="active",
+                   new_model_boost=5.0, new_model_battles=10)
+    assert len({frozenset(p) for p in boosted}) == 3
 
 
 def test_unknown_strategy_is_refused():
