@@ -106,7 +106,7 @@ def test_resampled_small_counts_follow_their_poisson_law(resample):
 
     counts = PairCounts(["a", "b", "c"], np.array([0, 0]), np.array([1, 2]), np.array([1.0, 3.0]),
                         np.array([2.0, 0.0]), np.array([1.0, 0.0]), np.zeros(2))
-    resampler = _Resampler(_cells(counts, FitOptions()), resample, half=0.5, factor=1.0)
+    resampler = _Resampler(*_cells(counts, FitOptions()), len(counts.i), resample, factor=1.0)
     rounds = 40_000
     y, n = resampler.draw(np.random.default_rng(5), rounds)
     # Means within ~6 standard errors (sd of a Poisson(4) mean over 40k rounds is 0.01).
