@@ -229,9 +229,13 @@ class _Prefixed(io.RawIOBase):
 
 # ----- columns, for ratings --------------------------------------------------------------------
 
-def _battle_struct(want: "_Wanted") -> type:
+def _battle_struct(want: "_Wanted", names: tuple[str, ...] = ()) -> type:
+    """The struct a record decodes into. With `names`, model names must be one of them: msgspec
+    then hands back those very str objects, so nothing is allocated per name and the lookups
+    that turn names into indices hit cached hashes (roughly halves the time spent per record)."""
+    name = Literal[names] if names else str  # type: ignore[valid-type]
     fields: list[tuple] = [
-        ("model_a", str), ("model_b", str),
+        ("model_a", name), ("model_b", name),
         ("winner", Literal["model_a", "model_b", "tie", "tie (bothbad)"]),
     ]
     if want.anony:
@@ -347,7 +351,46 @@ class _Columns:
             part.append(np.array([p[1] for p in pairs], dtype=float).reshape(-1, 4))
         self.parts.append(tuple(part))
 
+    def add_known(self, recs: list) -> None:
+        """Records decoded with every model name already indexed (the common case): columns in bulk."""
+        import numpy as np  # only column work needs it; `import` reads records without
+
+        n = len(recs)
+        index, keep = self.index, None
+        a = np.fromiter(map(index.__getitem__, map(attrgetter("model_a"), recs)), dtype=np.intp, count=n)
+        b = np.fromiter(map(index.__getitem__, map(attrgetter("model_b"), recs)), dtype=np.intp, count=n)
+        codes = np.fromiter(map(WINNER_CODES.__getitem__, map(attrgetter("winner"), recs)), dtype=np.int8, count=n)
+        same = a == b
+        if same.any():
+            self.reject("same model on both sides", int(same.sum()))
+            keep = ~same
+            a, b, codes = a[keep], b[keep], codes[keep]
+        part = [a, b, codes]
+        if self.want.anony:
+            anony = np.fromiter(map(attrgetter("anony"), recs), dtype=bool, count=n)
+            part.append(anony[keep] if keep is not None else anony)
+        else:
+            part.append(np.zeros(len(a), dtype=bool))
+        if self.want.tstamp:
+            tstamp = np.fromiter(map(attrgetter("tstamp"), recs), dtype=float, count=n)
+            part.append(tstamp[keep] if keep is not None else tstamp)
+        else:
+            part.append(np.full(len(a), np.nan))
+        if self.categories or self.style:
+            kept = list(compress(recs, keep.tolist())) if keep is not None else recs
+            if self.categories:
+                interned = self._interned
+                part.append([interned.setdefault(c, c) for c in map(categories_of, (
+                    r.categories if r.category_tag is msgspec.UNSET else r.category_tag for r in kept))])
+            if self.style:
+                pairs = [style_of(r.conv_metadata) for r in kept]
+                part.append(np.array([p[0] for p in pairs], dtype=float).reshape(-1, 4))
+                part.append(np.array([p[1] for p in pairs], dtype=float).reshape(-1, 4))
+        if len(a):
+            self.parts.append(tuple(part))
+
     def add_typed(self, recs: list) -> None:
+        """Records with names that may be new (or empty, which is a missing field)."""
         import numpy as np  # only column work needs it; `import` reads records without
 
         n = len(recs)
@@ -473,30 +516,59 @@ def load_battles(path: str | Path, fmt: str | None = None, progress: Progress | 
 PARALLEL_BYTES = 32 << 20
 
 
+class _Decoders:
+    """Decodes a chunk as strictly as it allows: names already known (fastest), then any names,
+    then loosely, record by record (`kind` says which: "known", "typed" or "loose")."""
+
+    def __init__(self, columns: _Columns, lines: bool):
+        self.columns, self.lines = columns, lines
+        self.typed = self._decoder(())
+        self.known, self.known_count = None, 0
+
+    def _decoder(self, names: tuple[str, ...]) -> msgspec.json.Decoder:
+        struct = _battle_struct(self.columns.want, names)
+        return msgspec.json.Decoder(struct if self.lines else list[struct])
+
+    def _decode(self, decoder, chunk: bytes) -> list:
+        return decoder.decode_lines(chunk) if self.lines else decoder.decode(chunk)
+
+    def __call__(self, chunk: bytes) -> tuple[str, list]:
+        index = self.columns.index
+        if index and len(index) != self.known_count:  # new names since: rebuild the strict decoder
+            self.known, self.known_count = self._decoder(tuple(index)), len(index)
+        if self.known is not None:
+            try:
+                return "known", self._decode(self.known, chunk)
+            except msgspec.ValidationError:
+                pass  # a new name (or a bad record): try with any names
+        try:
+            return "typed", self._decode(self.typed, chunk)
+        except msgspec.ValidationError:
+            if self.lines:
+                raise
+            return "loose", _ANY.decode(chunk)  # raises DecodeError when the cut was wrong
+
+    def add(self, kind: str, recs: list) -> None:
+        {"known": self.columns.add_known, "typed": self.columns.add_typed, "loose": self.columns.add_loose}[kind](recs)
+
+
 def _read_lines(path: Path, start: int, limit: int | None, columns: _Columns, progress: Progress | None) -> None:
-    decoder = msgspec.json.Decoder(_battle_struct(columns.want))
+    decode = _Decoders(columns, lines=True)
     with path.open("rb") as fh:
         fh.seek(start)
         for _, chunk in _line_chunks(fh, progress, limit, count_lines=False):
             try:
-                columns.add_typed(decoder.decode_lines(chunk))
+                decode.add(*decode(chunk))
             except msgspec.DecodeError:
                 columns.add_loose(_json_line_records(1, chunk, lambda n, m: columns.reject("invalid JSON line")))
 
 
 def _read_array(path: Path, columns: _Columns, progress: Progress | None) -> None:
-    array = msgspec.json.Decoder(list[_battle_struct(columns.want)])
-
-    def decode(text: bytes) -> tuple[bool, list]:
-        try:
-            return True, array.decode(text)
-        except msgspec.ValidationError:
-            return False, _ANY.decode(text)  # raises DecodeError when the cut was wrong
-
+    decode = _Decoders(columns, lines=False)
     with path.open("rb") as fh:
         try:
-            for is_typed, recs in _array_chunks(fh, progress, decode):
-                columns.add_typed(recs) if is_typed else columns.add_loose(recs)
+            for kind, recs in _array_chunks(fh, progress, decode):
+                decode.add(kind, recs)
         except LogError as exc:
             raise LogError(f"{path}: {exc}; for JSON lines use --format jsonl") from None
 

@@ -1,13 +1,19 @@
-"""Ratings speed: Bradley-Terry + 1000-round bootstrap on 1.67M arena-like battles, versus peers.
+"""Ratings speed, end to end, versus FastChat's method from the same run.
 
-Target: our fit plus 1000-round bootstrap CIs within 2 s and 300 MB peak on this 2-core machine.
-Our run happens in a fresh child process (so its peak RSS is its own). The peers (arena-rank,
-fschat 0.2.36's compute_mle_elo, evalica, choix) run in bench/peers/.venv, created from
-bench/peers/requirements.txt if missing; a peer that fails to install or run is reported and
-skipped. Slow peers' bootstraps are timed on --peer-rounds rounds and scaled to 1000.
+Default (issue 14's "Logs" target): writes a battle log of the public board's size and shape
+(1.67M battles, 129 models, the clean_battle fields; about 250 MB as JSON lines), then times what
+a user waits for: `arenabot ratings LOG --bootstrap 1000 --ci bootstrap --json` as a subprocess,
+on the JSON lines file and on the same battles as a JSON array, with the peak memory of its
+processes. FastChat's method (pandas load + its Bradley-Terry fit + bootstrap, see
+bench/peers/fastchat_e2e.py) runs on the same file in bench/peers/.venv; its bootstrap is run for
+--peer-rounds rounds and scaled to 1,000. Target: at least 100x faster, peak memory < 2x the file.
 
-Run: .venv/bin/python bench/ratings_bench.py [--battles 1670000] [--models 129] [--peer-rounds 20]
-     [--no-peers]
+--engine: the in-process engine comparison (aggregation + fit + 1000-round bootstrap on arrays)
+against the peer libraries (arena-rank, fschat 0.2.36's compute_mle_elo, evalica, choix).
+
+Run: .venv/bin/python bench/ratings_bench.py [--battles 1670000] [--models 129] [--peer-rounds 2]
+     [--no-peers] [--engine]
+The machine is shared: figures move with the load average, printed alongside.
 """
 from __future__ import annotations
 
@@ -83,19 +89,7 @@ def ensure_peers_venv() -> Path | None:
     return python
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--battles", type=int, default=1_670_000)
-    parser.add_argument("--models", type=int, default=129)
-    parser.add_argument("--rounds", type=int, default=1000)
-    parser.add_argument("--peer-rounds", type=int, default=20)
-    parser.add_argument("--peers", default="choix,evalica,arena-rank,fschat")
-    parser.add_argument("--no-peers", action="store_true")
-    parser.add_argument("--child", nargs=2, metavar=("NPZ", "OUT"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        return child(*args.child, args.rounds)
-
+def engine_main(args) -> int:
     from synthetic import arena_like_battles
 
     models, a, b, o, _ = arena_like_battles(args.models, args.battles, seed=0)
@@ -107,7 +101,8 @@ def main() -> int:
         np.savez(npz, models=np.array(models), model_a=a.astype(np.int32), model_b=b.astype(np.int32),
                  outcome=o.astype(np.int8))
         ours_path = os.path.join(tmp, "ours.json")
-        subprocess.run([sys.executable, __file__, "--child", npz, ours_path, "--rounds", str(args.rounds)], check=True)
+        subprocess.run([sys.executable, __file__, "--child", npz, ours_path, "--rounds", str(args.rounds), "--engine"],
+                       check=True)
         ours = json.load(open(ours_path))
         print(f"ours: Bradley-Terry + {args.rounds}-round bootstrap {ours['seconds']:.2f} s wall, "
               f"{ours['cpu_seconds']:.2f} s CPU on both cores (aggregation {ours['aggregate_seconds']:.2f} s), "
@@ -144,6 +139,139 @@ def main() -> int:
         print(f"{name:32s} {res['seconds']:9.2f} {our_seconds:7.2f} {res['seconds'] / our_seconds:8.1f}x "
               f"{diff:14.4f}  {res.get('note', '')}")
     return 0
+
+
+WINNERS = np.array(["model_a", "model_b", "tie", "tie (bothbad)"])
+
+
+def write_log(path: str, models: list[str], a, b, o, *, array: bool) -> None:
+    """The clean_battle fields of the public log (model_a, model_b, winner, judge, anony, tstamp)."""
+    rng = np.random.default_rng(1)
+    n = len(o)
+    anony = np.where(rng.random(n) < 0.8, "true", "false")
+    tstamp = 1682351591.0 + np.sort(rng.random(n)) * 4e7
+    judge = rng.integers(0, 400_000, n)
+    names = np.array(models)
+    with open(path, "w") as fh:
+        fh.write("[\n" if array else "")
+        sep = ",\n" if array else "\n"
+        step = 100_000
+        for start in range(0, n, step):
+            end = min(n, start + step)
+            lines = [f'{{"model_a": "{ma}", "model_b": "{mb}", "winner": "{w}", "judge": "arena_user_{j}", '
+                     f'"anony": {an}, "tstamp": {t:.4f}}}'
+                     for ma, mb, w, j, an, t in zip(names[a[start:end]].tolist(), names[b[start:end]].tolist(),
+                                                     WINNERS[o[start:end]].tolist(), judge[start:end].tolist(),
+                                                     anony[start:end].tolist(), tstamp[start:end].tolist())]
+            fh.write(sep.join(lines) + (sep if end < n or not array else ""))
+        fh.write("\n]\n" if array else "")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, from /proc (0 when it is gone)."""
+    total = 0
+    pids = [pid]
+    try:
+        pids += [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in open(f"/proc/{p}/status"):
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def run_ours(argv: list[str], out_path: str) -> dict:
+    """Wall time of the command as a user runs it; peak RSS of its process (the kernel's figure)
+    and of its processes together (sampled every 10 ms: the reader's helper runs alongside)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with open(out_path, "wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, env=env)
+        peak_tree = 0.0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            peak_tree = max(peak_tree, tree_rss_mb(proc.pid))
+            time.sleep(0.01)  # sampling interval of the memory probe, not a wait for a condition
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.read().decode()[-800:]}")
+    return {"seconds": wall, "peak_mb": usage.ru_maxrss / 1024, "peak_tree_mb": max(peak_tree, usage.ru_maxrss / 1024),
+            "cpu_seconds": usage.ru_utime + usage.ru_stime}
+
+
+def end_to_end(args) -> int:
+    from synthetic import arena_like_battles
+
+    models, a, b, o, _ = arena_like_battles(args.models, args.battles, seed=0)
+    models = [f"{m}-chat-v{k % 3}" for k, m in enumerate(models)]
+    command = [sys.executable, "-m", "arenabot", "ratings"]
+    flags = ["--bootstrap", str(args.rounds), "--ci", "bootstrap", "--json"]
+    with tempfile.TemporaryDirectory() as tmp:
+        lines, array = os.path.join(tmp, "battles.jsonl"), os.path.join(tmp, "battles.json")
+        t0 = time.perf_counter()
+        write_log(lines, models, a, b, o, array=False)
+        write_log(array, models, a, b, o, array=True)
+        size_lines, size_array = os.path.getsize(lines) / 2**20, os.path.getsize(array) / 2**20
+        print(f"{args.battles:,} battles, {args.models} models: JSON lines {size_lines:.0f} MiB, JSON array "
+              f"{size_array:.0f} MiB (written in {time.perf_counter() - t0:.0f} s); {os.cpu_count()} cores, "
+              f"load average {os.getloadavg()[0]:.1f}")
+        out = os.path.join(tmp, "out.json")
+        ours = {}
+        for label, path, size in (("JSON lines", lines, size_lines), ("JSON array", array, size_array)):
+            for attempt in range(args.repeat):
+                res = run_ours([*command, path, *flags], out)
+                if label not in ours or res["seconds"] < ours[label]["seconds"]:
+                    ours[label] = res
+            res = ours[label]
+            n = json.load(open(out))["n_battles"]
+            print(f"ours, {label:10s}: {res['seconds']:6.2f} s wall ({res['cpu_seconds']:.2f} s CPU), peak RSS "
+                  f"{res['peak_mb']:.0f} MB main process, {res['peak_tree_mb']:.0f} MB all its processes = "
+                  f"{res['peak_tree_mb'] / size:.2f}x the file; {n:,.0f} battles rated; best of {args.repeat}, "
+                  f"load average now {os.getloadavg()[0]:.1f}")
+        if args.no_peers:
+            return 0
+        python = ensure_peers_venv()
+        if python is None:
+            return 0
+        peer_out = os.path.join(tmp, "fastchat.json")
+        proc = subprocess.run([str(python), str(HERE / "peers" / "fastchat_e2e.py"), lines, peer_out,
+                               "--rounds", str(args.peer_rounds)])
+        if proc.returncode or not os.path.exists(peer_out):
+            print("FastChat's method failed to run", file=sys.stderr)
+            return 0
+        peer = json.load(open(peer_out))
+    ours_s = ours["JSON lines"]["seconds"]
+    print(f"FastChat's method: {peer['seconds_1000_rounds']:.1f} s for 1,000 rounds = load {peer['load_seconds']:.1f} s + "
+          f"fit {peer['fit_seconds']:.1f} s + bootstrap {peer['bootstrap_seconds']:.1f} s for {peer['rounds_run']} "
+          f"rounds scaled to 1,000; peak RSS {peer['peak_rss_mb']:.0f} MB ({peer['method']})")
+    print(f"speed-up end to end (JSON lines): {peer['seconds_1000_rounds'] / ours_s:.0f}x "
+          f"(target >= 100x); load average now {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--battles", type=int, default=1_670_000)
+    parser.add_argument("--models", type=int, default=129)
+    parser.add_argument("--rounds", type=int, default=1000)
+    parser.add_argument("--peer-rounds", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of our command per file (best is shown)")
+    parser.add_argument("--peers", default="choix,evalica,arena-rank,fschat")
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--engine", action="store_true", help="in-process engine comparison with the peer libraries")
+    parser.add_argument("--child", nargs=2, metavar=("NPZ", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(*args.child, args.rounds)
+    return engine_main(args) if args.engine else end_to_end(args)
 
 
 if __name__ == "__main__":
