@@ -185,13 +185,28 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+# Runs `python -m arenabot ...` and, as it exits, records its memory high-water mark (VmHWM: unlike
+# ru_maxrss it does not start from the parent's size at fork).
+_WRAPPER = """
+import atexit, os, runpy, sys
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            open(os.environ["BENCH_HWM_FILE"], "w").write(line.split()[1])
+atexit.register(hwm)
+sys.argv = ["arenabot", *sys.argv[1:]]
+runpy.run_module("arenabot", run_name="__main__")
+"""
+
+
 def run_ours(argv: list[str], out_path: str) -> dict:
-    """Wall time of the command as a user runs it; peak RSS of its process (the kernel's figure)
-    and of its processes together (sampled every 10 ms: the reader's helper runs alongside)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    """Wall time of the command as a user runs it; its process's peak RSS, and the peak of all its
+    processes together (sampled every 10 ms: the reader's helper process runs alongside)."""
+    hwm_file = out_path + ".hwm"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_HWM_FILE": hwm_file}
     with open(out_path, "wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, env=env)
+        proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, *argv], stdout=out, stderr=subprocess.PIPE, env=env)
         peak_tree = 0.0
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -202,8 +217,9 @@ def run_ours(argv: list[str], out_path: str) -> dict:
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
-        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.read().decode()[-800:]}")
-    return {"seconds": wall, "peak_mb": usage.ru_maxrss / 1024, "peak_tree_mb": max(peak_tree, usage.ru_maxrss / 1024),
+        raise SystemExit(f"arenabot {' '.join(argv)} failed: {proc.stderr.read().decode()[-800:]}")
+    peak = int(open(hwm_file).read()) / 1024
+    return {"seconds": wall, "peak_mb": peak, "peak_tree_mb": max(peak_tree, peak),
             "cpu_seconds": usage.ru_utime + usage.ru_stime}
 
 
@@ -212,7 +228,7 @@ def end_to_end(args) -> int:
 
     models, a, b, o, _ = arena_like_battles(args.models, args.battles, seed=0)
     models = [f"{m}-chat-v{k % 3}" for k, m in enumerate(models)]
-    command = [sys.executable, "-m", "arenabot", "ratings"]
+    command = ["ratings"]
     flags = ["--bootstrap", str(args.rounds), "--ci", "bootstrap", "--json"]
     with tempfile.TemporaryDirectory() as tmp:
         lines, array = os.path.join(tmp, "battles.jsonl"), os.path.join(tmp, "battles.json")
@@ -233,7 +249,7 @@ def end_to_end(args) -> int:
             res = ours[label]
             n = json.load(open(out))["n_battles"]
             print(f"ours, {label:10s}: {res['seconds']:6.2f} s wall ({res['cpu_seconds']:.2f} s CPU), peak RSS "
-                  f"{res['peak_mb']:.0f} MB main process, {res['peak_tree_mb']:.0f} MB all its processes = "
+                  f"{res['peak_mb']:.0f} MB its process, {res['peak_tree_mb']:.0f} MB with its helper (sampled) = "
                   f"{res['peak_tree_mb'] / size:.2f}x the file; {n:,.0f} battles rated; best of {args.repeat}, "
                   f"load average now {os.getloadavg()[0]:.1f}")
         if args.no_peers:

@@ -64,7 +64,7 @@ def test_any_chunk_size_reads_the_same_battles(tmp_path, monkeypatch, indent):
     assert whole.anony.sum() == sum(isinstance(r, dict) and r.get("anony") is True and r.get("model_b") not in (None, r["model_a"])
                                     and r["winner"] != "model_c" for r in records)
     for size in (50, 333, 4096):
-        monkeypatch.setattr(battlelog, "CHUNK_BYTES", size)
+        monkeypatch.setattr(battlelog.framing, "CHUNK_BYTES", size)
         same_log(battlelog.load_battles(array), whole)
         from_lines = battlelog.load_battles(lines)
         assert from_lines.rejected.pop("invalid JSON line") == 1
@@ -76,7 +76,7 @@ def test_any_chunk_size_reads_the_same_battles(tmp_path, monkeypatch, indent):
 def test_two_processes_read_exactly_what_one_does(tmp_path, monkeypatch):
     lines = tmp_path / "log.jsonl"
     lines.write_text("\n".join(json.dumps(r) for r in messy_records(3000, seed=4)) + "\n")
-    monkeypatch.setattr(battlelog, "CHUNK_BYTES", 10_000)
+    monkeypatch.setattr(battlelog.framing, "CHUNK_BYTES", 10_000)
     one = battlelog.load_battles(lines, workers=1)
     two = battlelog.load_battles(lines, workers=2)
     same_log(two, one)
@@ -105,7 +105,7 @@ def test_outcome_codes_are_the_engines():
 
 @pytest.mark.parametrize("chunk", [8, 1 << 20])
 def test_broken_json_is_refused_with_its_place(monkeypatch, chunk):
-    monkeypatch.setattr(battlelog, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(battlelog.framing, "CHUNK_BYTES", chunk)
     with pytest.raises(ValueError, match="line 3 is not valid JSON"):
         battlelog.parse_records(b'{"model_a": "x"}\n{"model_a": "y"}\n{oops\n')
     with pytest.raises(ValueError, match="not valid JSON at byte 26: .*expected ':'"):  # the 3 after "a"
@@ -116,7 +116,7 @@ def test_import_streams_in_batches_and_numbers_bad_records_in_the_file(tmp_path,
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ARENABOT_CONFIG", raising=False)
     monkeypatch.setenv("ARENABOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setattr(battlelog, "CHUNK_BYTES", 300)  # many batches
+    monkeypatch.setattr(battlelog.framing, "CHUNK_BYTES", 300)  # many batches
     records = [{"model_a": f"m{k % 3}", "model_b": f"m{(k + 1) % 3}", "winner": "model_a", "judge": f"j{k}",
                 "tstamp": float(k), "anony": True} for k in range(60)]
     records[47]["winner"] = "nobody"
