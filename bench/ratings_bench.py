@@ -223,6 +223,22 @@ def run_ours(argv: list[str], out_path: str) -> dict:
             "cpu_seconds": usage.ru_utime + usage.ru_stime}
 
 
+def phases(log: str, rounds: int) -> int:
+    """Where our end-to-end time goes, in a fresh process: imports, reading, fit + bootstrap."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    from arenabot.battlelog import load_battles
+    from arenabot.ratings import rate_battles
+
+    t1, c1 = time.perf_counter(), time.process_time()
+    log_ = load_battles(log, style=False, categories=False, anony=False, tstamp=False)
+    t2, c2 = time.perf_counter(), time.process_time()
+    rate_battles(log_.models, log_.model_a, log_.model_b, log_.outcome, ci="bootstrap", rounds=rounds, seed=0)
+    t3, c3 = time.perf_counter(), time.process_time()
+    print(f"  phases: imports {t1 - t0:.2f} s ({c1 - c0:.2f} CPU), reading {t2 - t1:.2f} s ({c2 - c1:.2f} CPU in "
+          f"this process; a helper process reads half), fit + {rounds} bootstrap rounds {t3 - t2:.2f} s ({c3 - c2:.2f} CPU)")
+    return 0
+
+
 def end_to_end(args) -> int:
     from synthetic import arena_like_battles
 
@@ -252,6 +268,10 @@ def end_to_end(args) -> int:
                   f"{res['peak_mb']:.0f} MB its process, {res['peak_tree_mb']:.0f} MB with its helper (sampled) = "
                   f"{res['peak_tree_mb'] / size:.2f}x the file; {n:,.0f} battles rated; best of {args.repeat}, "
                   f"load average now {os.getloadavg()[0]:.1f}")
+            if label == "JSON lines":
+                # as the command line does (arenabot/cli.py): one BLAS thread, set before numpy loads
+                subprocess.run([sys.executable, __file__, "--phases", path, "--rounds", str(args.rounds)], check=True,
+                               env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
         if args.no_peers:
             return 0
         python = ensure_peers_venv()
@@ -284,9 +304,12 @@ def main() -> int:
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--engine", action="store_true", help="in-process engine comparison with the peer libraries")
     parser.add_argument("--child", nargs=2, metavar=("NPZ", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--phases", metavar="LOG", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(*args.child, args.rounds)
+    if args.phases:
+        return phases(args.phases, args.rounds)
     return engine_main(args) if args.engine else end_to_end(args)
 
 
