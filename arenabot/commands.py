@@ -26,12 +26,6 @@ def cli_actor() -> "Actor":
     return Actor(user_ref="cli", display_name="command line", is_moderator=True)
 
 
-def __getattr__(name: str):
-    if name == "CLI_ACTOR":  # kept importable; built on first use so start-up loads no domain model
-        return cli_actor()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def _settings(args: argparse.Namespace) -> "Settings":
     import logging
 
