@@ -23,17 +23,16 @@ def read_lines_in_two(path: Path, size: int, columns: Columns, progress: Progres
     helper = context.Process(target=_read_second_half, args=(path, middle, columns.want, send, done_there), daemon=True)
     helper.start()
     send.close()
-    shown = 0
+    here = shown = 0  # bytes read by this process; bytes reported to `progress`
 
     def step(n: int) -> None:
-        nonlocal shown
-        step.here += n
+        nonlocal here, shown
+        here += n
         if progress:
-            total = step.here + done_there.value
+            total = here + done_there.value
             progress(total - shown)
             shown = total
 
-    step.here = 0
     try:
         read_lines(path, 0, middle, columns, step)
         try:

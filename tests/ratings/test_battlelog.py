@@ -85,6 +85,19 @@ def test_two_processes_read_exactly_what_one_does(tmp_path, monkeypatch):
     assert sum(seen) == lines.stat().st_size  # the progress bar ends full
 
 
+def test_a_helper_that_dies_costs_time_not_battles(tmp_path, monkeypatch):
+    import os
+
+    from arenabot.battlelog import parallel
+
+    lines = tmp_path / "log.jsonl"
+    lines.write_text("\n".join(json.dumps(r) for r in messy_records(1000, seed=2)) + "\n")
+    monkeypatch.setattr(parallel, "_read_second_half", lambda *args: os._exit(3))  # as if killed
+    seen = []
+    same_log(battlelog.load_battles(lines, None, seen.append, workers=2), battlelog.load_battles(lines, workers=1))
+    assert sum(seen) >= lines.stat().st_size
+
+
 def test_only_the_columns_asked_for_are_read(tmp_path):
     lines = tmp_path / "log.jsonl"
     lines.write_text("\n".join(json.dumps(r) for r in messy_records(200)) + "\n")
