@@ -1,43 +1,54 @@
-"""Core CLI subcommands: run, check-config, export, import, leaderboard."""
+"""Core CLI subcommands: run, check-config, export, import, leaderboard.
+
+Defining these commands imports nothing heavy: configuration (pydantic), storage (SQLAlchemy)
+and the service load inside the handlers, so `arenabot --help` stays instant.
+"""
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import logging
-import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-# The rating fits solve ~100x100 systems: BLAS worker threads only add contention there (and
-# spin against the event loop on a small machine). Must be set before numpy loads.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from arenabot.cli import CliError
 
-from arenabot.config import ConfigError, Settings, load_settings
-from arenabot.domain import Actor, Scope
-from arenabot.storage import Store, StorageError, backup
+if TYPE_CHECKING:
+    from arenabot.config import Settings
+    from arenabot.domain import Actor, Scope
 
-# The machine's owner, running commands locally, may do what a moderator may.
-CLI_ACTOR = Actor(user_ref="cli", display_name="command line", is_moderator=True)
 DEFAULT_IMPORT_SCOPE = "import:cli"
 
 
-def _settings(args: argparse.Namespace) -> Settings | None:
+def cli_actor() -> "Actor":
+    """The machine's owner, running commands locally, may do what a moderator may."""
+    from arenabot.domain import Actor
+
+    return Actor(user_ref="cli", display_name="command line", is_moderator=True)
+
+
+def _settings(args: argparse.Namespace) -> "Settings":
+    import logging
+
+    from arenabot.config import ConfigError, load_settings
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations at start-up say nothing unless wrong
+
     try:
         return load_settings(getattr(args, "config", None))
     except ConfigError as exc:
-        print(exc.render(), file=sys.stderr)
-        return None
+        raise CliError(f"{exc} (`arenabot check-config` lists every problem)") from exc
 
 
-def _scope(key: str) -> Scope:
+def _scope(key: str) -> "Scope":
+    from arenabot.domain import Scope
+
     scope = Scope.parse(key)
     if not scope.platform or not scope.space:
-        raise SystemExit(f"--scope must look like platform:space (e.g. discord:123456789 or console:local), not {key!r}")
+        raise CliError(f"--scope must look like platform:space (e.g. discord:123456789 or console:local), not {key!r}", 2)
     return scope
 
 
-def config_problems(settings: Settings) -> list[str]:
+def config_problems(settings: "Settings") -> list[str]:
     """Problems a valid file can still have: secrets named but not set, nothing to sample."""
     problems = []
     for model in settings.models:
@@ -52,8 +63,12 @@ def config_problems(settings: Settings) -> list[str]:
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    if settings is None:
+    from arenabot.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(getattr(args, "config", None))
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)  # listing every problem is this command's job
         return 1
     problems = config_problems(settings)
     if problems:
@@ -70,11 +85,12 @@ def _check_config(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
     settings = _settings(args)
-    if settings is None:
-        return 1
     from arenabot.app import choose_adapters, run
     from arenabot.logs import setup_logging
+    from arenabot.storage import StorageError
 
     level = settings.ops.log_level
     if choose_adapters(settings) == ["adapters.console"] and level == "INFO":
@@ -85,12 +101,11 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     except StorageError as exc:
-        print(f"Database problem: {exc}", file=sys.stderr)
-        return 1
+        raise CliError(f"Database problem: {exc}") from exc
     return 0
 
 
-async def _with_service(settings: Settings, work):
+async def _with_service(settings: "Settings", work):
     from arenabot.app import build_core
 
     async with build_core(settings) as service:
@@ -98,30 +113,45 @@ async def _with_service(settings: Settings, work):
 
 
 def _export(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from arenabot import progress
+    from arenabot.domain import Scope
+
     settings = _settings(args)
-    if settings is None:
-        return 1
     if args.format == "backup":
         if args.scope:
-            print("--scope applies to --format clean_battle only: a backup holds the whole database", file=sys.stderr)
-            return 2
-        data = asyncio.run(_dump_backup(settings.database.url))
-        Path(args.file).write_bytes(data)
+            raise CliError("--scope applies to --format clean_battle only: a backup holds the whole database", 2)
+        with progress.busy("exporting the database"):
+            data = asyncio.run(_dump_backup(settings.database.url))
+        _write(args.file, data)
         print(f"Backup of the whole database written to {args.file}; restore it with `arenabot import {args.file}` into an empty database.")
         return 0
     scope = _scope(args.scope) if args.scope else Scope("cli", "all")
 
     async def work(service):
-        return await service.export_battles(CLI_ACTOR, scope, global_=args.scope is None)
+        return await service.export_battles(cli_actor(), scope, global_=args.scope is None)
 
-    reply = asyncio.run(_with_service(settings, work))
+    with progress.busy("exporting battles"):
+        reply = asyncio.run(_with_service(settings, work))
     assert reply.file is not None
-    Path(args.file).write_bytes(reply.file[1])
+    _write(args.file, reply.file[1])
     print(f"{reply.text} Written to {args.file}.")
     return 0
 
 
+def _write(file: str, data: bytes) -> None:
+    from arenabot import progress
+
+    with open(file, "wb") as out, progress.bar(f"writing {file}", total=len(data), bytes_=True) as step:
+        view, block = memoryview(data), 1 << 22
+        for start in range(0, len(data), block):
+            step(out.write(view[start:start + block]))
+
+
 async def _dump_backup(url: str) -> bytes:
+    from arenabot.storage import Store, backup
+
     store = await Store.open(url, upgrade=True)
     try:
         return backup.to_jsonl(await backup.dump(store))
@@ -130,6 +160,8 @@ async def _dump_backup(url: str) -> bytes:
 
 
 async def _restore_backup(url: str, data: bytes) -> dict[str, int]:
+    from arenabot.storage import Store, backup
+
     # Store.open, not build_core: seeding the model registry would make the target non-empty.
     store = await Store.open(url, upgrade=True)
     try:
@@ -138,8 +170,12 @@ async def _restore_backup(url: str, data: bytes) -> dict[str, int]:
         await store.close()
 
 
-def _is_backup(data: bytes) -> bool:
-    first_line = data.lstrip()[:4096].split(b"\n", 1)[0]
+def _is_backup(head: bytes) -> bool:
+    import json
+
+    from arenabot.storage import backup
+
+    first_line = head.lstrip()[:4096].split(b"\n", 1)[0]
     try:
         header = json.loads(first_line)
     except ValueError:
@@ -148,50 +184,105 @@ def _is_backup(data: bytes) -> bool:
 
 
 def _import(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    if settings is None:
-        return 1
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        print(f"Cannot read {args.file}: {exc.strerror}", file=sys.stderr)
-        return 1
+    import asyncio
 
-    if _is_backup(data):
+    settings = _settings(args)
+    path = Path(args.file)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+    except OSError as exc:
+        raise CliError(f"Cannot read {args.file}: {exc.strerror}") from exc
+    if _is_backup(head):
+        from arenabot.storage import StorageError
+
         try:
-            counts = asyncio.run(_restore_backup(settings.database.url, data))
+            counts = asyncio.run(_restore_backup(settings.database.url, path.read_bytes()))
         except StorageError as exc:
-            print(f"Cannot restore {args.file}: {exc}", file=sys.stderr)
-            return 1
+            raise CliError(f"Cannot restore {args.file}: {exc}") from exc
         print(f"Restored {sum(counts.values())} rows into {len(counts)} tables from {args.file}.")
         return 0
+    scope = _scope(args.scope)
+    imported, duplicates, bad = asyncio.run(_with_service(settings, lambda service: _import_log(service, path, scope)))
+    text = f"Imported {imported} battles; {duplicates} were already here"
+    if bad:
+        shown = "\n".join(f"- {line}" for line in bad[:10])
+        more = f"\n- ... and {len(bad) - 10} more" if len(bad) > 10 else ""
+        text += f"; {len(bad)} records were rejected:\n{shown}{more}"
+    ok = not bad or imported > 0
+    print(text + ("." if not bad else ""), file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
 
-    async def work(service):
-        return await service.import_battles(CLI_ACTOR, _scope(args.scope), data)
 
-    reply = asyncio.run(_with_service(settings, work))
-    print(reply.text, file=sys.stdout if reply.ok else sys.stderr)
-    return 0 if reply.ok else 1
+async def _import_log(service, path: Path, scope: "Scope") -> tuple[int, int, list[str]]:
+    """Streams the log through the reader `arenabot ratings` uses, storing a batch at a time."""
+    import re
+
+    from arenabot import battlelog, progress
+
+    imported = duplicates = 0
+    bad: list[str] = []
+    offset = 0
+    renumber = re.compile(r"^record (\d+):")
+    with path.open("rb") as fh, progress.bar("importing", total=path.stat().st_size, bytes_=True) as step:
+        try:
+            for batch in battlelog.iter_record_batches(fh, progress=step):
+                report = await service.store.import_clean_battles(batch, scope.key, service.state.now())
+                imported += report.imported
+                duplicates += report.duplicates
+                # The store numbers records within the batch; say where they are in the file.
+                bad += [renumber.sub(lambda m: f"record {int(m.group(1)) + offset}:", line) for line in report.bad]
+                offset += len(batch)
+        except battlelog.LogError as exc:
+            raise CliError(f"Cannot read {path}: {exc} (expected a JSON array or JSON lines of clean_battle records)") from exc
+    return imported, duplicates, bad
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from arenabot.domain import Scope
+
     settings = _settings(args)
-    if settings is None:
-        return 1
     scope = _scope(args.scope) if args.scope else Scope("cli", "all")
 
     async def work(service):
-        return await service.leaderboard(scope, category=args.category, global_=args.scope is None, top=args.top)
+        reply = await service.leaderboard(scope, category=args.category, global_=args.scope is None, top=args.top)
+        pairs = []
+        if reply.ok and reply.board is not None and args.output != "json":
+            from arenabot.categories import normalise_category
 
-    reply = asyncio.run(_with_service(settings, work))
-    from adapters.console.platform import to_console
+            counts = await service.store.pair_counts(None if args.scope is None else scope.key,
+                                                     normalise_category(args.category) if args.category else None)
+            pairs = [(c.model_a, c.model_b) for c in counts if c.wins_a + c.wins_b + c.ties + c.both_bad]
+        return reply, pairs
 
-    print(to_console(reply.text, ansi=sys.stdout.isatty()), file=sys.stdout if reply.ok else sys.stderr)
-    return 0 if reply.ok else 1
+    reply, pairs = asyncio.run(_with_service(settings, work))
+    if not reply.ok or reply.board is None:
+        raise CliError(" ".join(reply.text.replace("**", "").split()))
+    print(_render_leaderboard(reply.board, pairs, args.output))
+    return 0
+
+
+def _render_leaderboard(board, pairs, output: str) -> str:
+    from arenabot import boardformat
+
+    if output == "json":
+        import json
+
+        return json.dumps({
+            "title": board.title, "method": board.method, "votes": board.votes, "notes": list(board.notes),
+            "models": [{"model": r.model, "rating": r.rating, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper,
+                        "rank": r.rank, "battles": r.battles, "win_rate": r.win_rate} for r in board.rows],
+        }, indent=1)
+    if not board.rows:
+        return f"{board.title}\nNo counted votes yet. Start a battle and vote!"
+    footer = [f"{board.votes} counted vote{'s' if board.votes != 1 else ''} · {board.method}", *board.notes]
+    view = boardformat.BoardView(board.rows, footer, title=board.title, groups=boardformat.groups_from_pairs(pairs))
+    return boardformat.render(view, output, sys.stdout)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     p = sub.add_parser("run", help="start the arena: Discord and/or Slack when their tokens are set, else the console")
     p.set_defaults(handler=_run)
 
@@ -214,4 +305,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--category", help="one category, e.g. coding, math, creative_writing, english")
     p.add_argument("--scope", help="one scope, e.g. console:local (default: global)")
     p.add_argument("--top", type=int, default=20)
+    p.add_argument("--output", choices=("table", "json", "csv", "markdown"), default="table",
+                   help="table (default), json, csv (spreadsheets) or markdown (to paste into Discord, Slack, a README)")
+    p.add_argument("--json", dest="output", action="store_const", const="json", help="the same as --output json")
     p.set_defaults(handler=_leaderboard)

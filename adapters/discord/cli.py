@@ -7,10 +7,11 @@ The process that runs shard 0 registers the slash commands.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
+from typing import TYPE_CHECKING
 
-from arenabot.config import ConfigError, Settings, load_settings
+if TYPE_CHECKING:  # pydantic loads in the handler, so defining the command stays instant
+    from arenabot.config import Settings
 
 
 def shard_list(text: str) -> list[int]:
@@ -36,10 +37,14 @@ def with_shards(settings: Settings, shard_ids: list[int] | None, shard_count: in
 
 
 def _handle(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from arenabot.config import ConfigError, load_settings
+
     try:
         settings = with_shards(load_settings(args.config), args.shard_ids, args.shard_count)
     except ConfigError as exc:
-        print(exc.render(), file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -6,10 +6,11 @@ several machines) behind a load balancer, all with the same PostgreSQL `[databas
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
+from typing import TYPE_CHECKING
 
-from arenabot.config import ConfigError, Settings, load_settings
+if TYPE_CHECKING:  # pydantic loads in the handler, so defining the command stays instant
+    from arenabot.config import Settings
 
 
 def with_mode(settings: Settings, mode: str | None, port: int | None) -> Settings:
@@ -19,17 +20,21 @@ def with_mode(settings: Settings, mode: str | None, port: int | None) -> Setting
 
 
 def _handle(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from arenabot.config import ConfigError, load_settings
+
     try:
         settings = with_mode(load_settings(args.config), args.mode, args.port)
     except ConfigError as exc:
-        print(exc.render(), file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     from adapters.slack import secrets
 
     try:
         secrets(settings)  # before the database is opened: a missing token is the likelier mistake
     except ConfigError as exc:
-        print(exc.render(), file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     from arenabot.app import run
     from arenabot.logs import setup_logging
@@ -38,7 +43,7 @@ def _handle(args: argparse.Namespace) -> int:
     try:
         asyncio.run(run(settings, ["adapters.slack"]))  # supervised exactly as `arenabot run` is
     except ConfigError as exc:
-        print(exc.render(), file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
-
-from arenabot.providers.discovery import DiscoveryError, discover, render_toml
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +24,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _discover(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from arenabot.providers.discovery import DiscoveryError, discover, render_toml
+
     api_key = None
     if args.api_key_env:
         api_key = os.environ.get(args.api_key_env)

@@ -2,14 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
-from arenabot.config import ConfigError, load_settings
-
-from .engine import display_url, open_database
-from .migrate import current_revision, describe, ensure_schema, head_revision
-from .records import StorageError
+# Defining `arenabot db` must stay instant: SQLAlchemy, alembic and pydantic load in the handlers.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,26 +17,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _database_url(args: argparse.Namespace) -> str:
+    from arenabot.config import load_settings
+
     return load_settings(getattr(args, "config", None)).database.url
 
 
 def _run(args: argparse.Namespace, action) -> int:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from arenabot.config import ConfigError
+
+    from .records import StorageError
+
     try:
         url = _database_url(args)
         return asyncio.run(action(url))
     except ConfigError as exc:
-        print(exc.render(), file=sys.stderr)
+        print(f"arenabot db: error: {exc} (`arenabot check-config` lists every problem)", file=sys.stderr)
     except StorageError as exc:
-        print(f"arenabot db: {exc}", file=sys.stderr)
+        print(f"arenabot db: error: {exc}", file=sys.stderr)
     except OSError as exc:
-        print(f"arenabot db: cannot reach the database: {exc}", file=sys.stderr)
+        print(f"arenabot db: error: cannot reach the database: {exc}", file=sys.stderr)
     return 1
 
 
 async def _do_upgrade(url: str) -> int:
+    from arenabot import progress
+
+    from .engine import display_url, open_database
+    from .migrate import ensure_schema
+
     database = open_database(url)
     try:
-        before, head = await ensure_schema(database, upgrade=True)
+        with progress.busy("upgrading the database schema"):
+            before, head = await ensure_schema(database, upgrade=True)
     finally:
         await database.dispose()
     if before == head:
@@ -52,6 +61,9 @@ async def _do_upgrade(url: str) -> int:
 
 
 async def _do_current(url: str) -> int:
+    from .engine import display_url, open_database
+    from .migrate import current_revision, describe, head_revision
+
     database = open_database(url)
     try:
         current = await current_revision(database)

@@ -131,13 +131,15 @@ def test_bootstrap_with_sandwich_is_an_error(capsys, small_log):
     assert code == 2 and "Elo has no sandwich interval" in err
 
 
-def test_elo_shows_bootstrap_intervals_not_zero_width_ones(capsys, small_log):
+def test_elo_shows_bootstrap_intervals_or_none_never_zero_width_ones(capsys, small_log):
     array, _ = small_log
-    data = json.loads(run(capsys, array, "--json", "--elo", "--seed", "1")[1])
-    assert data["ci"] == "bootstrap"
-    assert all(m["ci_upper"] > m["ci_lower"] for m in data["models"])
-    few = json.loads(run(capsys, array, "--json", "--elo", "--bootstrap", "20")[1])
+    plain = json.loads(run(capsys, array, "--json", "--elo", "--seed", "1")[1])
+    assert plain["ci"] == "none"
+    table = run(capsys, array, "--elo")[1]
+    assert "95% CI" not in table and "±0" not in table
+    few = json.loads(run(capsys, array, "--json", "--elo", "--bootstrap", "20", "--seed", "1")[1])
     assert few["ci"] == "bootstrap"
+    assert all(m["ci_upper"] > m["ci_lower"] for m in few["models"])
 
 
 def test_question_ids_cluster_the_intervals_and_the_json_says_so(capsys, tmp_path):
