@@ -85,6 +85,7 @@ class ArenaService(ModerationMixin):
         self._scope_defaults: dict[str, dict[str, Any]] = {}
         self._scope_cache: dict[str, tuple[float, ArenaSettings]] = {}
         self._models_cache: tuple[float, list[ModelSettings], IdentityDetector] | None = None
+        self._battle_detectors: dict[tuple[str, str], IdentityDetector] = {}  # rebuilt with the registry
         self._bans: dict[tuple[str, str], tuple[float, bool]] = {}
         self._boards_for_sampling: dict[str, tuple[float, Any]] = {}
         # Ballot message -> (battle id, scope key): fixed once posted, so votes skip that lookup.
@@ -122,6 +123,7 @@ class ArenaService(ModerationMixin):
         models = [record.to_settings() for record in await self.store.list_models()]
         detector = IdentityDetector.for_models(models)
         self._models_cache = (time.monotonic(), models, detector)
+        self._battle_detectors = {}
         return models, detector
 
     def _forget_registry(self) -> None:
@@ -362,18 +364,27 @@ class ArenaService(ModerationMixin):
     # ----- follow-ups --------------------------------------------------------------------------
 
     async def follow_up(self, platform: ChatPlatform, thread_ref: str, actor: Actor, text: str) -> Reply | None:
-        """Continue both conversations; None when this is not the creator in a battle thread."""
+        """Continue both conversations; None when this is not the creator in a battle thread.
+
+        Every human message in an open battle's thread is read: one that names a model, family
+        or vendor of this battle (not the creator's follow-up prompt, which has its own rule)
+        makes the votes cast from then on not count."""
         battle = await self.store.battle_by_thread(platform.name, thread_ref)
-        if battle is None or actor.is_bot or actor.user_ref != battle.creator_ref:
+        if battle is None or actor.is_bot:
             return None
         text = text.strip()
         if not text:
+            return None
+        if actor.user_ref != battle.creator_ref:
+            await self._read_thread_message(platform, battle, text)
             return None
         arena = await self.arena_settings(battle.scope_key)
         if battle.status is not BattleStatus.OPEN:
             return refuse(f"Battle #{battle.id} is {battle.status.value}; start a new battle to keep chatting.")
         # A leaked battle's votes never count, so its counter cannot tell whether voting began.
-        if battle.counted_votes > 0 or (battle.identity_leak and await self.store.has_votes(battle.id)):
+        if battle.counted_votes > 0 or ((battle.identity_leak or battle.leaked_at) and await self.store.has_votes(battle.id)):
+            # Not a follow-up any more, but still a message in the thread that may name a model.
+            await self._read_thread_message(platform, battle, text)
             return refuse(f"Voting on battle #{battle.id} has started, so the conversation is over. Start a new battle to ask more.")
         if battle.turns >= arena.max_turns:
             return refuse(f"Battle #{battle.id} reached its limit of {arena.max_turns} turns. Vote now, or start a new battle.")
@@ -384,6 +395,22 @@ class ArenaService(ModerationMixin):
         if battle.id in self._generating:
             return refuse("Please wait until both models have finished answering.")
         return await self._guarded(battle, self._continue(platform, battle, arena, detector, text), platform)
+
+    async def _read_thread_message(self, platform: ChatPlatform, battle: BattleRecord, text: str) -> None:
+        if battle.status is not BattleStatus.OPEN or battle.identity_leak or battle.leaked_at is not None:
+            return
+        key = (battle.model_a, battle.model_b)
+        detector = self._battle_detectors.get(key)
+        if detector is None:
+            detector = IdentityDetector.for_battle([await self._model(battle.model_a), await self._model(battle.model_b)])
+            self._battle_detectors[key] = detector
+        if not detector.find(text):
+            return
+        if await self.store.flag_thread_leak(battle.id, self.now()):
+            try:
+                await platform.post(battle.thread_ref or battle.channel_ref, render.thread_leak_text())
+            except Exception:
+                log.warning("could not post the thread-leak note of battle #%s", battle.id, exc_info=True)
 
     async def _continue(
         self, platform: ChatPlatform, battle: BattleRecord, arena: ArenaSettings, detector: IdentityDetector, text: str
@@ -408,8 +435,19 @@ class ArenaService(ModerationMixin):
         battle_id, scope_key = found
         if await self.is_banned(scope_key, actor.user_ref):
             return refuse("You are banned from voting here.")
-        result = await self.store.record_vote(battle_id, actor.user_ref, outcome, event_id=event_id, now=self.now())
-        return await self._after_vote(platform, actor, outcome, result)
+        arena = await self.arena_settings(scope_key)
+        # The store marks the vote final when the voter will be told the names, and closes the
+        # battle in the vote's own transaction when it reaches close_after_votes.
+        result = await self.store.record_vote(
+            battle_id,
+            actor.user_ref,
+            outcome,
+            event_id=event_id,
+            now=self.now(),
+            reveals_names=arena.reveal_to_voter,
+            close_after=arena.close_after_votes,
+        )
+        return await self._after_vote(platform, actor, outcome, result, arena)
 
     async def unvote(
         self, platform: ChatPlatform, message_ref: str, actor: Actor, outcome: Outcome, event_id: str
@@ -425,20 +463,32 @@ class ArenaService(ModerationMixin):
         )
         if result.status == "withdrawn":
             return Reply(f"Your vote on battle #{found[0]} is withdrawn.", private=True)
+        if result.status == "final":
+            return self._final_vote_notice(result)
         return None
 
-    async def _after_vote(self, platform: ChatPlatform, actor: Actor, outcome: Outcome, result: VoteResult) -> Reply | None:
+    @staticmethod
+    def _final_vote_notice(result: VoteResult) -> Reply | None:
+        """Told privately once per voter and battle; later attempts are stored silently."""
+        if result.repeat:
+            return None
+        return Reply(render.vote_final_text(result.battle.id, result.why == "names_seen"), private=True)
+
+    async def _after_vote(
+        self, platform: ChatPlatform, actor: Actor, outcome: Outcome, result: VoteResult, arena: ArenaSettings
+    ) -> Reply | None:
         battle = result.battle
         label = render.OUTCOME_LABELS[outcome]
         if result.status == "duplicate":
             return None
+        if result.status == "final":
+            return self._final_vote_notice(result)
         if result.status == "late":
             return refuse(f"Battle #{battle.id} is already revealed: your vote is kept but does not count.")
         if result.status == "void":
             return refuse(f"Battle #{battle.id} is void: votes on it do not count.")
         if result.status == "unchanged":
             return Reply(f"Your vote on battle #{battle.id} is already: {label}.", private=True)
-        arena = await self.arena_settings(battle.scope_key)
         if result.status == "counted" and arena.reveal_to_voter and battle.thread_ref:
             try:
                 await platform.notify(
@@ -446,10 +496,14 @@ class ArenaService(ModerationMixin):
                 )
             except Exception:
                 log.warning("could not tell voter %s the names of battle #%s", actor.user_ref, battle.id, exc_info=True)
-        if arena.close_after_votes and battle.counted_votes >= arena.close_after_votes:
-            await self._close_and_reveal(platform, battle)
+        if result.closed:  # this vote reached close_after_votes and closed the battle in its transaction
+            await self._reveal(platform, battle)
         verb = "changed to" if result.status == "changed" else "recorded:"
-        note = " It will not count on the anonymous leaderboard (identity leak)." if battle.identity_leak else ""
+        note = ""
+        if battle.identity_leak:
+            note = " It will not count on the anonymous leaderboard (identity leak)."
+        elif battle.leaked_at is not None:
+            note = " It will not count: a message in the thread named a model before your vote."
         return Reply(f"Vote on battle #{battle.id} {verb} {label}.{note}", private=True)
 
     # ----- close and reveal --------------------------------------------------------------------
@@ -526,17 +580,20 @@ class ArenaService(ModerationMixin):
         board = self.leaderboards.board(counts, title=title, top=top)
         return Reply(render.leaderboard_text(board), board=board)
 
-    async def models_overview(self, scope: Scope) -> Reply:
+    async def models_overview(self, scope: Scope, actor: Actor | None = None) -> Reply:
+        """The registry. Which model is cooling down after errors is shown to moderators only
+        (privately): members could otherwise tell which model is missing from open battles."""
+        moderator = actor is not None and actor.is_moderator
         models, _ = await self._registry()
         lines = ["**Models in the arena**"]
         for model in sorted(models, key=lambda m: m.name):
             state = "enabled" if model.enabled else "disabled"
-            if model.enabled and not self.hub.is_available(model.name):
+            if moderator and model.enabled and not self.hub.is_available(model.name):
                 health = getattr(self.hub, "health", None)
                 state = (health(model.name) if health else None) or "cooling down after errors"
             demo = " (offline demo)" if model.is_demo else ""
             lines.append(f"- **{model.name}**{demo}: {model.provider}, weight {model.weight:g}, {state}")
-        return Reply("\n".join(lines))
+        return Reply("\n".join(lines), private=moderator)
 
     async def stats(self, scope: Scope) -> Reply:
         here = await self.store.stats(scope.key)

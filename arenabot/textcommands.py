@@ -54,7 +54,7 @@ async def dispatch(
             return _usage("leaderboard [category] [global]")
         return await service.leaderboard(scope, category=categories[0] if categories else None, global_=global_)
     if command == "models":
-        return await service.models_overview(scope)
+        return await service.models_overview(scope, actor)
     if command == "stats":
         return await service.stats(scope)
     if command == "model":
