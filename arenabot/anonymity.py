@@ -20,6 +20,7 @@ blind test. How a name is found:
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -236,8 +237,7 @@ class IdentityDetector:
         every built-in family and vendor word of the makers those reveal. For thread messages,
         where members may talk about other models freely."""
         own = identity_words_for(models)
-        everything = cls(own | set(WELL_KNOWN_IDENTITIES), include_well_known=False)
-        found = set(everything._raw_words(" ; ".join(sorted(own))))
+        found = set(_BUILT_IN()._raw_words(" ; ".join(sorted(own))))  # "gpt-4o-mini" -> gpt-4o -> OpenAI's words
         words = set(own)
         for family in FAMILIES.values():
             if found & set(family):
@@ -281,3 +281,8 @@ class IdentityDetector:
 
     def leaks(self, *texts: str) -> bool:
         return any(self.find(t) for t in texts)
+
+
+@functools.cache
+def _BUILT_IN() -> IdentityDetector:  # noqa: N802 (a constant, built on first use)
+    return IdentityDetector([], include_well_known=True)
