@@ -113,8 +113,11 @@ _CONTEXT = re.compile(
     r"|модел|ассистент|разработ|обучен|нейросет|ИИ|نموذج|مساعد|ذكاء|मॉडल|सहायक|एआई",
     re.IGNORECASE,
 )
-_VERSION_AFTER = re.compile(r"[\s\-_.]?v?\d")
-_CONTEXT_WINDOW = 60  # characters either side of an ambiguous name searched for an AI word
+# A version or size right after a name ("palm 2", "phi-3", "yi-34b"), or a model-style suffix
+# joined by a dash ("starling-lm", "falcon-instruct").
+_VERSION_AFTER = re.compile(r"[\s\-_.]?v?\d|[\-_.](?:lm|chat|instruct|base|sft|it|pro|large|mini)(?![a-z])", re.IGNORECASE)
+_CONTEXT_WINDOW = 60
+_PHRASE_REACH = 30  # longer than the text NOT_MODELS phrases add around a name  # characters either side of an ambiguous name searched for an AI word
 
 
 def _tokens(word: str) -> list[str]:
@@ -258,11 +261,10 @@ class IdentityDetector:
         matches = self._regex.finditer(text)
         if not matches:
             return []
-        excluded = [m.span() for m in self._not_models.finditer(text)] if self._not_models else []
         found: dict[str, None] = {}
         for match in matches:
             start, end = match.span()
-            if any(a <= start and end <= b for a, b in excluded):
+            if self._is_someone_else(text, start, end):
                 continue
             key = _key(match.group(0))
             word = self._canonical.get(key, match.group(0).lower())
@@ -270,6 +272,13 @@ class IdentityDetector:
                 continue
             found.setdefault(word, None)
         return list(found)
+
+    def _is_someone_else(self, text: str, start: int, end: int) -> bool:
+        """Inside a NOT_MODELS phrase ("Claude Monet"); searched near the match only."""
+        if self._not_models is None:
+            return False
+        window = self._not_models.finditer(text, max(0, start - _PHRASE_REACH), min(len(text), end + _PHRASE_REACH))
+        return any(m.start() <= start and end <= m.end() for m in window)
 
     @staticmethod
     def _in_model_context(text: str, start: int, end: int) -> bool:

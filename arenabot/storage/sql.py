@@ -111,12 +111,12 @@ def apply_deltas(conn: Connection, rows: list[dict[str, object]]) -> None:
         conn.execute(_ADD_TO_PAIR, rows)
 
 
-_COUNTED_OUTCOMES = (
+COUNTED_OUTCOMES = (
     select(votes.c.outcome, func.count())
     .where(votes.c.battle_id == bindparam("battle_id"), votes.c.counted)
     .group_by(votes.c.outcome)
 )
-_CLAIM_CLOSE = (
+CLAIM_CLOSE = (
     update(battles)
     .where(battles.c.id == bindparam("battle_id"), battles.c.status == BattleStatus.OPEN.value)
     .values(status=BattleStatus.CLOSED.value, closed_at=bindparam("now", type_=UTCDateTime()))
@@ -124,23 +124,12 @@ _CLAIM_CLOSE = (
 
 
 def counted_outcomes(conn: Connection, battle_id: int) -> Counter[Outcome]:
-    return Counter({Outcome(o): int(n) for o, n in conn.execute(_COUNTED_OUTCOMES, {"battle_id": battle_id})})
+    return Counter({Outcome(o): int(n) for o, n in conn.execute(COUNTED_OUTCOMES, {"battle_id": battle_id})})
 
 
 def on_boards(battle: BattleRecord) -> bool:
     """Whether the battle's counted votes are in the pair counts: only once it is revealed."""
     return battle.status is BattleStatus.CLOSED
-
-
-def close_and_tally(conn: Connection, battle: BattleRecord, now: datetime) -> bool:
-    """Close an open battle and move its counted votes into the pair counts, in the caller's
-    transaction. True for exactly one caller: the conditional UPDATE waits for a concurrent
-    closer's row lock on PostgreSQL (BEGIN IMMEDIATE on SQLite) and then finds it closed."""
-    if conn.execute(_CLAIM_CLOSE, {"battle_id": battle.id, "now": now}).rowcount != 1:
-        return False
-    counted = counted_outcomes(conn, battle.id)  # read after the claim: every vote before it committed
-    apply_deltas(conn, tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, counted))
-    return True
 
 
 def uncount_votes(conn: Connection, battle: BattleRecord) -> None:

@@ -37,7 +37,6 @@ from .records import (
 from .sql import (
     apply_deltas,
     bans,
-    close_and_tally,
     battle_record,
     battles,
     counted_outcomes,
@@ -325,11 +324,7 @@ class Store:
         """Claim the reveal: True for exactly one caller across all processes. The battle's counted
         votes join the pair counts (boards, stats, exports) in the same transaction."""
 
-        def tx(conn: Connection) -> bool:
-            battle = fetch_battle(conn, battle_id)
-            return battle is not None and battle.is_open and close_and_tally(conn, battle, now)
-
-        return await self._db.write(tx)
+        return await self._db.write(voting.close_battle, battle_id, now)
 
     async def expired_open_battles(self, platform: str, now: datetime) -> list[BattleRecord]:
         stmt = (

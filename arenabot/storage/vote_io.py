@@ -9,6 +9,7 @@ every vote scenario on both databases, so both paths are checked against the sam
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any
@@ -17,7 +18,9 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from .records import BattleRecord
-from .sql import battle_record, battles, claim_event, votes
+from arenabot.domain import Outcome
+
+from .sql import CLAIM_CLOSE, COUNTED_OUTCOMES, apply_deltas, battle_record, battles, claim_event, votes
 
 _VOTE_COLUMNS = [
     votes.c.id.label("vote_id"),
@@ -98,6 +101,15 @@ class CoreVoteIO:
     def set_unblind(self, vote_id: int, asked: str) -> None:
         self.conn.execute(_SET_UNBLIND, {"vote_id": vote_id, "asked": asked})
 
+    def claim_close(self, battle_id: int, now: datetime) -> bool:
+        return self.conn.execute(CLAIM_CLOSE, {"battle_id": battle_id, "now": now}).rowcount == 1
+
+    def counted_outcomes(self, battle_id: int) -> Counter[Outcome]:
+        return Counter({Outcome(o): int(n) for o, n in self.conn.execute(COUNTED_OUTCOMES, {"battle_id": battle_id})})
+
+    def add_pairs(self, rows: list[dict[str, object]]) -> None:
+        apply_deltas(self.conn, rows)
+
     def add_counted(self, battle_id: int, delta: int) -> None:
         self.conn.execute(_ADD_COUNTED, {"battle_id": battle_id, "delta": delta})
 
@@ -119,6 +131,15 @@ _RAW_UPDATE_VOTE = (
     "UPDATE votes SET outcome = ?, blind = ?, counted = ?, updated_at = ?, names_seen_at = coalesce(names_seen_at, ?) WHERE id = ?"
 )
 _RAW_SET_UNBLIND = "UPDATE votes SET unblind_outcome = ? WHERE id = ?"
+_RAW_CLAIM_CLOSE = "UPDATE battles SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'"
+_RAW_COUNTED_OUTCOMES = "SELECT outcome, count(*) FROM votes WHERE battle_id = ? AND counted GROUP BY outcome"
+_RAW_ADD_PAIR = (
+    "INSERT INTO pair_counts (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope_key, category, model_a, model_b) DO UPDATE SET"
+    " wins_a = wins_a + excluded.wins_a, wins_b = wins_b + excluded.wins_b,"
+    " ties = ties + excluded.ties, both_bad = both_bad + excluded.both_bad"
+)
+_PAIR_KEYS = ("scope_key", "category", "model_a", "model_b", "wins_a", "wins_b", "ties", "both_bad")
 _RAW_ADD_COUNTED = "UPDATE battles SET counted_votes = counted_votes + ? WHERE id = ?"
 _TIMES = {"created_at", "closes_at", "closed_at", "leaked_at"}
 
@@ -173,6 +194,16 @@ class SQLiteVoteIO:
 
     def set_unblind(self, vote_id: int, asked: str) -> None:
         self.raw.execute(_RAW_SET_UNBLIND, (asked, vote_id))
+
+    def claim_close(self, battle_id: int, now: datetime) -> bool:
+        return self.raw.execute(_RAW_CLAIM_CLOSE, (sqlite_time(now), battle_id)).rowcount == 1
+
+    def counted_outcomes(self, battle_id: int) -> Counter[Outcome]:
+        return Counter({Outcome(o): int(n) for o, n in self.raw.execute(_RAW_COUNTED_OUTCOMES, (battle_id,))})
+
+    def add_pairs(self, rows: list[dict[str, object]]) -> None:
+        if rows:
+            self.raw.executemany(_RAW_ADD_PAIR, [tuple(r[k] for k in _PAIR_KEYS) for r in rows])
 
     def add_counted(self, battle_id: int, delta: int) -> None:
         self.raw.execute(_RAW_ADD_COUNTED, (delta, battle_id))

@@ -25,9 +25,9 @@ from sqlalchemy.engine import Connection
 
 from arenabot.domain import BattleStatus, Outcome
 
-from .records import VoteResult
-from .sql import close_and_tally
-from .vote_io import vote_io
+from . import tally
+from .records import BattleRecord, VoteResult
+from .vote_io import CoreVoteIO, SQLiteVoteIO, vote_io
 
 WITHDRAWN = ""  # unblind_outcome of a withdrawal asked for after the vote became final
 
@@ -91,10 +91,28 @@ def record_vote(
     if delta:
         io.add_counted(battle.id, delta)
         battle = dataclasses.replace(battle, counted_votes=battle.counted_votes + delta)
-    closed = bool(close_after and delta > 0 and battle.counted_votes >= close_after and close_and_tally(conn, battle, now))
+    closed = bool(close_after and delta > 0 and battle.counted_votes >= close_after and _close_and_tally(io, battle, now))
     if closed:
         battle = dataclasses.replace(battle, status=BattleStatus.CLOSED, closed_at=now)
     return VoteResult(status, battle, previous, closed=closed)  # type: ignore[arg-type]
+
+
+def close_battle(conn: Connection, battle_id: int, now: datetime) -> bool:
+    """The reveal's transaction: True for exactly one caller across all processes."""
+    io = vote_io(conn)
+    found = io.battle_and_vote(battle_id, "", lock=True)
+    return found is not None and found[0].is_open and _close_and_tally(io, found[0], now)
+
+
+def _close_and_tally(io: CoreVoteIO | SQLiteVoteIO, battle: BattleRecord, now: datetime) -> bool:
+    """Close an open battle and move its counted votes into the pair counts, in the caller's
+    transaction. The conditional UPDATE waits for a concurrent closer's row lock on PostgreSQL
+    (BEGIN IMMEDIATE on SQLite) and then finds the battle closed, so the counts move once."""
+    if not io.claim_close(battle.id, now):
+        return False
+    counted = io.counted_outcomes(battle.id)  # read after the claim: every vote before it has committed
+    io.add_pairs(tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, counted))
+    return True
 
 
 def _outcome(existing: object) -> Outcome | None:
