@@ -8,7 +8,7 @@
    counts, still in this transaction (so no second process can count one more).
 
 Pair counts never move while a battle is open: boards, stats and exports would otherwise show
-which two models just gained a vote. They move once, when the battle closes (sql.close_and_tally).
+which two models just gained a vote. They move once, when the battle closes (`close_battle` below).
 
 A vote is final once its voter has seen the names (told privately after voting) or once a
 message in the thread named one of the battle's models: a later change or withdrawal is stored
