@@ -469,10 +469,11 @@ class ArenaService(ModerationMixin):
 
     @staticmethod
     def _final_vote_notice(result: VoteResult) -> Reply | None:
-        """Told privately once per voter and battle; later attempts are stored silently."""
+        """Told privately once per voter and battle; later attempts are stored silently. A refusal
+        (the change does not count), so adapters that show only refusals show it too."""
         if result.repeat:
             return None
-        return Reply(render.vote_final_text(result.battle.id, result.why == "names_seen"), private=True)
+        return refuse(render.vote_final_text(result.battle.id, result.why == "names_seen"))
 
     async def _after_vote(
         self, platform: ChatPlatform, actor: Actor, outcome: Outcome, result: VoteResult, arena: ArenaSettings
