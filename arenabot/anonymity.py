@@ -116,8 +116,8 @@ _CONTEXT = re.compile(
 # A version or size right after a name ("palm 2", "phi-3", "yi-34b"), or a model-style suffix
 # joined by a dash ("starling-lm", "falcon-instruct").
 _VERSION_AFTER = re.compile(r"[\s\-_.]?v?\d|[\-_.](?:lm|chat|instruct|base|sft|it|pro|large|mini)(?![a-z])", re.IGNORECASE)
-_CONTEXT_WINDOW = 60
-_PHRASE_REACH = 30  # longer than the text NOT_MODELS phrases add around a name  # characters either side of an ambiguous name searched for an AI word
+_CONTEXT_WINDOW = 60  # characters either side of an ambiguous name searched for an AI word
+_PHRASE_REACH = 30  # longer than the text a NOT_MODELS phrase adds around a name
 
 
 def _tokens(word: str) -> list[str]:
@@ -152,8 +152,8 @@ _LATIN_RUN = re.compile(rf"[{_LATIN}]+|\d+")
 class _Matcher:
     """All names at once, fast on long replies: one pass splits the text into Latin-letter and
     digit runs, and only a run that starts some name is tried, anchored, against the names
-    starting with it. Names starting in another script (CJK, Cyrillic, ...) are searched
-    with one regex, only in text that is not pure ASCII."""
+    starting with it. Names starting in another script (CJK, Cyrillic, ...) are tried the same
+    way at each occurrence of their first character, only in text that is not pure ASCII."""
 
     def __init__(self, words: Iterable[str]):
         by_first: dict[str, list[str]] = {}
