@@ -16,6 +16,7 @@ COPY --from=build /opt/arenabot /opt/arenabot
 ENV PATH=/opt/arenabot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     ARENABOT_DATABASE_URL=sqlite+aiosqlite:////data/arenabot.db \
+    ARENABOT_HTTP_HOST=0.0.0.0 \
     ARENABOT_HTTP_PORT=8080
 VOLUME /data
 WORKDIR /data

@@ -77,6 +77,7 @@ class ArenaService:
         self.set_scope_defaults = self.state.set_scope_defaults
         self.arena_settings = self.state.arena_settings
         self.is_banned = self.state.is_banned
+        self.now = self.state.now  # the service clock (tests drive it)
 
     @property
     def settings(self) -> Settings:

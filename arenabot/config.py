@@ -124,7 +124,10 @@ class SlackSettings(_Section):
 
 
 class OpsSettings(_Section):
-    http_host: str = Field("0.0.0.0", description="Interface for the health and metrics endpoint.")
+    http_host: str = Field(
+        "127.0.0.1",
+        description="Interface for the health and metrics endpoint; loopback only unless set (the container sets 0.0.0.0). Env: ARENABOT_HTTP_HOST.",
+    )
     http_port: int | None = Field(None, ge=0, le=65535, description="Port for /healthz, /readyz and /metrics; unset = no endpoint. Env: ARENABOT_HTTP_PORT.")
     log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per line, for log collectors. Env: ARENABOT_LOG_FORMAT.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO")
@@ -231,6 +234,7 @@ def settings_from_dict(data: dict[str, Any], source: str = "<dict>") -> Settings
 # Environment variables that override one setting each (the container sets these).
 _ENV_OVERRIDES = [
     ("ARENABOT_DATABASE_URL", "database", "url"),
+    ("ARENABOT_HTTP_HOST", "ops", "http_host"),
     ("ARENABOT_HTTP_PORT", "ops", "http_port"),
     ("ARENABOT_LOG_FORMAT", "ops", "log_format"),
 ]

@@ -123,6 +123,21 @@ def identity_leak_text(where: str) -> str:
     )
 
 
+def thread_leak_text() -> str:
+    return (
+        "Heads up: a message in this thread named one of these models, so from now on this battle is "
+        "no longer blind. Votes cast before it still count; votes from now on do not."
+    )
+
+
+def vote_final_text(battle_id: int, names_seen: bool) -> str:
+    why = "you have seen the names" if names_seen else "a message in the thread named a model after you voted"
+    return (
+        f"Your vote on battle #{battle_id} is final because {why}: your earlier vote still counts, and this "
+        "change (or withdrawal) is kept for the record but does not count."
+    )
+
+
 def _format_rating(value: float) -> str:
     return f"{value:.0f}"
 

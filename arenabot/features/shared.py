@@ -60,6 +60,7 @@ class ArenaState:
         self._scope_defaults: dict[str, dict[str, Any]] = {}
         self._scope_cache: dict[str, tuple[float, ArenaSettings]] = {}
         self._models_cache: tuple[float, list[ModelSettings], IdentityDetector] | None = None
+        self._battle_detectors: dict[tuple[str, str], IdentityDetector] = {}  # rebuilt with the registry
         self._bans: dict[tuple[str, str], tuple[float, bool]] = {}
         # Ballot message -> (battle id, scope key): fixed once posted, so votes skip that lookup.
         self._ballots: OrderedDict[tuple[str, str], tuple[int, str]] = OrderedDict()
@@ -97,7 +98,18 @@ class ArenaState:
         models = [record.to_settings() for record in await self.store.list_models()]
         detector = IdentityDetector.for_models(models)
         self._models_cache = (time.monotonic(), models, detector)
+        self._battle_detectors = {}
         return models, detector
+
+    async def battle_detector(self, model_a: str, model_b: str) -> IdentityDetector:
+        """Names, families and vendors of one battle's two models (for people's thread messages)."""
+        await self.registry()  # refreshes the cache below when the registry changed
+        key = (model_a, model_b)
+        detector = self._battle_detectors.get(key)
+        if detector is None:
+            detector = IdentityDetector.for_battle([await self.model(model_a), await self.model(model_b)])
+            self._battle_detectors[key] = detector
+        return detector
 
     def forget_registry(self) -> None:
         self._models_cache = None
@@ -181,10 +193,26 @@ class ArenaState:
         return flagged
 
     async def record_vote(
-        self, battle_id: int, voter_ref: str, outcome: Outcome | None, *, event_id: str, only_if: Outcome | None = None
+        self,
+        battle_id: int,
+        voter_ref: str,
+        outcome: Outcome | None,
+        *,
+        event_id: str,
+        only_if: Outcome | None = None,
+        reveals_names: bool = False,
+        close_after: int = 0,
     ) -> VoteResult:
-        extra = {"only_if": only_if} if only_if is not None else {}
-        result = await self.store.record_vote(battle_id, voter_ref, outcome, event_id=event_id, now=self.now(), **extra)
+        result = await self.store.record_vote(
+            battle_id,
+            voter_ref,
+            outcome,
+            event_id=event_id,
+            now=self.now(),
+            only_if=only_if,
+            reveals_names=reveals_names,
+            close_after=close_after,
+        )
         self.events.vote_recorded(battle_id, result.status)
         return result
 

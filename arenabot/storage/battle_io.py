@@ -101,7 +101,7 @@ _RAW_ADD_MESSAGE = (
     "INSERT INTO battle_messages (platform, message_ref, battle_id, kind) VALUES (?, ?, ?, ?)"
     " ON CONFLICT (platform, message_ref) DO NOTHING"
 )
-_TIME_FIELDS = frozenset({"created_at", "closes_at", "closed_at"})
+_TIME_FIELDS = frozenset({"created_at", "closes_at", "closed_at", "leaked_at"})
 _JSON_FIELDS = frozenset({"categories"})
 
 

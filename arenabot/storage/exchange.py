@@ -21,7 +21,11 @@ _EXPORT_SALT_KEY = "export_salt"
 
 
 def export_clean_battles(conn: Connection, scope_key: str | None) -> list[dict[str, Any]]:
-    """One record per blind vote on a non-void battle; voters appear as keyed pseudonyms."""
+    """One record per blind vote on a revealed (closed) battle; voters appear as keyed pseudonyms.
+
+    An open battle's votes stay out until its reveal. `thread_leak` carries the time (unix
+    seconds) a thread message named one of the battle's models, or null; only blind votes cast
+    before it are exported."""
     stmt = (
         select(
             battles.c.id,
@@ -32,12 +36,13 @@ def export_clean_battles(conn: Connection, scope_key: str | None) -> list[dict[s
             battles.c.turn_count,
             battles.c.language,
             battles.c.categories,
+            battles.c.leaked_at,
             votes.c.voter_ref,
             votes.c.outcome,
             votes.c.updated_at,
         )
         .select_from(votes.join(battles, battles.c.id == votes.c.battle_id))
-        .where(votes.c.blind, votes.c.outcome.is_not(None), battles.c.status != BattleStatus.VOID.value)
+        .where(votes.c.blind, votes.c.outcome.is_not(None), battles.c.status == BattleStatus.CLOSED.value)
         .order_by(votes.c.updated_at, votes.c.id)
     )
     if scope_key is not None:
@@ -55,6 +60,7 @@ def export_clean_battles(conn: Connection, scope_key: str | None) -> list[dict[s
             "turn": max(1, r.turn_count),
             "language": r.language,
             "category_tag": {c: True for c in r.categories or []},
+            "thread_leak": r.leaked_at.timestamp() if r.leaked_at else None,
         }
         for r in conn.execute(stmt)
     ]
@@ -136,6 +142,7 @@ def _insert_imported(
             "created_at": r.tstamp,
             "closes_at": r.tstamp,
             "closed_at": r.tstamp,
+            "leaked_at": None,
         }
         for _, r in new
     ]

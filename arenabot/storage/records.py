@@ -84,6 +84,7 @@ class BattleRecord:
     closes_at: datetime
     closed_at: datetime | None
     counted_votes: int
+    leaked_at: datetime | None = None  # a thread message named one of its models (votes after it do not count)
 
     @property
     def is_open(self) -> bool:
@@ -105,16 +106,25 @@ class TurnRecord:
     error: str | None = None
 
 
-VoteStatus = Literal["counted", "changed", "withdrawn", "unchanged", "duplicate", "late", "void", "no_vote"]
+VoteStatus = Literal["counted", "changed", "withdrawn", "unchanged", "duplicate", "late", "void", "no_vote", "final"]
+FinalWhy = Literal["names_seen", "thread_leak"]
 
 
 @dataclass(frozen=True)
 class VoteResult:
-    """What `record_vote` did. `battle` is the battle as it is after the vote."""
+    """What `record_vote` did. `battle` is the battle as it is after the vote.
+
+    status "final": the voter's earlier vote stays as it was and this change or withdrawal is
+    stored as not blind and not counted; `why` says why, `repeat` that the voter was told before.
+    `closed`: this vote reached close_after_votes and closed the battle in its own transaction
+    (the caller reveals it)."""
 
     status: VoteStatus
     battle: BattleRecord
     previous: Outcome | None = None
+    closed: bool = False
+    why: FinalWhy | None = None
+    repeat: bool = False
 
 
 class PairCount(NamedTuple):

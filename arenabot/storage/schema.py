@@ -107,6 +107,9 @@ class Battle(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a message in the thread (not the creator's prompt) named one of this battle's models:
+    # votes cast from then on do not count, earlier ones still do.
+    leaked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class BattleMessage(Base):
@@ -140,8 +143,13 @@ class Turn(Base):
 class Vote(Base):
     """One row per battle and voter; outcome NULL means withdrawn.
 
-    `counted` says whether this vote is currently included in pair_counts, so the aggregate can
-    always be checked against (and rebuilt from) the votes.
+    `counted` says whether this vote counts for its battle; pair_counts hold the counted votes of
+    revealed (closed) battles only, so the aggregate can always be checked against (and rebuilt
+    from) the votes.
+
+    `names_seen_at`: when the voter was told both names privately; from then on the vote is final.
+    `unblind_outcome`: what such a voter (or a voter after a thread leak) asked for afterwards,
+    kept for the record and never counted ("" = asked to withdraw).
     """
 
     __tablename__ = "votes"
@@ -155,6 +163,8 @@ class Vote(Base):
     counted: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    names_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unblind_outcome: Mapped[str | None] = mapped_column(String(16))
 
 
 class PairCountRow(Base):

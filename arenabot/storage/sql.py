@@ -54,6 +54,7 @@ def battle_record(row: Any) -> BattleRecord:
         closes_at=row.closes_at,
         closed_at=row.closed_at,
         counted_votes=row.counted_votes,
+        leaked_at=row.leaked_at,
     )
 
 
@@ -110,20 +111,34 @@ def apply_deltas(conn: Connection, rows: list[dict[str, object]]) -> None:
         conn.execute(_ADD_TO_PAIR, rows)
 
 
+COUNTED_OUTCOMES = (
+    select(votes.c.outcome, func.count())
+    .where(votes.c.battle_id == bindparam("battle_id"), votes.c.counted)
+    .group_by(votes.c.outcome)
+)
+CLAIM_CLOSE = (
+    update(battles)
+    .where(battles.c.id == bindparam("battle_id"), battles.c.status == BattleStatus.OPEN.value)
+    .values(status=BattleStatus.CLOSED.value, closed_at=bindparam("now", type_=UTCDateTime()))
+)
+
+
 def counted_outcomes(conn: Connection, battle_id: int) -> Counter[Outcome]:
-    stmt = (
-        select(votes.c.outcome, func.count())
-        .where(votes.c.battle_id == battle_id, votes.c.counted)
-        .group_by(votes.c.outcome)
-    )
-    return Counter({Outcome(o): int(n) for o, n in conn.execute(stmt)})
+    return Counter({Outcome(o): int(n) for o, n in conn.execute(COUNTED_OUTCOMES, {"battle_id": battle_id})})
+
+
+def on_boards(battle: BattleRecord) -> bool:
+    """Whether the battle's counted votes are in the pair counts: only once it is revealed."""
+    return battle.status is BattleStatus.CLOSED
 
 
 def uncount_votes(conn: Connection, battle: BattleRecord) -> None:
-    """Take a battle's counted votes out of the pair counts (void, identity leak)."""
+    """Stop a battle's counted votes counting (void, identity leak); `battle` as it was before,
+    so a revealed battle's votes leave the pair counts exactly as they entered."""
     counted = counted_outcomes(conn, battle.id)
     if not counted:
         return
-    removal = {o: -n for o, n in counted.items()}
-    apply_deltas(conn, tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, removal))
+    if on_boards(battle):
+        removal = {o: -n for o, n in counted.items()}
+        apply_deltas(conn, tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, removal))
     conn.execute(update(votes).where(and_(votes.c.battle_id == battle.id, votes.c.counted)).values(counted=False))

@@ -45,6 +45,7 @@ from .sql import (
     messages,
     model_record,
     models,
+    on_boards,
     pairs,
     settings,
     turns,
@@ -190,6 +191,7 @@ class Store:
             "created_at": new.created_at,
             "closes_at": new.closes_at,
             "closed_at": None,
+            "leaked_at": None,
         }
         battle_id = await self._db.write(lambda conn: battle_io(conn).insert_battle(values))
         return battle_record(SimpleNamespace(**values, id=battle_id))
@@ -270,6 +272,8 @@ class Store:
             if not added:
                 return
             conn.execute(update(battles).where(battles.c.id == battle_id).values(categories=battle.categories + added))
+            if not on_boards(battle):
+                return  # an open battle's votes reach the pair counts (all its categories) at the reveal
             counted = counted_outcomes(conn, battle_id)
             rows = tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, added, counted)
             apply_deltas(conn, [r for r in rows if r["category"] != tally.OVERALL])
@@ -289,6 +293,16 @@ class Store:
 
         return await self._db.write(tx)
 
+    async def flag_thread_leak(self, battle_id: int, at: datetime) -> bool:
+        """A thread message named one of the battle's models at `at`: votes cast from then on do
+        not count (earlier ones still do). True if newly flagged, only while the battle is open."""
+        stmt = (
+            update(battles)
+            .where(battles.c.id == battle_id, battles.c.status == BattleStatus.OPEN.value, battles.c.leaked_at.is_(None))
+            .values(leaked_at=at)
+        )
+        return await self._db.write(lambda conn: conn.execute(stmt).rowcount == 1)
+
     async def void_battle(self, battle_id: int, reason: str) -> bool:
         """Void an open or closed battle; True if it changed. Its votes stop counting."""
 
@@ -307,13 +321,10 @@ class Store:
         return await self._db.write(tx)
 
     async def close_battle(self, battle_id: int, now: datetime) -> bool:
-        """Claim the reveal: True for exactly one caller across all processes."""
-        stmt = (
-            update(battles)
-            .where(battles.c.id == battle_id, battles.c.status == BattleStatus.OPEN.value)
-            .values(status=BattleStatus.CLOSED.value, closed_at=now)
-        )
-        return await self._db.write(lambda conn: conn.execute(stmt).rowcount == 1)
+        """Claim the reveal: True for exactly one caller across all processes. The battle's counted
+        votes join the pair counts (boards, stats, exports) in the same transaction."""
+
+        return await self._db.write(voting.close_battle, battle_id, now)
 
     async def expired_open_battles(self, platform: str, now: datetime) -> list[BattleRecord]:
         stmt = (
@@ -334,6 +345,8 @@ class Store:
         event_id: str | None,
         now: datetime,
         only_if: Outcome | None = None,
+        reveals_names: bool = False,
+        close_after: int = 0,
     ) -> VoteResult:
         """Cast, change or (outcome None) withdraw a vote; `VoteResult.status` says what happened.
 
@@ -343,10 +356,17 @@ class Store:
         The event id is claimed in the same transaction, so a replayed platform event has exactly
         one effect, also when two processes receive it at once. Raises LookupError for an
         unknown battle (and then the event id stays unclaimed).
+
+        `reveals_names`: the caller tells the voter both names after a new vote (status
+        "counted"), so the store marks that voter's vote final. `close_after` (0 = off): the vote
+        that brings the battle to that many counted votes closes it in the same transaction
+        (`VoteResult.closed`), so no process ever counts one more.
         """
         outcome = Outcome(outcome) if outcome is not None else None
         only_if = Outcome(only_if) if only_if is not None else None
-        return await self._db.write(voting.record_vote, battle_id, voter_ref, outcome, event_id, now, only_if)
+        return await self._db.write(
+            voting.record_vote, battle_id, voter_ref, outcome, event_id, now, only_if, reveals_names, close_after
+        )
 
     async def counted_votes(self, battle_id: int) -> int:
         stmt = select(battles.c.counted_votes).where(battles.c.id == battle_id)
@@ -411,8 +431,12 @@ class Store:
     # ---- stats ----------------------------------------------------------------------------
 
     async def stats(self, scope_key: str | None) -> Stats:
-        """Counts for /stats. `models` = distinct models that appeared in a battle of the scope."""
+        """Counts for /stats. `models` = distinct models that appeared in a battle of the scope.
+
+        Votes, voters and models come from battles that are no longer open only: an open
+        battle's votes and models stay out of every view until its reveal."""
         in_scope = [battles.c.scope_key == scope_key] if scope_key is not None else []
+        revealed = [*in_scope, battles.c.status != BattleStatus.OPEN.value]
 
         def counting(condition: Any) -> Any:
             return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -426,11 +450,11 @@ class Store:
         vote_stmt = (
             select(func.count(), counting(votes.c.counted), func.count(distinct(votes.c.voter_ref)))
             .select_from(votes.join(battles, battles.c.id == votes.c.battle_id))
-            .where(votes.c.outcome.is_not(None), *in_scope)
+            .where(votes.c.outcome.is_not(None), *revealed)
         )
         names = union(
-            select(battles.c.model_a.label("name")).where(*in_scope),
-            select(battles.c.model_b.label("name")).where(*in_scope),
+            select(battles.c.model_a.label("name")).where(*revealed),
+            select(battles.c.model_b.label("name")).where(*revealed),
         ).subquery()
         model_stmt = select(func.count()).select_from(names)
 
@@ -445,7 +469,7 @@ class Store:
     # ---- interop: Chatbot Arena clean_battle records --------------------------------------
 
     async def export_clean_battles(self, scope_key: str | None) -> list[dict[str, Any]]:
-        """One record per blind vote on a non-void battle; voters appear as keyed pseudonyms."""
+        """One record per blind vote on a revealed battle; voters appear as keyed pseudonyms."""
         return await self._db.write(exchange.export_clean_battles, scope_key)
 
     async def import_clean_battles(self, records: Sequence[Any], scope_key: str, now: datetime) -> ImportReport:

@@ -221,6 +221,7 @@ async def test_active_sampling_gets_the_scopes_current_board(core, platform, mon
         _, thread, record = await battle(service, platform, "first")
         assert seen[-1][0] == "active" and seen[-1][1].rows == []  # nothing rated yet
         await service.vote(platform, platform.ballot(thread), BOB, Outcome.A, "v1")
+        await service.store.close_battle(record.id, service.state.now())  # boards hold revealed battles
         service.battles._boards_for_sampling.clear()  # the board is cached for a while; skip the wait
         await battle(service, platform, "second")
         strategy, board = seen[-1]

@@ -94,11 +94,12 @@ async def test_per_scope_settings_apply_only_to_their_scope(core, platform):
 
 
 async def _vote_battles(service, platform, plan):
-    """plan: list of (scope, prompt, outcome); returns the battle records."""
+    """plan: list of (scope, prompt, outcome); returns the battle records, each voted and revealed."""
     records = []
     for k, (scope, prompt, outcome) in enumerate(plan):
         _, thread, record = await battle(service, platform, prompt, actor=ALICE if k % 2 else CAROL, scope=scope)
         await service.vote(platform, platform.ballot(thread), BOB, outcome, f"v{k}")
+        assert (await service.close_battle(platform, MOD, f"#{record.id}")).ok  # boards hold revealed battles
         records.append(record)
     return records
 

@@ -22,6 +22,8 @@ async def test_dispatch_drives_the_service(core, platform):
         battle = await service.store.get_battle(1)
         assert battle.categories[0] == "math" and battle.prompt == "What is two plus two?"
         await service.vote(platform, platform.ballot(battle.thread_ref), BOB, Outcome.A, "e1")
+        assert (await run(MOD, "close #1")).ok
+        assert (await service.store.get_battle(1)).status is BattleStatus.CLOSED
         board = await run(ALICE, "leaderboard math global")
         assert board.board is not None and board.board.votes == 1 and "math" in board.board.title
         assert not (await run(ALICE, "leaderboard a b c")).ok
@@ -38,8 +40,7 @@ async def test_dispatch_drives_the_service(core, platform):
         assert (await run(MOD, "model weight delta 0.5")).ok and (await run(MOD, "model disable delta")).ok
         assert (await run(MOD, "set close_after_votes 3")).ok
         assert (await service.store.get_settings(SCOPE.key))["close_after_votes"] == "3"
-        assert (await run(MOD, "close #1")).ok
-        assert (await service.store.get_battle(1)).status is BattleStatus.CLOSED
+        assert not (await run(MOD, "close #1")).ok  # already revealed
         assert (await run(MOD, "void 1 testing")).ok
         exported = await run(MOD, "export global")
         assert exported.file is not None

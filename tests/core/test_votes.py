@@ -8,7 +8,7 @@ import pytest
 from arenabot.domain import Actor, BattleStatus, Outcome
 from arenabot.ops.metrics import Metrics
 from arenabot.ops.scheduler import LeasedScheduler
-from tests.core.conftest import BOB, BOT, CAROL, SCOPE, battle
+from tests.core.conftest import BOB, BOT, CAROL, MOD, SCOPE, battle
 from tests.support.fake_platform import FakePlatform
 from tests.support.waiting import until_async
 
@@ -30,18 +30,20 @@ async def test_one_vote_per_user_replaced_and_withdrawn(core, platform):
         assert "recorded" in (await service.vote(platform, ballot, BOB, Outcome.A, "e1")).text
         assert "changed" in (await service.vote(platform, ballot, BOB, Outcome.B, "e2")).text
         assert (await service.store.get_battle(record.id)).counted_votes == 1
-        counts = await service.store.pair_counts(SCOPE.key, None)
-        assert sum(c.wins_a + c.wins_b for c in counts) == 1
-        b_won = record.model_b
-        rows, _ = await _board(service)
-        assert rows[b_won].win_rate == 1.0
+        assert await service.store.pair_counts(SCOPE.key, None) == []  # open: off the boards until the reveal
         # Removing the stale A reaction after switching to B does nothing ...
         assert await service.unvote(platform, ballot, BOB, Outcome.A, "e3") is None
         assert (await service.store.get_battle(record.id)).counted_votes == 1
         # ... removing the current one withdraws the vote.
         assert "withdrawn" in (await service.unvote(platform, ballot, BOB, Outcome.B, "e4")).text
         assert (await service.store.get_battle(record.id)).counted_votes == 0
+        assert "recorded" in (await service.vote(platform, ballot, BOB, Outcome.B, "e5")).text
         assert (await _board(service))[1].rows == []
+        assert (await service.close_battle(platform, MOD, f"#{record.id}")).ok
+        counts = await service.store.pair_counts(SCOPE.key, None)
+        assert sum(c.wins_a + c.wins_b for c in counts) == 1
+        rows, _ = await _board(service)
+        assert rows[record.model_b].win_rate == 1.0
 
 
 async def test_bots_other_messages_and_replayed_events_have_no_effect(core, platform):
@@ -60,6 +62,7 @@ async def test_bots_other_messages_and_replayed_events_have_no_effect(core, plat
         assert await service.vote(platform, ballot, CAROL, Outcome.TIE, "e5") is None
         assert await service.unvote(platform, ballot, CAROL, Outcome.TIE, "e5") is None
         assert (await service.store.get_battle(record.id)).counted_votes == 2
+        assert (await service.close_battle(platform, MOD, f"#{record.id}")).ok
         stats = await service.store.stats(SCOPE.key)
         assert stats.votes == 2 and stats.voters == 2
 
@@ -73,6 +76,7 @@ async def test_the_same_event_from_two_processes_counts_once(core, platform):
         )
         assert sum(r is not None for r in results) == 10  # each event counted once, the replay ignored
         assert (await first.store.get_battle(record.id)).counted_votes == 10
+        await asyncio.gather(first.close_battle(platform, MOD, f"#{record.id}"), second.close_battle(platform, MOD, f"#{record.id}"))
         counts = await second.store.pair_counts(SCOPE.key, None)
         assert sum(c.total for c in counts) == 10
 

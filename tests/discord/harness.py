@@ -33,11 +33,13 @@ async def eventually(condition: Callable[[], Any], what: str, timeout: float = W
         await asyncio.sleep(0.02)
 
 
-def arena_settings(db_url: str, fake: FakeDiscord, *, delay_s: float = 0.0, **discord: Any) -> Settings:
+def arena_settings(
+    db_url: str, fake: FakeDiscord, *, delay_s: float = 0.0, reveal_to_voter: bool = True, **discord: Any
+) -> Settings:
     params = {"delay_s": delay_s} if delay_s else {}
     return settings_from_dict({
         "database": {"url": db_url},
-        "arena": {"rate_limit_battles": 100, "reveal_to_voter": True},
+        "arena": {"rate_limit_battles": 100, "reveal_to_voter": reveal_to_voter},
         "discord": {"api_base": fake.api_base, **discord},
         "models": [
             {"name": f"demo-{voice}", "provider": "demo", "model_id": voice, "params": params}

@@ -48,7 +48,8 @@ def buttons_settings(db_url: str, fake: FakeDiscord, **arena: Any):
 
 async def test_button_votes_count_once_change_withdraw_and_survive_a_restart(fake, sqlite_url):
     creator, voter = fake.add_user(name="ann"), fake.add_user(name="ben")
-    settings = buttons_settings(sqlite_url, fake)
+    # No private reveal here: a voter who has seen the names could not change (see the next test).
+    settings = buttons_settings(sqlite_url, fake, reveal_to_voter=False)
     async with running_bot(settings, fake) as bot:
         thread_id, battle_id, ballot = await start_button_battle(bot, creator)
         ids = custom_ids(ballot)
@@ -61,12 +62,10 @@ async def test_button_votes_count_once_change_withdraw_and_survive_a_restart(fak
         # Acknowledged as a deferred ephemeral answer, then answered by a follow-up.
         assert click["callback"]["type"] == 5 and click["callback"]["data"]["flags"] == 64
         await wait_votes(bot, battle_id, {str(voter): ("a", True)})
-        names = await eventually(lambda: dms_to(fake, voter), "the private reveal")
 
         changed = await fake.click(voter, int(ballot["id"]), f"arena:vote:{battle_id}:b")
         assert "changed" in await answered(changed)
         await wait_votes(bot, battle_id, {str(voter): ("b", True)})
-        assert len(dms_to(fake, voter)) == len(names), "a change is not a second blind vote to reveal"
 
         # The first click (A) delivered again, same interaction id and token: Discord refuses its
         # second acknowledgement, and the core must not let it turn the vote back to A.
@@ -84,6 +83,22 @@ async def test_button_votes_count_once_change_withdraw_and_survive_a_restart(fak
         after_restart = await fake.click(voter, int(ballot["id"]), f"arena:vote:{battle_id}:tie")
         assert "recorded" in await answered(after_restart)
         await wait_votes(restarted, battle_id, {str(voter): ("tie", True)})
+
+
+async def test_a_button_vote_is_final_once_the_voter_was_told_the_names(fake, sqlite_url):
+    creator, voter = fake.add_user(name="eve"), fake.add_user(name="fay")
+    async with running_bot(buttons_settings(sqlite_url, fake), fake) as bot:
+        thread_id, battle_id, ballot = await start_button_battle(bot, creator)
+        assert "recorded" in await answered(await fake.click(voter, int(ballot["id"]), f"arena:vote:{battle_id}:a"))
+        names = await eventually(lambda: dms_to(fake, voter), "the private reveal")
+
+        changed = await fake.click(voter, int(ballot["id"]), f"arena:vote:{battle_id}:b")
+        assert "final" in await answered(changed)
+        withdrawn = await fake.click(voter, int(ballot["id"]), f"arena:vote:{battle_id}:withdraw")
+        await clicks_handled()
+        assert (await bot.service.store.get_battle(battle_id)).counted_votes == 1  # the blind A still counts
+        assert len(dms_to(fake, voter)) == len(names), "a change is not a second blind vote to reveal"
+        assert "final" not in "".join(m["content"] for m in withdrawn["followups"]), "told once, not on every click"
 
 
 async def test_a_button_on_a_void_battle_is_refused_privately(fake, sqlite_url):

@@ -217,20 +217,39 @@ async def test_long_reply_is_split_without_breaking_code_blocks(fake, sqlite_url
 
 # ----- votes -----------------------------------------------------------------------------------------
 
+async def test_after_the_private_reveal_a_changed_reaction_does_not_count(fake, sqlite_url):
+    creator = fake.add_user(name="dana")
+    voter = fake.add_user(name="eric")
+    async with running_bot(arena_settings(sqlite_url, fake), fake) as bot:
+        _, thread_id, ballot = await start_battle(bot, creator)
+        battle_id = await battle_id_of(bot, thread_id)
+        message_id = int(ballot["id"])
+        await fake.react(voter, message_id, A)
+        await wait_votes(bot, battle_id, {str(voter): ("a", True)})
+        reveal = await eventually(lambda: dms_to(fake, voter), "names sent privately")
+        battle = await bot.service.store.get_battle(battle_id)
+        assert battle.model_a in reveal[0]["content"] and battle.model_b in reveal[0]["content"]
+        await fake.react(voter, message_id, B)  # the voter knows the names now: the vote is final
+        await eventually(lambda: len(dms_to(fake, voter)) == 2, "told privately that the vote is final")
+        assert "final" in dms_to(fake, voter)[1]["content"]
+        await fake.react(voter, message_id, A, add=False)
+        await settle(bot)
+        assert len(dms_to(fake, voter)) == 2  # told once
+        assert await bot.votes(battle_id) == {str(voter): ("a", True)}
+        assert (await bot.service.store.get_battle(battle_id)).counted_votes == 1
+
+
 async def test_member_reactions_vote_change_and_withdraw_bots_ignored(fake, sqlite_url):
     creator = fake.add_user(name="dave")
     voter = fake.add_user(name="erin")
     other_bot = fake.add_user(name="otherbot", bot=True)
-    async with running_bot(arena_settings(sqlite_url, fake), fake) as bot:
+    async with running_bot(arena_settings(sqlite_url, fake, reveal_to_voter=False), fake) as bot:
         _, thread_id, ballot = await start_battle(bot, creator)
         battle_id = await battle_id_of(bot, thread_id)
         message_id = int(ballot["id"])
 
         await fake.react(voter, message_id, A)
         await wait_votes(bot, battle_id, {str(voter): ("a", True)})
-        reveal = await eventually(lambda: dms_to(fake, voter), "names sent privately")
-        battle = await bot.service.store.get_battle(battle_id)
-        assert battle.model_a in reveal[0]["content"] and battle.model_b in reveal[0]["content"]
 
         await fake.react(voter, message_id, B)  # change
         await wait_votes(bot, battle_id, {str(voter): ("b", True)})
@@ -267,7 +286,8 @@ async def test_closed_dms_do_not_lose_the_vote(fake, sqlite_url):
 async def test_replayed_events_after_resume_count_once(fake, sqlite_url):
     creator = fake.add_user(name="gus")
     voter = fake.add_user(name="hana")
-    async with running_bot(arena_settings(sqlite_url, fake), fake) as bot:
+    # Without the private reveal, so that the withdrawal and the re-add below are real changes.
+    async with running_bot(arena_settings(sqlite_url, fake, reveal_to_voter=False), fake) as bot:
         _, thread_id, ballot = await start_battle(bot, creator)
         battle_id = await battle_id_of(bot, thread_id)
         message_id = int(ballot["id"])
@@ -275,7 +295,6 @@ async def test_replayed_events_after_resume_count_once(fake, sqlite_url):
         await wait_votes(bot, battle_id, {str(voter): ("a", True)})
         await fake.react(voter, message_id, A, add=False)
         await wait_votes(bot, battle_id, {str(voter): (None, False)})
-        await eventually(lambda: len(dms_to(fake, voter)) == 1, "one private reveal")
         sent_before = fake.current_session().seq
 
         # The gateway re-sends the add and the remove (same sequence numbers) after the RESUME.
@@ -284,12 +303,12 @@ async def test_replayed_events_after_resume_count_once(fake, sqlite_url):
         await settle(bot)
         assert fake.current_session().seq == sent_before + 1  # only RESUMED is new; the rest were replays
 
+        assert await bot.votes(battle_id) == {str(voter): (None, False)}  # the replayed add did not count again
         # A genuine re-add afterwards is a new event and counts.
         await fake.react(voter, message_id, A)
         await wait_votes(bot, battle_id, {str(voter): ("a", True)})
-        await eventually(lambda: len(dms_to(fake, voter)) == 2, "second private reveal")
         await settle(bot)
-        assert len(dms_to(fake, voter)) == 2  # the replayed add did not reveal (or count) again
+        assert (await bot.service.store.get_battle(battle_id)).counted_votes == 1
 
 
 async def test_reconnect_mid_battle_loses_no_vote(db_url, fake):
@@ -385,6 +404,7 @@ async def test_leaderboard_embed_with_chart_and_export_file(fake, sqlite_url):
             for voter in voters:
                 await fake.react(voter, int(ballot["id"]), A)
             await wait_votes(bot, battle_id, {str(v): ("a", True) for v in voters})
+            assert await bot.service.store.close_battle(battle_id, bot.service.now())  # boards show revealed battles
 
         board = await fake.invoke(creator, ["arena", "leaderboard"])
         [answer] = await eventually(lambda: board["followups"], "leaderboard")

@@ -44,7 +44,8 @@ async def click(slack: SlackHarness, user: str, ts: str, action_id: str) -> dict
 
 
 async def test_button_votes_count_once_change_withdraw_and_survive_a_restart(fake_slack: FakeSlack, sqlite_url: str) -> None:
-    settings = arena_settings(sqlite_url, arena={"ballot": "buttons"})
+    # No private reveal: a voter told the names could not change (tests/core/test_blindness.py).
+    settings = arena_settings(sqlite_url, arena={"ballot": "buttons", "reveal_to_voter": False})
     async with slack_harness(fake_slack, settings) as slack:
         assert await slack.command("battle name three rivers") == 200
         ts = await fake_slack.wait_for(lambda: button_ballot(fake_slack), what="the button ballot")
@@ -56,7 +57,7 @@ async def test_button_votes_count_once_change_withdraw_and_survive_a_restart(fak
         assert "recorded" in await confirmation(slack, first)
         assert await slack.votes() == {"U0BOB": "a"}
         reveals = len(fake_slack.ephemerals)
-        assert reveals == 1  # reveal_to_voter: the names, privately
+        assert reveals == 0  # reveal_to_voter is off: no names yet
 
         assert "changed" in await confirmation(slack, await click(slack, "U0BOB", ts, "arena:vote:1:b"))
         # The first click's payload delivered again: it must not turn the vote back to A.
@@ -102,7 +103,9 @@ async def test_socket_mode_clicks_are_acked_and_a_redelivery_counts_once(
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test-token")
-    settings = arena_settings(sqlite_url, arena={"ballot": "buttons"}, slack={"mode": "socket", "api_base": fake_slack.api_url})
+    settings = arena_settings(
+        sqlite_url, arena={"ballot": "buttons", "reveal_to_voter": False}, slack={"mode": "socket", "api_base": fake_slack.api_url}
+    )
     async with build_core(settings) as service:
         service.readiness = readiness = Readiness()
         readiness.started("slack", self_reporting=adapters.slack.REPORTS_READINESS)

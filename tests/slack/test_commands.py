@@ -63,6 +63,8 @@ async def test_the_leaderboard_is_block_kit_with_a_chart(slack: SlackHarness) ->
         battle = await slack.start_battle(f"explain tides to {voter}", user="U0ALICE")
         assert await slack.event(reaction(voter, name, CHANNEL, battle.ballot_ts)) == 200
     await slack.fake.wait_for(lambda: len(slack.fake.ephemerals) == 3, what="three private reveals")
+    for battle_id in (1, 2, 3):  # boards show revealed battles
+        assert await slack.service.store.close_battle(battle_id, slack.service.now())
     responses_before = len(slack.fake.responses)
     assert await slack.command("leaderboard") == 200
     board = await _response(slack, responses_before + 1)
@@ -140,6 +142,7 @@ async def test_without_a_channel_invite_the_leaderboard_comes_without_chart_and_
     battle = await slack.start_battle()
     assert await slack.event(reaction("U0BOB", "a", CHANNEL, battle.ballot_ts)) == 200
     await slack.fake.wait_for(lambda: slack.fake.ephemerals, what="the private reveal")
+    assert await slack.service.store.close_battle(1, slack.service.now())  # boards show revealed battles
     slack.fake.fail("files.completeUploadExternal", "not_in_channel")
     before = len(slack.fake.responses)
     assert await slack.command("leaderboard", user="U0CAROL") == 200

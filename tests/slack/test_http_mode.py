@@ -69,21 +69,30 @@ async def test_votes_change_and_withdraw_with_reactions_and_the_voter_learns_the
     assert reveal["user"] == "U0BOB" and reveal["thread_ts"] == battle.header_ts
     assert record.model_a in reveal["text"] and record.model_b in reveal["text"]
 
+    # Bob has seen the names: a changed reaction is kept for the record but his vote is final.
     assert await slack.event(reaction("U0BOB", "-1::skin-tone-2", CHANNEL, battle.ballot_ts)) == 200
-    await slack.fake.wait_for(lambda: slack.vote_is("U0BOB", "both_bad"), what="the changed vote")
+    [final] = await slack.fake.wait_for(lambda: [e for e in slack.fake.ephemerals if "final" in e["text"]], what="the notice")
+    assert final["user"] == "U0BOB"
+    assert await slack.votes() == {"U0BOB": "a"}
 
-    # Removing the stale reaction leaves the new vote; removing the current one withdraws it.
-    assert await slack.event(reaction("U0BOB", "a", CHANNEL, battle.ballot_ts, added=False)) == 200
-    assert await slack.event(reaction("U0BOB", "-1::skin-tone-2", CHANNEL, battle.ballot_ts, added=False)) == 200
-    await slack.fake.wait_for(lambda: slack.vote_is("U0BOB", None), what="the withdrawal")
-    assert (await slack.service.store.stats(SCOPE.key)).votes == 0
+    # Without the private reveal a vote can change; removing the stale reaction leaves the new
+    # vote, removing the current one withdraws it.
+    slack.service.set_scope_defaults(SCOPE, reveal_to_voter=False)
+    assert await slack.event(reaction("U0ERIN", "a", CHANNEL, battle.ballot_ts)) == 200
+    await slack.fake.wait_for(lambda: slack.vote_is("U0ERIN", "a"), what="Erin's vote")
+    assert await slack.event(reaction("U0ERIN", "-1::skin-tone-2", CHANNEL, battle.ballot_ts)) == 200
+    await slack.fake.wait_for(lambda: slack.vote_is("U0ERIN", "both_bad"), what="the changed vote")
+    assert await slack.event(reaction("U0ERIN", "a", CHANNEL, battle.ballot_ts, added=False)) == 200
+    assert await slack.event(reaction("U0ERIN", "-1::skin-tone-2", CHANNEL, battle.ballot_ts, added=False)) == 200
+    await slack.fake.wait_for(lambda: slack.vote_is("U0ERIN", None), what="the withdrawal")
+    assert (await slack.service.store.get_battle(1)).counted_votes == 1  # Bob's
 
     # A reaction that is not a vote emoji, or on a message that is not a ballot, does nothing.
     assert await slack.event(reaction("U0CAROL", "heart", CHANNEL, battle.ballot_ts)) == 200
     assert await slack.event(reaction("U0CAROL", "a", CHANNEL, battle.header_ts)) == 200
     assert await slack.event(reaction("U0DAVE", "handshake", CHANNEL, battle.ballot_ts)) == 200
     await slack.fake.wait_for(lambda: slack.vote_is("U0DAVE", "tie"), what="Dave's vote")
-    assert set(await slack.votes()) == {"U0BOB", "U0DAVE"}
+    assert set(await slack.votes()) == {"U0BOB", "U0DAVE", "U0ERIN"}
 
 
 async def test_the_command_is_acknowledged_before_the_battle_is_generated(fake_slack: FakeSlack, sqlite_url: str) -> None:

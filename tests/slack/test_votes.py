@@ -81,4 +81,5 @@ async def test_several_http_processes_over_one_database_count_a_retried_vote_onc
         await asyncio.gather(first.arena.listeners.wait_idle(), second.arena.listeners.wait_idle())
         assert len(fake_slack.ephemerals) == 1
         assert (await second.service.store.counted_votes(1)) == 1
+        assert await first.service.store.close_battle(1, first.service.now())  # stats count revealed battles
         assert (await first.service.store.stats(SCOPE.key)).votes == 1

@@ -37,7 +37,8 @@ async def stored_counts(store: Store) -> Counts:
 
 async def recounted(store: Store) -> Counts:
     """Pair counts rebuilt from the votes by the rule: a vote counts iff it is blind, not
-    withdrawn, and its battle is neither void nor an identity leak."""
+    withdrawn, and its battle is neither void nor an identity leak; it is in the pair counts
+    once its battle is revealed (closed), never while the battle is open."""
     found = await store.run_read(
         rows,
         "SELECT b.scope_key, b.model_a, b.model_b, b.categories, v.outcome, v.counted, v.blind,"
@@ -47,7 +48,7 @@ async def recounted(store: Store) -> Counts:
     for scope, a, b, cats, outcome, counted, blind, status, leak in found:
         should = bool(blind) and outcome is not None and status != "void" and not leak
         assert bool(counted) == should, f"vote flag counted={counted} but the rule says {should}"
-        if should:
+        if should and status == "closed":
             counting.append((scope, a, b, json.loads(cats) if isinstance(cats, str) else cats, outcome))
     return counts_from_votes(counting)
 

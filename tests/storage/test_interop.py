@@ -30,6 +30,7 @@ async def _some_history(store: Store) -> None:
     leaky = await battle(store, "gamma", "alpha")
     await store.record_vote(leaky.id, "user-111", Outcome.TIE, event_id=None, now=T0 + timedelta(seconds=5))
     await store.flag_identity_leak(leaky.id)
+    await store.close_battle(leaky.id, T0 + timedelta(seconds=5))  # exports hold revealed battles only
     void = await battle(store, "beta", "gamma")
     await store.record_vote(void.id, "user-111", Outcome.B, event_id=None, now=T0 + timedelta(seconds=6))
     await store.void_battle(void.id, "failed")
@@ -119,6 +120,9 @@ async def test_llmfao_crowd_votes_replayed_as_battles(store: Store) -> None:
             battle_ids[row["id"]], row["worker"], CSV_OUTCOME[row["winner"]], event_id=f"llmfao-{row['id']}-{row['worker']}", now=T0
         )
         assert result.status == "counted"
+    assert await store.pair_counts("console:llmfao", None) == []  # every battle still open
+    for battle_id in battle_ids.values():
+        assert await store.close_battle(battle_id, T0)
     assert await store.pair_counts("console:llmfao", None) == _csv_tallies(rows)
     await assert_consistent(store)
 

@@ -54,13 +54,15 @@ async def test_a_waiting_vote_sees_the_vote_it_waited_for(pg_url: str) -> None:
         # Two first votes of one person at once: the second becomes a change, not a unique violation.
         held, waited = await _held_then_waiting(pg_url, fresh.id, Outcome.A, Outcome.TIE, 1)
         assert (held.status, waited.status, waited.previous) == ("counted", "changed", Outcome.A)
-        assert await store.pair_counts(None, None) == [PairCount("alpha", "beta", ties=1)]
+        assert await store.counted_votes(fresh.id) == 1
 
         # Two changes at once: the second must start from the first's result, not from "tie".
         held, waited = await _held_then_waiting(pg_url, fresh.id, Outcome.B, Outcome.BOTH_BAD, 2)
         assert (held.previous, waited.previous) == (Outcome.TIE, Outcome.B)
-        assert await store.pair_counts(None, None) == [PairCount("alpha", "beta", both_bad=1)]
         assert await store.counted_votes(fresh.id) == 1
+        assert await store.pair_counts(None, None) == []  # open battle: off the boards
+        assert await store.close_battle(fresh.id, T0)
+        assert await store.pair_counts(None, None) == [PairCount("alpha", "beta", both_bad=1)]
         await assert_consistent(store)
     finally:
         await store.close()

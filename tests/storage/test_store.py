@@ -131,7 +131,13 @@ async def test_stats(store: Store) -> None:
     await store.record_vote(two.id, "u2", None, event_id=None, now=T0)
     await store.flag_identity_leak(two.id)
     await store.close_battle(one.id, T0)
+    # Votes, voters and models of open battles stay out until their reveal.
     assert await store.stats("discord:guild1") == Stats(
-        battles=2, open_battles=1, void_battles=0, leaked_battles=1, votes=2, counted_votes=1, voters=1, models=3
+        battles=2, open_battles=1, void_battles=0, leaked_battles=1, votes=1, counted_votes=1, voters=1, models=2
     )
-    assert (await store.stats(None)).models == 4
+    assert (await store.stats(None)).models == 2
+    await store.close_battle(two.id, T0)
+    assert await store.stats("discord:guild1") == Stats(
+        battles=2, open_battles=0, void_battles=0, leaked_battles=1, votes=2, counted_votes=1, voters=1, models=3
+    )
+    assert (await store.stats(None)).models == 3

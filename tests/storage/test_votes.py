@@ -23,11 +23,11 @@ async def test_vote_change_withdraw_and_pair_counts(store: Store) -> None:
     b = await battle(store, "gamma", "beta", categories=["coding"])
     first = await vote(store, b.id, "u1", Outcome.A)
     assert (first.status, first.previous, first.battle.counted_votes) == ("counted", None, 1)
-    assert await store.pair_counts("discord:guild1", None) == [PairCount("beta", "gamma", wins_b=1)]
+    assert await store.pair_counts("discord:guild1", None) == []  # open: nothing on the boards yet
 
     changed = await vote(store, b.id, "u1", Outcome.B)
     assert (changed.status, changed.previous, changed.battle.counted_votes) == ("changed", Outcome.A, 1)
-    assert await store.pair_counts("discord:guild1", "coding") == [PairCount("beta", "gamma", wins_a=1)]
+    assert await store.pair_counts("discord:guild1", "coding") == []
 
     same = await vote(store, b.id, "u1", Outcome.B)
     assert (same.status, same.previous) == ("unchanged", Outcome.B)
@@ -37,11 +37,18 @@ async def test_vote_change_withdraw_and_pair_counts(store: Store) -> None:
     withdrawn = await vote(store, b.id, "u1", None)
     assert (withdrawn.status, withdrawn.previous, withdrawn.battle.counted_votes) == ("withdrawn", Outcome.B, 2)
     assert (await vote(store, b.id, "u1", None)).status == "no_vote"
-    assert await store.pair_counts(None, None) == [PairCount("beta", "gamma", ties=1, both_bad=1)]
+    assert await store.pair_counts(None, None) == []
 
     again = await vote(store, b.id, "u1", Outcome.A)  # a vote after a withdrawal counts afresh
     assert (again.status, again.battle.counted_votes) == ("counted", 3)
     assert await store.counted_votes(b.id) == 3
+    await assert_consistent(store)
+    # The reveal moves exactly the battle's counted votes, once.
+    assert await store.close_battle(b.id, T0)
+    assert await store.pair_counts(None, None) == [PairCount("beta", "gamma", wins_b=1, ties=1, both_bad=1)]
+    assert await store.pair_counts("discord:guild1", "coding") == [PairCount("beta", "gamma", wins_b=1, ties=1, both_bad=1)]
+    assert not await store.close_battle(b.id, T0)
+    assert await store.pair_counts(None, None) == [PairCount("beta", "gamma", wins_b=1, ties=1, both_bad=1)]
     await assert_consistent(store)
 
 
@@ -119,12 +126,17 @@ async def test_void_and_identity_leak_remove_counted_votes(store: Store) -> None
     for b in (leaky, voided, kept):
         await vote(store, b.id, "u1", Outcome.A)
         await vote(store, b.id, "u2", Outcome.TIE)
+    assert await store.pair_counts(None, None) == []
+    assert await store.close_battle(voided.id, T0) and await store.close_battle(kept.id, T0)
+    both = [PairCount("alpha", "delta", wins_a=1, ties=1), PairCount("beta", "delta", wins_a=1, ties=1)]
+    assert await store.pair_counts(None, None) == both
 
     assert await store.flag_identity_leak(leaky.id)
     assert not await store.flag_identity_leak(leaky.id)
-    assert await store.void_battle(voided.id, "side B timed out")
+    assert await store.void_battle(voided.id, "side B timed out")  # revealed: its counts move back exactly
     assert not await store.void_battle(voided.id, "again")
     assert await store.pair_counts(None, None) == [PairCount("alpha", "delta", wins_a=1, ties=1)]
+    assert await store.pair_counts("discord:guild1", None) == [PairCount("alpha", "delta", wins_a=1, ties=1)]
     assert await store.pair_counts(None, "math") == []
 
     # Votes go on being stored, never counted.
@@ -146,8 +158,12 @@ async def test_added_categories_take_the_counted_votes_along(store: Store) -> No
     await vote(store, b.id, "u1", Outcome.B)
     await store.add_categories(b.id, ["multi_turn", "coding"])
     assert (await store.get_battle(b.id)).categories == ["coding", "multi_turn"]  # type: ignore[union-attr]
+    assert await store.pair_counts(None, "multi_turn") == []  # open: the reveal takes every category along
+    assert await store.close_battle(b.id, T0)
     assert await store.pair_counts(None, "multi_turn") == [PairCount("alpha", "beta", wins_b=1)]
     assert await store.pair_counts(None, "coding") == [PairCount("alpha", "beta", wins_b=1)]
+    await store.add_categories(b.id, ["math"])  # a revealed battle's votes join a new category at once
+    assert await store.pair_counts(None, "math") == [PairCount("alpha", "beta", wins_b=1)]
     await assert_consistent(store)
 
 
@@ -156,6 +172,7 @@ async def test_scopes_are_separate_and_global_sums_them(store: Store) -> None:
     two = await battle(store, "beta", "alpha", scope_key="slack:T1")
     await vote(store, one.id, "u1", Outcome.A)
     await vote(store, two.id, "u1", Outcome.A)  # beta wins, seen as (alpha, beta): wins_b
+    assert await store.close_battle(one.id, T0) and await store.close_battle(two.id, T0)
     assert await store.pair_counts("discord:g1", None) == [PairCount("alpha", "beta", wins_a=1)]
     assert await store.pair_counts("slack:T1", None) == [PairCount("alpha", "beta", wins_b=1)]
     assert await store.pair_counts(None, None) == [PairCount("alpha", "beta", wins_a=1, wins_b=1)]

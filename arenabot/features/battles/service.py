@@ -261,12 +261,19 @@ class Battles:
     # ----- follow-ups --------------------------------------------------------------------------
 
     async def follow_up(self, platform: ChatPlatform, thread_ref: str, actor: Actor, text: str) -> Reply | None:
-        """Continue both conversations; None when this is not the creator in a battle thread."""
+        """Continue both conversations; None when this is not the creator in a battle thread.
+
+        Every human message in an open battle's thread is read: one that names a model, family
+        or vendor of this battle (not the creator's follow-up prompt, which has its own rule)
+        makes the votes cast from then on not count."""
         battle = await self.state.store.battle_by_thread(platform.name, thread_ref)
-        if battle is None or actor.is_bot or actor.user_ref != battle.creator_ref:
+        if battle is None or actor.is_bot:
             return None
         text = text.strip()
         if not text:
+            return None
+        if actor.user_ref != battle.creator_ref:
+            await self._read_thread_message(platform, battle, text)
             return None
 
         async def follow() -> Reply:
@@ -279,7 +286,10 @@ class Battles:
         if battle.status is not BattleStatus.OPEN:
             return refuse(f"Battle #{battle.id} is {battle.status.value}; start a new battle to keep chatting.")
         # A leaked battle's votes never count, so its counter cannot tell whether voting began.
-        if battle.counted_votes > 0 or (battle.identity_leak and await self.state.store.has_votes(battle.id)):
+        leaked = battle.identity_leak or battle.leaked_at is not None
+        if battle.counted_votes > 0 or (leaked and await self.state.store.has_votes(battle.id)):
+            # Not a follow-up any more, but still a message in the thread that may name a model.
+            await self._read_thread_message(platform, battle, text)
             return refuse(
                 f"Voting on battle #{battle.id} has started, so the conversation is over. Start a new battle to ask more."
             )
@@ -292,6 +302,18 @@ class Battles:
         if battle.id in self._generating:
             return refuse("Please wait until both models have finished answering.")
         return await self._guarded(battle, self._continue(platform, battle, arena, detector, text), platform)
+
+    async def _read_thread_message(self, platform: ChatPlatform, battle: BattleRecord, text: str) -> None:
+        if battle.status is not BattleStatus.OPEN or battle.identity_leak or battle.leaked_at is not None:
+            return
+        detector = await self.state.battle_detector(battle.model_a, battle.model_b)
+        if not detector.find(text):
+            return
+        if await self.state.store.flag_thread_leak(battle.id, self.state.now()):
+            try:
+                await platform.post(battle.thread_ref or battle.channel_ref, render.thread_leak_text())
+            except Exception:
+                log.warning("could not post the thread-leak note of battle #%s", battle.id, exc_info=True)
 
     async def _continue(
         self, platform: ChatPlatform, battle: BattleRecord, arena: ArenaSettings, detector: IdentityDetector, text: str
@@ -311,6 +333,11 @@ class Battles:
         battle = await self._battle(battle.id)
         await self._reveal(platform, battle)
         return True
+
+    async def reveal(self, platform: ChatPlatform, battle: BattleRecord) -> None:
+        """Show the names of a battle already closed in the database (e.g. by the vote that
+        reached close_after_votes, in its own transaction)."""
+        await self._reveal(platform, battle)
 
     async def _reveal(self, platform: ChatPlatform, battle: BattleRecord) -> None:
         thread_ref = battle.thread_ref or battle.channel_ref

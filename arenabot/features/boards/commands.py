@@ -14,7 +14,7 @@ async def _leaderboard(ctx: CommandContext, category: str | None = None, scope: 
 
 
 async def _models(ctx: CommandContext) -> Reply:
-    return await ctx.service.models_overview(ctx.scope)
+    return await ctx.service.models_overview(ctx.scope, ctx.actor)
 
 
 async def _stats(ctx: CommandContext) -> Reply:

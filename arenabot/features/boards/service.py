@@ -6,7 +6,7 @@ import time
 
 from arenabot import render
 from arenabot.categories import normalise_category
-from arenabot.domain import Scope
+from arenabot.domain import Actor, Scope
 from arenabot.features.shared import ArenaState
 from arenabot.replies import Reply, refuse
 
@@ -29,17 +29,20 @@ class Boards:
         self.state.events.leaderboard_computed(time.perf_counter() - started)
         return Reply(render.leaderboard_text(board), board=board)
 
-    async def models_overview(self, scope: Scope) -> Reply:
+    async def models_overview(self, scope: Scope, actor: Actor | None = None) -> Reply:
+        """The registry. Which model is cooling down after errors is shown to moderators only
+        (privately): members could otherwise tell which model is missing from open battles."""
+        moderator = actor is not None and actor.is_moderator
         models, _ = await self.state.registry()
         hub = self.state.hub
         lines = ["**Models in the arena**"]
         for model in sorted(models, key=lambda m: m.name):
             state = "enabled" if model.enabled else "disabled"
-            if model.enabled and not hub.is_available(model.name):
+            if moderator and model.enabled and not hub.is_available(model.name):
                 state = hub.health(model.name) or "cooling down after errors"
             demo = " (offline demo)" if model.is_demo else ""
             lines.append(f"- **{model.name}**{demo}: {model.provider}, weight {model.weight:g}, {state}")
-        return Reply("\n".join(lines))
+        return Reply("\n".join(lines), private=moderator)
 
     async def stats(self, scope: Scope) -> Reply:
         store = self.state.store

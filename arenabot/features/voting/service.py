@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from arenabot import render
+from arenabot.config import ArenaSettings
 from arenabot.domain import Actor, Outcome
 from arenabot.features.battles.service import Battles
 from arenabot.features.shared import ArenaState
@@ -17,9 +18,19 @@ from arenabot.storage import VoteResult
 log = logging.getLogger(__name__)
 
 
+def final_vote_notice(result: VoteResult) -> Reply | None:
+    """Told privately once per voter and battle; later attempts are stored silently. A refusal
+    (the change does not count), so adapters that show only refusals show it too."""
+    if result.repeat:
+        return None
+    return refuse(render.vote_final_text(result.battle.id, result.why == "names_seen"))
+
+
 def withdrawal_reply(result: VoteResult) -> Reply | None:
     """What a voter is told after asking to withdraw (None for a replayed event)."""
     battle_id = result.battle.id
+    if result.status == "final":
+        return final_vote_notice(result)
     if result.status == "withdrawn":
         return Reply(f"Your vote on battle #{battle_id} is withdrawn.", private=True)
     if result.status == "duplicate":
@@ -79,8 +90,18 @@ class Voting:
         """The vote rules every ballot shares (reactions and buttons alike)."""
 
         async def record() -> Reply | None:
-            result = await self.state.record_vote(battle_id, actor.user_ref, outcome, event_id=event_id)
-            return await self._after_vote(platform, actor, outcome, result)
+            arena = await self.state.arena_settings(scope_key)
+            # The store marks the vote final when the voter will be told the names, and closes the
+            # battle in the vote's own transaction when it reaches close_after_votes.
+            result = await self.state.record_vote(
+                battle_id,
+                actor.user_ref,
+                outcome,
+                event_id=event_id,
+                reveals_names=arena.reveal_to_voter,
+                close_after=arena.close_after_votes,
+            )
+            return await self._after_vote(platform, actor, outcome, result, arena)
 
         return await self.chain.run(Call("vote", platform, actor, scope_key, battle_id), record)
 
@@ -98,24 +119,27 @@ class Voting:
 
         async def withdraw() -> Reply | None:
             result = await self.state.record_vote(battle_id, actor.user_ref, None, event_id=event_id, only_if=only_if)
-            if quiet and result.status != "withdrawn":
+            if quiet and result.status not in ("withdrawn", "final"):
                 return None
             return withdrawal_reply(result)
 
         return await self.chain.run(Call("unvote", platform, actor, scope_key, battle_id), withdraw)
 
-    async def _after_vote(self, platform: ChatPlatform, actor: Actor, outcome: Outcome, result: VoteResult) -> Reply | None:
+    async def _after_vote(
+        self, platform: ChatPlatform, actor: Actor, outcome: Outcome, result: VoteResult, arena: ArenaSettings
+    ) -> Reply | None:
         battle = result.battle
         label = render.OUTCOME_LABELS[outcome]
         if result.status == "duplicate":
             return None
+        if result.status == "final":
+            return final_vote_notice(result)
         if result.status == "late":
             return refuse(f"Battle #{battle.id} is already revealed: your vote is kept but does not count.")
         if result.status == "void":
             return refuse(f"Battle #{battle.id} is void: votes on it do not count.")
         if result.status == "unchanged":
             return Reply(f"Your vote on battle #{battle.id} is already: {label}.", private=True)
-        arena = await self.state.arena_settings(battle.scope_key)
         if result.status == "counted" and arena.reveal_to_voter and battle.thread_ref:
             try:
                 await platform.notify(
@@ -125,8 +149,12 @@ class Voting:
                 )
             except Exception:
                 log.warning("could not tell voter %s the names of battle #%s", actor.user_ref, battle.id, exc_info=True)
-        if arena.close_after_votes and battle.counted_votes >= arena.close_after_votes:
-            await self.battles.close_and_reveal(platform, battle)
+        if result.closed:  # this vote reached close_after_votes and closed the battle in its transaction
+            await self.battles.reveal(platform, battle)
         verb = "changed to" if result.status == "changed" else "recorded:"
-        note = " It will not count on the anonymous leaderboard (identity leak)." if battle.identity_leak else ""
+        note = ""
+        if battle.identity_leak:
+            note = " It will not count on the anonymous leaderboard (identity leak)."
+        elif battle.leaked_at is not None:
+            note = " It will not count: a message in the thread named a model before your vote."
         return Reply(f"Vote on battle #{battle.id} {verb} {label}.{note}", private=True)
