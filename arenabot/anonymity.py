@@ -18,6 +18,7 @@ blind test. How a name is found:
 - A few famous people share a model's name ("Claude Monet", "Jean-Claude"): `NOT_MODELS`
   phrases are never a leak.
 """
+
 from __future__ import annotations
 
 import functools
@@ -30,9 +31,41 @@ from arenabot.config import ModelSettings
 # models (a "gpt-4o-mini" battle also leaks on "ChatGPT" and "OpenAI"). Covers every family
 # named on the public Chatbot Arena boards since 2023, plus well-known transliterations.
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "openai": ("openai", "open ai", "chatgpt", "gpt", "gpt-3.5", "gpt-4", "gpt-4o", "gpt-4.5", "gpt-5", "o1-preview", "o1-mini", "o3-mini", "davinci", "чатгпт", "гпт", "챗지피티"),
+    "openai": (
+        "openai",
+        "open ai",
+        "chatgpt",
+        "gpt",
+        "gpt-3.5",
+        "gpt-4",
+        "gpt-4o",
+        "gpt-4.5",
+        "gpt-5",
+        "o1-preview",
+        "o1-mini",
+        "o3-mini",
+        "davinci",
+        "чатгпт",
+        "гпт",
+        "챗지피티",
+    ),
     "anthropic": ("anthropic", "claude", "claude-instant", "克劳德", "クロード", "클로드", "клод", "كلود"),
-    "google": ("google", "google deepmind", "deepmind", "bard", "palm", "palm-2", "gemini", "gemma", "lamda", "codegemma", "ジェミニ", "제미나이", "джемини", "جيميني"),
+    "google": (
+        "google",
+        "google deepmind",
+        "deepmind",
+        "bard",
+        "palm",
+        "palm-2",
+        "gemini",
+        "gemma",
+        "lamda",
+        "codegemma",
+        "ジェミニ",
+        "제미나이",
+        "джемини",
+        "جيميني",
+    ),
     "meta": ("meta ai", "meta llama", "llama", "codellama", "code llama", "ллама"),
     "mistral": ("mistral ai", "mistral", "mixtral", "codestral", "ministral", "pixtral", "мистраль"),
     "cohere": ("cohere", "command-r", "command-r-plus", "command-r+", "command-light", "aya"),
@@ -77,20 +110,81 @@ WELL_KNOWN_IDENTITIES: tuple[str, ...] = tuple(dict.fromkeys(w for words in FAMI
 
 # Names that are also everyday words, places, animals, people or star signs: they need model
 # context (see the module docstring).
-AMBIGUOUS = frozenset({
-    "google", "microsoft", "nvidia", "alibaba", "baidu", "tencent", "bytedance", "perplexity ai",
-    "bard", "palm", "gemini", "gemma", "llama", "mistral", "aya", "yi", "kimi", "grok", "phi",
-    "orca", "dolly", "vicuna", "alpaca", "koala", "starling", "falcon", "hermes", "tulu", "tülu",
-    "olmo", "zephyr", "solar", "reka", "jamba", "jurassic", "davinci", "guanaco", "athene", "mpt",
-    "ai2", "xai", "upstage", "ллама", "мистраль", "通义", "千问", "百川", "书生",
-})
+AMBIGUOUS = frozenset(
+    {
+        "google",
+        "microsoft",
+        "nvidia",
+        "alibaba",
+        "baidu",
+        "tencent",
+        "bytedance",
+        "perplexity ai",
+        "bard",
+        "palm",
+        "gemini",
+        "gemma",
+        "llama",
+        "mistral",
+        "aya",
+        "yi",
+        "kimi",
+        "grok",
+        "phi",
+        "orca",
+        "dolly",
+        "vicuna",
+        "alpaca",
+        "koala",
+        "starling",
+        "falcon",
+        "hermes",
+        "tulu",
+        "tülu",
+        "olmo",
+        "zephyr",
+        "solar",
+        "reka",
+        "jamba",
+        "jurassic",
+        "davinci",
+        "guanaco",
+        "athene",
+        "mpt",
+        "ai2",
+        "xai",
+        "upstage",
+        "ллама",
+        "мистраль",
+        "通义",
+        "千问",
+        "百川",
+        "书生",
+    }
+)
 
 # Phrases in which a model's name means someone or something else.
 NOT_MODELS: tuple[str, ...] = (
-    "claude monet", "claude debussy", "claude shannon", "claude lévi-strauss", "claude levi-strauss",
-    "jean-claude", "jean claude", "claude van damme", "van damme", "claude bernard", "claude rains",
-    "leonardo da vinci", "da vinci", "davinci resolve", "palm springs", "palm beach", "palm oil",
-    "palm sunday", "hermès", "hermes paris",
+    "claude monet",
+    "claude debussy",
+    "claude shannon",
+    "claude lévi-strauss",
+    "claude levi-strauss",
+    "jean-claude",
+    "jean claude",
+    "claude van damme",
+    "van damme",
+    "claude bernard",
+    "claude rains",
+    "leonardo da vinci",
+    "da vinci",
+    "davinci resolve",
+    "palm springs",
+    "palm beach",
+    "palm oil",
+    "palm sunday",
+    "hermès",
+    "hermes paris",
 )
 
 _SEP = r"[\s\-_./]*"
@@ -121,7 +215,7 @@ _PHRASE_REACH = 30  # longer than the text a NOT_MODELS phrase adds around a nam
 
 
 def _tokens(word: str) -> list[str]:
-    """"GPT-4o mini" -> ["gpt", "4", "o", "mini"]: letter runs and digit runs, separators dropped."""
+    """ "GPT-4o mini" -> ["gpt", "4", "o", "mini"]: letter runs and digit runs, separators dropped."""
     return re.findall(r"\d+|[^\W\d_]+|[+]", word.lower())
 
 
@@ -134,8 +228,16 @@ def _alternative(word: str) -> str:
     first, last = word.strip()[:1], word.strip()[-1:]
     # Boundaries only against the word's own script: Latin names may touch CJK, kana, Hangul,
     # Cyrillic; a name's version may follow directly (llama3), but no Latin letter may.
-    left = rf"(?<![{_LATIN}0-9])" if re.match(rf"[{_LATIN}0-9]", first) else (r"(?<![\u0400-\u04ff])" if re.match(r"[\u0400-\u04ff]", first) else "")
-    right = rf"(?![{_LATIN}])" if re.match(rf"[{_LATIN}0-9+]", last) else (r"(?![\u0400-\u04ff])" if re.match(r"[\u0400-\u04ff]", last) else "")
+    left = (
+        rf"(?<![{_LATIN}0-9])"
+        if re.match(rf"[{_LATIN}0-9]", first)
+        else (r"(?<![\u0400-\u04ff])" if re.match(r"[\u0400-\u04ff]", first) else "")
+    )
+    right = (
+        rf"(?![{_LATIN}])"
+        if re.match(rf"[{_LATIN}0-9+]", last)
+        else (r"(?![\u0400-\u04ff])" if re.match(r"[\u0400-\u04ff]", last) else "")
+    )
     return left + body + right
 
 
@@ -231,11 +333,11 @@ class IdentityDetector:
         self._not_models = _compile(NOT_MODELS)
 
     @classmethod
-    def for_models(cls, models: Sequence[ModelSettings], include_well_known: bool = True) -> "IdentityDetector":
+    def for_models(cls, models: Sequence[ModelSettings], include_well_known: bool = True) -> IdentityDetector:
         return cls(identity_words_for(models), include_well_known)
 
     @classmethod
-    def for_battle(cls, models: Sequence[ModelSettings]) -> "IdentityDetector":
+    def for_battle(cls, models: Sequence[ModelSettings]) -> IdentityDetector:
         """Only the words tied to these models: their names, ids, vendors, configured words, and
         every built-in family and vendor word of the makers those reveal. For thread messages,
         where members may talk about other models freely."""
@@ -293,5 +395,5 @@ class IdentityDetector:
 
 
 @functools.cache
-def _BUILT_IN() -> IdentityDetector:  # noqa: N802 (a constant, built on first use)
+def _BUILT_IN() -> IdentityDetector:
     return IdentityDetector([], include_well_known=True)

@@ -1,4 +1,5 @@
 """Wiring: settings -> Store -> ProviderHub -> ArenaService, and choosing which adapters run."""
+
 from __future__ import annotations
 
 import gc

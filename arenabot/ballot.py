@@ -5,6 +5,7 @@ reactions or buttons); each adapter draws it its own way. Button ids name the ba
 choice, e.g. "arena:vote:42:tie", so a click is understood without looking up the message it is
 on, also by a process started after the ballot was posted.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ Works on any rows with `rank, model, rating, ci_lower, ci_upper, battles, win_ra
 `Board`'s rows or the store's `Leaderboard` rows). Models in groups that never met each other
 (directly or through other models) are shown apart: their ratings are not comparable.
 """
+
 from __future__ import annotations
 
 import csv
@@ -63,12 +64,21 @@ _CI_COLUMN = 3
 
 
 def _without_ci(cells: list[str], view: BoardView) -> list[str]:
-    return cells if view.intervals else cells[:_CI_COLUMN] + cells[_CI_COLUMN + 1:]
+    return cells if view.intervals else cells[:_CI_COLUMN] + cells[_CI_COLUMN + 1 :]
 
 
 def _cells(row, view: BoardView) -> list[str]:
-    return _without_ci([str(row.rank), row.model, f"{row.rating:.1f}", f"{row.ci_lower:.1f} – {row.ci_upper:.1f}",
-                        f"{int(row.battles):,}", f"{row.win_rate:.1%}"], view)
+    return _without_ci(
+        [
+            str(row.rank),
+            row.model,
+            f"{row.rating:.1f}",
+            f"{row.ci_lower:.1f} – {row.ci_upper:.1f}",
+            f"{int(row.battles):,}",
+            f"{row.win_rate:.1%}",
+        ],
+        view,
+    )
 
 
 _HEADER = ["rank", "model", "rating", "95% CI", "battles", "win rate"]
@@ -123,8 +133,18 @@ def csv_text(view: BoardView) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["rank", "model", "rating", "ci_lower", "ci_upper", "battles", "win_rate", "group"])
     for row in view.rows:
-        writer.writerow([row.rank, row.model, f"{row.rating:.4f}", f"{row.ci_lower:.4f}", f"{row.ci_upper:.4f}",
-                         int(row.battles), f"{row.win_rate:.6f}", view.groups.get(row.model, 0) + 1])
+        writer.writerow(
+            [
+                row.rank,
+                row.model,
+                f"{row.rating:.4f}",
+                f"{row.ci_lower:.4f}",
+                f"{row.ci_upper:.4f}",
+                int(row.battles),
+                f"{row.win_rate:.6f}",
+                view.groups.get(row.model, 0) + 1,
+            ]
+        )
     return buffer.getvalue().rstrip("\n")
 
 

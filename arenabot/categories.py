@@ -4,6 +4,7 @@ Deliberately simple, fast and deterministic: keyword and pattern rules, like the
 Chatbot Arena category boards. A prompt may carry several categories; the language comes from
 the script it is written in and, for Latin script, from its most frequent function words.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,10 +22,27 @@ TOPIC_CATEGORIES = (CODING, MATH, CREATIVE_WRITING, LONG_QUERY, MULTI_TURN)
 
 # ISO 639-1 code -> category name (Chatbot Arena names language boards in English).
 LANGUAGES: dict[str, str] = {
-    "en": "english", "es": "spanish", "fr": "french", "de": "german", "it": "italian",
-    "pt": "portuguese", "nl": "dutch", "pl": "polish", "tr": "turkish", "sv": "swedish",
-    "ru": "russian", "uk": "ukrainian", "zh": "chinese", "ja": "japanese", "ko": "korean",
-    "ar": "arabic", "fa": "persian", "he": "hebrew", "el": "greek", "hi": "hindi", "th": "thai",
+    "en": "english",
+    "es": "spanish",
+    "fr": "french",
+    "de": "german",
+    "it": "italian",
+    "pt": "portuguese",
+    "nl": "dutch",
+    "pl": "polish",
+    "tr": "turkish",
+    "sv": "swedish",
+    "ru": "russian",
+    "uk": "ukrainian",
+    "zh": "chinese",
+    "ja": "japanese",
+    "ko": "korean",
+    "ar": "arabic",
+    "fa": "persian",
+    "he": "hebrew",
+    "el": "greek",
+    "hi": "hindi",
+    "th": "thai",
 }
 UNDETERMINED = "und"
 
@@ -72,19 +90,18 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     code: frozenset(words.split())
     for code, words in {
         "en": "the a an and or of to in on is are was be it that this with for about what how why "
-              "write can you me please i my your tell explain which who when from as at by do does",
+        "write can you me please i my your tell explain which who when from as at by do does",
         "es": "el la los las un una y o de del en es son que por para con como qué cómo por qué "
-              "escribe puedes me mi tu explica sobre se lo al muy pero más",
+        "escribe puedes me mi tu explica sobre se lo al muy pero más",
         "fr": "le la les un une et ou de des du en est sont que qui pour avec comment pourquoi "
-              "écris peux tu vous je mon ma sur dans ce cette pas plus au aux",
+        "écris peux tu vous je mon ma sur dans ce cette pas plus au aux",
         "de": "der die das ein eine und oder von zu in ist sind was wie warum mit für über "
-              "schreibe kannst du ich mein dein bitte nicht den dem des auf auch",
+        "schreibe kannst du ich mein dein bitte nicht den dem des auf auch",
         "it": "il lo la gli le un una e o di da in è sono che per con come perché scrivi puoi "
-              "mi mio tuo spiega sul della del non più anche",
+        "mi mio tuo spiega sul della del non più anche",
         "pt": "o a os as um uma e ou de do da em é são que por para com como porque escreva "
-              "pode me meu seu explique sobre não mais no na",
-        "nl": "de het een en of van in is zijn wat hoe waarom met voor over schrijf kun je ik "
-              "mijn jouw niet op ook dat",
+        "pode me meu seu explique sobre não mais no na",
+        "nl": "de het een en of van in is zijn wat hoe waarom met voor over schrijf kun je ik mijn jouw niet op ook dat",
         "pl": "i w na z do nie że to jest są co jak dlaczego napisz czy się dla o po",
         "tr": "ve bir bu ne nasıl neden için ile mi mı da de yaz bana çok",
         "sv": "och en ett att det är som på för med hur varför skriv kan du jag inte av om",
@@ -133,8 +150,16 @@ def detect_language(text: str) -> str:
 
 
 _SCRIPT_CODES = (
-    ("CJK", "zh"), ("HIRAGANA", "ja"), ("KATAKANA", "ja"), ("HANGUL", "ko"), ("CYRILLIC", "ru"),
-    ("ARABIC", "ar"), ("HEBREW", "he"), ("GREEK", "el"), ("DEVANAGARI", "hi"), ("THAI", "th"),
+    ("CJK", "zh"),
+    ("HIRAGANA", "ja"),
+    ("KATAKANA", "ja"),
+    ("HANGUL", "ko"),
+    ("CYRILLIC", "ru"),
+    ("ARABIC", "ar"),
+    ("HEBREW", "he"),
+    ("GREEK", "el"),
+    ("DEVANAGARI", "hi"),
+    ("THAI", "th"),
 )
 
 
@@ -175,8 +200,15 @@ def normalise_category(name: str) -> str:
     Raises ValueError naming the known categories when it is not one of them.
     """
     key = re.sub(r"[\s-]+", "_", name.strip().lower())
-    aliases = {"code": CODING, "programming": CODING, "maths": MATH, "creative": CREATIVE_WRITING,
-               "writing": CREATIVE_WRITING, "long": LONG_QUERY, "multiturn": MULTI_TURN}
+    aliases = {
+        "code": CODING,
+        "programming": CODING,
+        "maths": MATH,
+        "creative": CREATIVE_WRITING,
+        "writing": CREATIVE_WRITING,
+        "long": LONG_QUERY,
+        "multiturn": MULTI_TURN,
+    }
     key = aliases.get(key, key)
     if key in KNOWN_CATEGORIES:
         return key

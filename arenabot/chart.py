@@ -3,6 +3,7 @@
 matplotlib is an optional extra (`pip install arenabot[plot]`); without it `leaderboard_png`
 returns None and adapters show the table alone.
 """
+
 from __future__ import annotations
 
 import io

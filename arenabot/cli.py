@@ -6,6 +6,7 @@ modules keep heavy imports (SQLAlchemy, numpy, discord.py, ...) inside their han
 
 Every error is one line on stderr with a non-zero exit code; `--debug` prints the traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,12 +66,13 @@ class _VersionAction(argparse.Action):
 def _common_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
     """Options every command takes, before or after the command's name."""
     default = (lambda value: value) if defaults else (lambda value: argparse.SUPPRESS)
-    parser.add_argument("--config", default=default(None),
-                        help="TOML settings file (default: $ARENABOT_CONFIG or ./arenabot.toml)")
-    parser.add_argument("-q", "--quiet", action="store_true", default=default(False),
-                        help="no progress bars")
-    parser.add_argument("--debug", action="store_true", default=default(False),
-                        help="show the full traceback when something fails")
+    parser.add_argument(
+        "--config", default=default(None), help="TOML settings file (default: $ARENABOT_CONFIG or ./arenabot.toml)"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", default=default(False), help="no progress bars")
+    parser.add_argument(
+        "--debug", action="store_true", default=default(False), help="show the full traceback when something fails"
+    )
 
 
 def _load_command_module(name: str) -> ModuleType:
@@ -120,8 +122,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     _common_options(parser, defaults=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = chosen_command(argv) if argv is not None else None
-    modules = dict.fromkeys(module for module, _ in COMMANDS.values()) if argv is None else \
-        ({COMMANDS[chosen][0]: None} if chosen else {})
+    modules = (
+        dict.fromkeys(module for module, _ in COMMANDS.values())
+        if argv is None
+        else ({COMMANDS[chosen][0]: None} if chosen else {})
+    )
     for name in modules:
         try:
             module = _load_command_module(name)
@@ -176,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{where}: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, or the traceback on --debug
+    except Exception as exc:
         if args.debug:
             import traceback
 

@@ -3,6 +3,7 @@
 Defining these commands imports nothing heavy: configuration (pydantic), storage (SQLAlchemy)
 and the service load inside the handlers, so `arenabot --help` stays instant.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,14 +20,14 @@ if TYPE_CHECKING:
 DEFAULT_IMPORT_SCOPE = "import:cli"
 
 
-def cli_actor() -> "Actor":
+def cli_actor() -> Actor:
     """The machine's owner, running commands locally, may do what a moderator may."""
     from arenabot.domain import Actor
 
     return Actor(user_ref="cli", display_name="command line", is_moderator=True)
 
 
-def _settings(args: argparse.Namespace) -> "Settings":
+def _settings(args: argparse.Namespace) -> Settings:
     import logging
 
     from arenabot.config import ConfigError, load_settings
@@ -39,7 +40,7 @@ def _settings(args: argparse.Namespace) -> "Settings":
         raise CliError(f"{exc} (`arenabot check-config` lists every problem)") from exc
 
 
-def _scope(key: str) -> "Scope":
+def _scope(key: str) -> Scope:
     from arenabot.domain import Scope
 
     scope = Scope.parse(key)
@@ -48,7 +49,7 @@ def _scope(key: str) -> "Scope":
     return scope
 
 
-def config_problems(settings: "Settings") -> list[str]:
+def config_problems(settings: Settings) -> list[str]:
     """Problems a valid file can still have: secrets named but not set, nothing to sample."""
     problems = []
     for model in settings.models:
@@ -79,7 +80,9 @@ def _check_config(args: argparse.Namespace) -> int:
     from arenabot.app import choose_adapters
 
     demo = sum(m.is_demo for m in settings.models)
-    print(f"Configuration OK: {len(settings.models)} models ({demo} offline demo), database {settings.database.url.split('://')[0]}")
+    print(
+        f"Configuration OK: {len(settings.models)} models ({demo} offline demo), database {settings.database.url.split('://')[0]}"
+    )
     print(f"Adapters that `arenabot run` would start: {', '.join(a.split('.')[-1] for a in choose_adapters(settings))}")
     return 0
 
@@ -105,7 +108,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _with_service(settings: "Settings", work):
+async def _with_service(settings: Settings, work):
     from arenabot.app import build_core
 
     async with build_core(settings) as service:
@@ -125,7 +128,9 @@ def _export(args: argparse.Namespace) -> int:
         with progress.busy("exporting the database"):
             data = asyncio.run(_dump_backup(settings.database.url))
         _write(args.file, data)
-        print(f"Backup of the whole database written to {args.file}; restore it with `arenabot import {args.file}` into an empty database.")
+        print(
+            f"Backup of the whole database written to {args.file}; restore it with `arenabot import {args.file}` into an empty database."
+        )
         return 0
     scope = _scope(args.scope) if args.scope else Scope("cli", "all")
 
@@ -146,7 +151,7 @@ def _write(file: str, data: bytes) -> None:
     with open(file, "wb") as out, progress.bar(f"writing {file}", total=len(data), bytes_=True) as step:
         view, block = memoryview(data), 1 << 22
         for start in range(0, len(data), block):
-            step(out.write(view[start:start + block]))
+            step(out.write(view[start : start + block]))
 
 
 async def _dump_backup(url: str) -> bytes:
@@ -214,7 +219,7 @@ def _import(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-async def _import_log(service, path: Path, scope: "Scope") -> tuple[int, int, list[str]]:
+async def _import_log(service, path: Path, scope: Scope) -> tuple[int, int, list[str]]:
     """Streams the log through the reader `arenabot ratings` uses, storing a batch at a time."""
     import re
 
@@ -252,8 +257,9 @@ def _leaderboard(args: argparse.Namespace) -> int:
         if reply.ok and reply.board is not None and args.output != "json":
             from arenabot.categories import normalise_category
 
-            counts = await service.store.pair_counts(None if args.scope is None else scope.key,
-                                                     normalise_category(args.category) if args.category else None)
+            counts = await service.store.pair_counts(
+                None if args.scope is None else scope.key, normalise_category(args.category) if args.category else None
+            )
             pairs = [(c.model_a, c.model_b) for c in counts if c.wins_a + c.wins_b + c.ties + c.both_bad]
         return reply, pairs
 
@@ -270,11 +276,27 @@ def _render_leaderboard(board, pairs, output: str) -> str:
     if output == "json":
         import json
 
-        return json.dumps({
-            "title": board.title, "method": board.method, "votes": board.votes, "notes": list(board.notes),
-            "models": [{"model": r.model, "rating": r.rating, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper,
-                        "rank": r.rank, "battles": r.battles, "win_rate": r.win_rate} for r in board.rows],
-        }, indent=1)
+        return json.dumps(
+            {
+                "title": board.title,
+                "method": board.method,
+                "votes": board.votes,
+                "notes": list(board.notes),
+                "models": [
+                    {
+                        "model": r.model,
+                        "rating": r.rating,
+                        "ci_lower": r.ci_lower,
+                        "ci_upper": r.ci_upper,
+                        "rank": r.rank,
+                        "battles": r.battles,
+                        "win_rate": r.win_rate,
+                    }
+                    for r in board.rows
+                ],
+            },
+            indent=1,
+        )
     if not board.rows:
         return f"{board.title}\nNo counted votes yet. Start a battle and vote!"
     footer = [f"{board.votes} counted vote{'s' if board.votes != 1 else ''} · {board.method}", *board.notes]
@@ -291,21 +313,35 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("export", help="back up the whole database (default), or write battles as Chatbot Arena clean_battle JSON")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--format", choices=["backup", "clean_battle"], default="backup",
-                   help="backup: every row, restorable exactly with `arenabot import`; clean_battle: one record per blind vote")
+    p.add_argument(
+        "--format",
+        choices=["backup", "clean_battle"],
+        default="backup",
+        help="backup: every row, restorable exactly with `arenabot import`; clean_battle: one record per blind vote",
+    )
     p.add_argument("--scope", help="clean_battle only: just this scope, e.g. discord:123456789 (default: all scopes)")
     p.set_defaults(handler=_export)
 
-    p = sub.add_parser("import", help="restore a backup into an empty database, or add clean_battle JSON (array or JSON lines) as closed battles")
+    p = sub.add_parser(
+        "import", help="restore a backup into an empty database, or add clean_battle JSON (array or JSON lines) as closed battles"
+    )
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--scope", default=DEFAULT_IMPORT_SCOPE, help=f"clean_battle only: scope the battles belong to (default: {DEFAULT_IMPORT_SCOPE})")
+    p.add_argument(
+        "--scope",
+        default=DEFAULT_IMPORT_SCOPE,
+        help=f"clean_battle only: scope the battles belong to (default: {DEFAULT_IMPORT_SCOPE})",
+    )
     p.set_defaults(handler=_import)
 
     p = sub.add_parser("leaderboard", help="print a leaderboard from the database")
     p.add_argument("--category", help="one category, e.g. coding, math, creative_writing, english")
     p.add_argument("--scope", help="one scope, e.g. console:local (default: global)")
     p.add_argument("--top", type=int, default=20)
-    p.add_argument("--output", choices=("table", "json", "csv", "markdown"), default="table",
-                   help="table (default), json, csv (spreadsheets) or markdown (to paste into Discord, Slack, a README)")
+    p.add_argument(
+        "--output",
+        choices=("table", "json", "csv", "markdown"),
+        default="table",
+        help="table (default), json, csv (spreadsheets) or markdown (to paste into Discord, Slack, a README)",
+    )
     p.add_argument("--json", dest="output", action="store_const", const="json", help="the same as --output json")
     p.set_defaults(handler=_leaderboard)

@@ -4,6 +4,7 @@
 turns every validation problem into a `ConfigError` whose lines name the key, the bad value and
 the fix.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,34 +29,58 @@ class ModelLimits(_Section):
     """Timeouts, retries and concurrency for one model's API calls (defaults suit hosted APIs)."""
 
     connect_timeout_s: float = Field(10, gt=0, description="Seconds to open the connection to the API.")
-    first_token_timeout_s: float = Field(60, gt=0, description="Seconds from the request to the first streamed token (reasoning counts).")
+    first_token_timeout_s: float = Field(
+        60, gt=0, description="Seconds from the request to the first streamed token (reasoning counts)."
+    )
     stall_timeout_s: float = Field(30, gt=0, description="Seconds the stream may go silent between chunks once it has started.")
     total_timeout_s: float = Field(120, gt=0, description="Seconds for the whole reply, retries included.")
-    max_retries: int = Field(2, ge=0, le=10, description="Retries after 429, 5xx or a dropped connection, only before any token was shown.")
+    max_retries: int = Field(
+        2, ge=0, le=10, description="Retries after 429, 5xx or a dropped connection, only before any token was shown."
+    )
     retry_backoff_s: float = Field(0.5, ge=0, description="Base of the jittered exponential backoff between retries.")
-    max_retry_after_s: float = Field(30, ge=0, description="A 429 asking to wait longer than this fails at once instead of waiting.")
-    max_concurrency: int = Field(16, ge=1, description="Streams open at once to this model's endpoint (the smallest value among models sharing an endpoint wins).")
+    max_retry_after_s: float = Field(
+        30, ge=0, description="A 429 asking to wait longer than this fails at once instead of waiting."
+    )
+    max_concurrency: int = Field(
+        16,
+        ge=1,
+        description="Streams open at once to this model's endpoint (the smallest value among models sharing an endpoint wins).",
+    )
 
 
 class ModelSettings(_Section):
     """One model the arena can sample."""
 
     name: str = Field(min_length=1, max_length=100, description="Name shown on reveal and leaderboards.")
-    provider: ProviderName = Field(description="Backend: demo (offline), openai (any OpenAI-compatible server), anthropic or gemini.")
+    provider: ProviderName = Field(
+        description="Backend: demo (offline), openai (any OpenAI-compatible server), anthropic or gemini."
+    )
     model_id: str = Field("", description="The provider's model identifier; defaults to `name`.")
     base_url: str | None = Field(None, description="API base URL, e.g. http://localhost:11434/v1 for Ollama.")
-    api_key_env: str | None = Field(None, description="Name of the environment variable that holds the API key (never the key itself).")
-    params: dict[str, Any] = Field(default_factory=dict, description="Generation parameters passed through (temperature, max_tokens, ...).")
+    api_key_env: str | None = Field(
+        None, description="Name of the environment variable that holds the API key (never the key itself)."
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Generation parameters passed through (temperature, max_tokens, ...)."
+    )
     system_prompt: str | None = Field(None, description="System prompt for this model only.")
     weight: float = Field(1.0, ge=0, description="Relative sampling weight; 0 never samples it.")
     enabled: bool = Field(True, description="Disabled models are never sampled.")
-    identity_words: list[str] = Field(default_factory=list, description="Extra words that reveal this model (vendor, family); a reply naming one is an identity leak.")
+    identity_words: list[str] = Field(
+        default_factory=list,
+        description="Extra words that reveal this model (vendor, family); a reply naming one is an identity leak.",
+    )
     vendor: str | None = Field(None, description="Vendor name, also an identity word.")
-    show_reasoning: bool = Field(False, description="Show the model's reasoning (<think> blocks, reasoning fields) to voters; hidden by default so it cannot unblind a battle.")
-    limits: ModelLimits = Field(default_factory=ModelLimits, description="Timeouts, retries and concurrency for this model's API calls.")
+    show_reasoning: bool = Field(
+        False,
+        description="Show the model's reasoning (<think> blocks, reasoning fields) to voters; hidden by default so it cannot unblind a battle.",
+    )
+    limits: ModelLimits = Field(
+        default_factory=ModelLimits, description="Timeouts, retries and concurrency for this model's API calls."
+    )
 
     @model_validator(mode="after")
-    def _default_model_id(self) -> "ModelSettings":
+    def _default_model_id(self) -> ModelSettings:
         if not self.model_id:
             self.model_id = self.name
         return self
@@ -66,7 +91,10 @@ class ModelSettings(_Section):
 
 
 class DatabaseSettings(_Section):
-    url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db. Env: ARENABOT_DATABASE_URL.")
+    url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db. Env: ARENABOT_DATABASE_URL.",
+    )
 
     @field_validator("url")
     @classmethod
@@ -75,7 +103,7 @@ class DatabaseSettings(_Section):
             scheme, rest = url.split("://", 1)
             return f"postgresql+asyncpg://{rest}"
         if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
-            return "sqlite+aiosqlite://" + url[len("sqlite://"):]
+            return "sqlite+aiosqlite://" + url[len("sqlite://") :]
         if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///path/to/arenabot.db or postgresql+asyncpg://user@host:5432/dbname")
         return url
@@ -83,17 +111,32 @@ class DatabaseSettings(_Section):
 
 class ArenaSettings(_Section):
     max_prompt_chars: int = Field(4000, ge=1, description="Longer prompts are refused with a message.")
-    max_turns: int = Field(3, ge=1, description="Turns per battle, the opening prompt included; follow-ups stop at the first vote.")
-    battle_window_minutes: float = Field(360, gt=0, description="Minutes a battle stays blind and open for votes before the names are revealed.")
-    close_after_votes: int = Field(0, ge=0, description="Close a battle once it has this many counted votes; 0 = only the window or a moderator closes it.")
+    max_turns: int = Field(
+        3, ge=1, description="Turns per battle, the opening prompt included; follow-ups stop at the first vote."
+    )
+    battle_window_minutes: float = Field(
+        360, gt=0, description="Minutes a battle stays blind and open for votes before the names are revealed."
+    )
+    close_after_votes: int = Field(
+        0, ge=0, description="Close a battle once it has this many counted votes; 0 = only the window or a moderator closes it."
+    )
     rate_limit_battles: int = Field(5, ge=1, description="A user may start this many battles ...")
     rate_limit_minutes: float = Field(10, gt=0, description="... per this many minutes.")
-    reply_timeout_seconds: float = Field(120, gt=0, description="Per-side limit for one reply; a side over it fails and voids the battle.")
+    reply_timeout_seconds: float = Field(
+        120, gt=0, description="Per-side limit for one reply; a side over it fails and voids the battle."
+    )
     reveal_to_voter: bool = Field(True, description="Tell a voter the names privately right after a blind vote.")
     sweep_interval_seconds: float = Field(30, gt=0, description="How often expired battles are closed and revealed.")
-    system_prompt: str | None = Field(None, description="Arena-wide system prompt given to every model (a model's own comes after it).")
-    sampling: Literal["weighted", "active"] = Field("weighted", description="Pair sampling: by weight, or preferring the pairs whose next vote most sharpens the ranking.")
-    ballot: Literal["reactions", "buttons"] = Field("reactions", description="How members vote: reactions under the ballot (tallies visible), or buttons (A, B, Tie, Both bad, Withdraw; each vote confirmed privately).")
+    system_prompt: str | None = Field(
+        None, description="Arena-wide system prompt given to every model (a model's own comes after it)."
+    )
+    sampling: Literal["weighted", "active"] = Field(
+        "weighted", description="Pair sampling: by weight, or preferring the pairs whose next vote most sharpens the ranking."
+    )
+    ballot: Literal["reactions", "buttons"] = Field(
+        "reactions",
+        description="How members vote: reactions under the ballot (tallies visible), or buttons (A, B, Tie, Both bad, Withdraw; each vote confirmed privately).",
+    )
 
 
 class DiscordSettings(_Section):
@@ -103,8 +146,13 @@ class DiscordSettings(_Section):
     shard_ids: list[int] | None = Field(None, description="Shards this process runs; unset = all.")
     shard_count: int | None = Field(None, ge=1)
     api_base: str | None = Field(None, description="Override of Discord's REST base URL (tests).")
-    message_content_intent: bool = Field(True, description="Request the privileged message-content intent so follow-ups in battle threads can be plain messages; false = follow-ups must mention the bot.")
-    edit_interval_seconds: float = Field(1.0, ge=0, description="Minimum spacing of streamed message edits, shared by all concurrent replies.")
+    message_content_intent: bool = Field(
+        True,
+        description="Request the privileged message-content intent so follow-ups in battle threads can be plain messages; false = follow-ups must mention the bot.",
+    )
+    edit_interval_seconds: float = Field(
+        1.0, ge=0, description="Minimum spacing of streamed message edits, shared by all concurrent replies."
+    )
     moderator_group: str | None = Field(
         None,
         pattern=r"^[a-z0-9_-]{1,32}$",
@@ -113,7 +161,9 @@ class DiscordSettings(_Section):
 
 
 class SlackSettings(_Section):
-    mode: Literal["socket", "http"] = Field("socket", description="socket: Socket Mode, no public URL; http: Events API behind a load balancer.")
+    mode: Literal["socket", "http"] = Field(
+        "socket", description="socket: Socket Mode, no public URL; http: Events API behind a load balancer."
+    )
     bot_token_env: str = Field("SLACK_BOT_TOKEN")
     app_token_env: str = Field("SLACK_APP_TOKEN", description="App-level token (xapp-...) for Socket Mode.")
     signing_secret_env: str = Field("SLACK_SIGNING_SECRET", description="Signing secret for HTTP mode.")
@@ -128,10 +178,16 @@ class OpsSettings(_Section):
         "127.0.0.1",
         description="Interface for the health and metrics endpoint; loopback only unless set (the container sets 0.0.0.0). Env: ARENABOT_HTTP_HOST.",
     )
-    http_port: int | None = Field(None, ge=0, le=65535, description="Port for /healthz, /readyz and /metrics; unset = no endpoint. Env: ARENABOT_HTTP_PORT.")
-    log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per line, for log collectors. Env: ARENABOT_LOG_FORMAT.")
+    http_port: int | None = Field(
+        None, ge=0, le=65535, description="Port for /healthz, /readyz and /metrics; unset = no endpoint. Env: ARENABOT_HTTP_PORT."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="json: one JSON object per line, for log collectors. Env: ARENABOT_LOG_FORMAT."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO")
-    shutdown_grace_seconds: float = Field(20, gt=0, description="On SIGTERM, in-flight replies get this long to finish before their battles are voided.")
+    shutdown_grace_seconds: float = Field(
+        20, gt=0, description="On SIGTERM, in-flight replies get this long to finish before their battles are voided."
+    )
 
 
 def _demo_models() -> list[ModelSettings]:
@@ -149,10 +205,12 @@ class Settings(_Section):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
-    models: list[ModelSettings] = Field(default_factory=_demo_models, description="Models to sample; the built-in offline demo models when none are configured.")
+    models: list[ModelSettings] = Field(
+        default_factory=_demo_models, description="Models to sample; the built-in offline demo models when none are configured."
+    )
 
     @model_validator(mode="after")
-    def _unique_names(self) -> "Settings":
+    def _unique_names(self) -> Settings:
         seen: set[str] = set()
         for model in self.models:
             if model.name.lower() in seen:
@@ -201,7 +259,9 @@ def _key_path(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
     node: Any = data
     for part in loc:
         if isinstance(part, int):
-            name = node[part].get("name") if isinstance(node, list) and part < len(node) and isinstance(node[part], dict) else None
+            name = (
+                node[part].get("name") if isinstance(node, list) and part < len(node) and isinstance(node[part], dict) else None
+            )
             parts[-1] = f"{parts[-1]}[{part}]" + (f" ({name})" if name else "")
         else:
             parts.append(str(part))

@@ -3,6 +3,7 @@
 `python -m arenabot.configdoc > docs/configuration.md` regenerates it; a test keeps the committed
 file current, so the reference can never drift from what the code accepts.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,10 @@ from pydantic.fields import FieldInfo
 from arenabot.config import ModelLimits, ModelSettings, Settings
 
 _ENV_VARIABLES = [
-    ("ARENABOT_CONFIG", "Path of the TOML settings file (default `./arenabot.toml`; a missing default file means built-in defaults)."),
+    (
+        "ARENABOT_CONFIG",
+        "Path of the TOML settings file (default `./arenabot.toml`; a missing default file means built-in defaults).",
+    ),
     ("ARENABOT_DATABASE_URL", "Overrides `database.url`."),
     ("DISCORD_TOKEN", "Discord bot token (the name is `discord.token_env`). Set it to run the Discord adapter."),
     ("SLACK_BOT_TOKEN", "Slack bot token `xoxb-...` (the name is `slack.bot_token_env`). Set it to run the Slack adapter."),

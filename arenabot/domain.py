@@ -1,4 +1,5 @@
 """Plain values shared by every layer: outcomes, scopes, the people who act, chat messages."""
+
 from __future__ import annotations
 
 import enum
@@ -24,7 +25,7 @@ class Outcome(str, enum.Enum):
         }[self]
 
     @classmethod
-    def from_clean_battle(cls, winner: str) -> "Outcome":
+    def from_clean_battle(cls, winner: str) -> Outcome:
         for outcome in cls:
             if outcome.clean_battle_winner == winner:
                 return outcome
@@ -54,7 +55,7 @@ class Scope:
         return f"{self.platform}:{self.space}"
 
     @classmethod
-    def parse(cls, key: str) -> "Scope":
+    def parse(cls, key: str) -> Scope:
         platform, _, space = key.partition(":")
         return cls(platform, space)
 

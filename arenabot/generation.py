@@ -3,6 +3,7 @@
 If one side fails (provider error or timeout) the other is cancelled at once, which closes its
 network stream: a void battle should not keep paying for a reply nobody will judge.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,6 +26,7 @@ class Completer(Protocol):
     """The provider hub, or anything that reports on it (the arena's shared state does)."""
 
     async def complete(self, model: ModelSettings, messages: Sequence[Message], on_delta: Any = None) -> Completion: ...
+
 
 # Said when a side is cancelled: the other side failed, a moderator voided it, or shutdown.
 STOPPED_NOTE = "_(stopped before finishing)_"

@@ -4,6 +4,7 @@ Interactive boards use the sandwich (robust) confidence interval: a few millisec
 100 models, where a 1,000-round bootstrap would take far longer. The result is cached keyed on
 the counts themselves, so an unchanged board is free and any new vote is a cache miss.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -42,8 +43,7 @@ class LeaderboardCache:
 
         result = rate_pairs(key, ci="sandwich")
         rows = [
-            LeaderboardRow(r.model, r.rating, r.ci_lower, r.ci_upper, r.rank, int(r.battles), r.win_rate)
-            for r in result.rows
+            LeaderboardRow(r.model, r.rating, r.ci_lower, r.ci_upper, r.rank, int(r.battles), r.win_rate) for r in result.rows
         ]
         notes = [PROVISIONAL_NOTE if "prior" in note else note for note in result.notes]
         return rows, notes, votes

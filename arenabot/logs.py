@@ -1,4 +1,5 @@
 """Logging set-up: text or JSON lines, with every configured secret redacted wherever it appears."""
+
 from __future__ import annotations
 
 import json
@@ -51,7 +52,9 @@ class JsonFormatter(logging.Formatter):
 def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = (), stream=None) -> logging.Handler:
     """Install one root handler (replacing earlier ones) and return it."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     # A handler filter sees records from every logger, libraries' included.
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()

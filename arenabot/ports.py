@@ -5,6 +5,7 @@ Discord, "channel/ts" on Slack); the core stores them and hands them back. The a
 platform's limits: splitting long text without breaking code blocks, edit throttling, rate-limit
 backoff, and drawing a `Ballot` as its own reaction emoji or buttons.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -2,6 +2,7 @@
 bootstrapping, database upgrades. Shown only when stderr is a terminal and `--quiet` is not given,
 so pipes, logs and tests see nothing. tqdm is imported only when a bar is really shown.
 """
+
 from __future__ import annotations
 
 import sys
@@ -29,8 +30,7 @@ def _ignore(n: int = 1) -> None:
 
 
 @contextmanager
-def bar(description: str, total: float | None = None, *, unit: str = "it", bytes_: bool = False,
-        stream=None) -> Iterator[Step]:
+def bar(description: str, total: float | None = None, *, unit: str = "it", bytes_: bool = False, stream=None) -> Iterator[Step]:
     """`with bar("reading", total=size, bytes_=True) as step: ... step(n)`. Without a total the
     bar shows the count, rate and elapsed time; with one, also the time left."""
     stream = stream or sys.stderr
@@ -39,9 +39,17 @@ def bar(description: str, total: float | None = None, *, unit: str = "it", bytes
         return
     from tqdm import tqdm
 
-    with tqdm(total=total, desc=description, unit="B" if bytes_ else unit, unit_scale=bytes_,
-              unit_divisor=1024 if bytes_ else 1000, file=stream, leave=False, dynamic_ncols=True,
-              mininterval=MIN_INTERVAL) as shown:
+    with tqdm(
+        total=total,
+        desc=description,
+        unit="B" if bytes_ else unit,
+        unit_scale=bytes_,
+        unit_divisor=1024 if bytes_ else 1000,
+        file=stream,
+        leave=False,
+        dynamic_ncols=True,
+        mininterval=MIN_INTERVAL,
+    ) as shown:
         yield shown.update
 
 
@@ -59,8 +67,7 @@ def busy(description: str, *, stream=None) -> Iterator[None]:
 
     done = threading.Event()
     with tqdm(total=None, desc=description, bar_format="{desc}: {elapsed} elapsed", file=stream, leave=False) as shown:
-        ticker = threading.Thread(target=lambda: [shown.refresh() for _ in iter(lambda: done.wait(0.5), True)],
-                                  daemon=True)
+        ticker = threading.Thread(target=lambda: [shown.refresh() for _ in iter(lambda: done.wait(0.5), True)], daemon=True)
         ticker.start()
         try:
             yield

@@ -4,6 +4,7 @@ Reads a Chatbot Arena `clean_battle` JSON array, JSON lines of the same records,
 crowd CSV (left/right/winner), detecting the format when not given. Bad records (unknown
 winner, same model on both sides, missing field, unreadable line) are counted and reported.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,24 +58,38 @@ def _positive_int(text: str) -> int:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("ratings", help="leaderboard (Bradley-Terry, Elo, style control) from a battle log",
-                              description=__doc__.splitlines()[0])
+    p = subparsers.add_parser(
+        "ratings", help="leaderboard (Bradley-Terry, Elo, style control) from a battle log", description=__doc__.splitlines()[0]
+    )
     p.add_argument("file", metavar="FILE", help="clean_battle JSON array, JSON lines, or LLMFAO crowd CSV")
     p.add_argument("--format", choices=FORMATS, help="input format (detected when not given)")
     p.add_argument("--bootstrap", type=_positive_int, metavar="N", help="bootstrap rounds (implies --ci bootstrap; default 1000)")
-    p.add_argument("--ci", choices=("bootstrap", "sandwich"), help="interval method (default: sandwich, or bootstrap with --bootstrap)")
-    p.add_argument("--anchor", type=parse_anchor, metavar="MODEL=RATING", help="pin one model's rating (default: mean-centred on 1000)")
-    p.add_argument("--ties", choices=("half", "drop"), default="half", help="ties count half a win to each side (default) or are dropped")
+    p.add_argument(
+        "--ci", choices=("bootstrap", "sandwich"), help="interval method (default: sandwich, or bootstrap with --bootstrap)"
+    )
+    p.add_argument(
+        "--anchor", type=parse_anchor, metavar="MODEL=RATING", help="pin one model's rating (default: mean-centred on 1000)"
+    )
+    p.add_argument(
+        "--ties", choices=("half", "drop"), default="half", help="ties count half a win to each side (default) or are dropped"
+    )
     p.add_argument("--l2", type=_positive_float, metavar="C", help="L2 penalty with scikit-learn's C (smaller is stronger)")
     p.add_argument("--double", action="store_true", help="count every battle twice (as some published boards did)")
     p.add_argument("--anonymous-only", action="store_true", help="only battles with anony=true")
     p.add_argument("--category", metavar="C", help="only battles tagged with category C")
-    p.add_argument("--elo", action="store_true",
-                   help="online Elo (K=4) in timestamp order instead of Bradley-Terry (intervals only with --bootstrap N)")
+    p.add_argument(
+        "--elo",
+        action="store_true",
+        help="online Elo (K=4) in timestamp order instead of Bradley-Terry (intervals only with --bootstrap N)",
+    )
     p.add_argument("--style", action="store_true", help="style control (length, headers, lists, bold from conv_metadata)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    p.add_argument("--output", choices=OUTPUTS, default="table",
-                   help="table (default), json, csv (spreadsheets) or markdown (to paste into Discord, Slack, a README)")
+    p.add_argument(
+        "--output",
+        choices=OUTPUTS,
+        default="table",
+        help="table (default), json, csv (spreadsheets) or markdown (to paste into Discord, Slack, a README)",
+    )
     p.add_argument("--json", dest="output", action="store_const", const="json", help="the same as --output json")
     p.set_defaults(handler=run)
 
@@ -116,23 +131,55 @@ def compute(log, args, progress=None):
     ci = interval_kind(args)
     rounds = args.bootstrap or 1000
     if args.elo:
-        return rate_elo(log.models, log.model_a, log.model_b, log.outcome, log.tstamp, ties=args.ties,
-                        anchor=args.anchor, rounds=rounds if ci == "bootstrap" else 0, seed=args.seed,
-                        progress=progress)
+        return rate_elo(
+            log.models,
+            log.model_a,
+            log.model_b,
+            log.outcome,
+            log.tstamp,
+            ties=args.ties,
+            anchor=args.anchor,
+            rounds=rounds if ci == "bootstrap" else 0,
+            seed=args.seed,
+            progress=progress,
+        )
     if args.style:
         has_style = np.all(np.isfinite(log.style_a), axis=1) & np.all(np.isfinite(log.style_b), axis=1)
         missing = int((~has_style).sum())
         styled = log.subset(has_style)
         features = style_features(styled.style_a, styled.style_b)
-        board = rate_style(styled.models, styled.model_a, styled.model_b, styled.outcome, features,
-                           feature_names=STYLE_FEATURES, ties=args.ties, l2_C=args.l2, anchor=args.anchor,
-                           ci=ci, rounds=rounds, seed=args.seed, progress=progress)
+        board = rate_style(
+            styled.models,
+            styled.model_a,
+            styled.model_b,
+            styled.outcome,
+            features,
+            feature_names=STYLE_FEATURES,
+            ties=args.ties,
+            l2_C=args.l2,
+            anchor=args.anchor,
+            ci=ci,
+            rounds=rounds,
+            seed=args.seed,
+            progress=progress,
+        )
         if missing:
             board.rejected["no conv_metadata for style control"] = missing
         return board
-    return rate_battles(log.models, log.model_a, log.model_b, log.outcome, ci=ci, rounds=rounds,
-                        seed=args.seed, ties=args.ties, l2_C=args.l2, double=args.double,
-                        anchor=args.anchor, progress=progress)
+    return rate_battles(
+        log.models,
+        log.model_a,
+        log.model_b,
+        log.outcome,
+        ci=ci,
+        rounds=rounds,
+        seed=args.seed,
+        ties=args.ties,
+        l2_C=args.l2,
+        double=args.double,
+        anchor=args.anchor,
+        progress=progress,
+    )
 
 
 def board_view(board, log=None):
@@ -183,8 +230,15 @@ def run(args) -> int:
     try:
         with progress.bar("reading", total=path.stat().st_size if path.is_file() else None, bytes_=True) as step:
             # Only the columns this run uses are decoded: each costs time on a large log.
-            log = battlelog.load_battles(path, args.format, step, style=args.style, categories=bool(args.category),
-                                         anony=args.anonymous_only, tstamp=args.elo)
+            log = battlelog.load_battles(
+                path,
+                args.format,
+                step,
+                style=args.style,
+                categories=bool(args.category),
+                anony=args.anonymous_only,
+                tstamp=args.elo,
+            )
     except (battlelog.LogError, OSError, UnicodeDecodeError) as exc:
         raise CliError(str(exc), code=2) from exc
     log = select(log, args.anonymous_only, args.category)

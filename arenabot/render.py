@@ -3,6 +3,7 @@
 Adapters convert it to their dialect (Slack mrkdwn) and own length limits. Keeping the wording
 here lets Discord, Slack and the console say the same things.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

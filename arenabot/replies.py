@@ -1,4 +1,5 @@
 """What every user-facing core call returns; the adapter decides how to show it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

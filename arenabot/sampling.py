@@ -16,6 +16,7 @@ Both honour moderator weights (a factor w_i * w_j on every pair), preferred oppo
 (`Candidate.targets`) and a boost for new models (`new_model_boost` until a model has
 `new_model_battles` battles on the board, as FastChat boosts new models).
 """
+
 from __future__ import annotations
 
 import math
@@ -34,7 +35,7 @@ UNRATED_SD = 350.0
 # least this share of its weighted battles.
 ACTIVE_FLOOR = 0.15
 Z95 = 1.959963984540054
-MODE = 'var'
+MODE = "var"
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,16 @@ def _board_stats(board) -> dict[str, tuple[float, float, float]]:
     return stats
 
 
-def pair_weights(candidates: Sequence[Candidate], board=None, strategy: str = "weighted", *,
-                 floor: float = ACTIVE_FLOOR, new_model_boost: float = 1.0, new_model_battles: int = 0,
-                 counts=None) -> tuple[list[tuple[str, str]], np.ndarray]:
+def pair_weights(
+    candidates: Sequence[Candidate],
+    board=None,
+    strategy: str = "weighted",
+    *,
+    floor: float = ACTIVE_FLOOR,
+    new_model_boost: float = 1.0,
+    new_model_battles: int = 0,
+    counts=None,
+) -> tuple[list[tuple[str, str]], np.ndarray]:
     """Every eligible pair (by name) and its sampling weight (summing to 1); see `sample_pair`.
 
     `counts` (optional, a `PairCounts` of the battles behind `board`) lets "active" use the
@@ -148,7 +156,7 @@ def _variance_reduction(cands, ii, jj, stats, counts=None) -> np.ndarray:
     mean = float(np.mean([s[0] for s in stats.values()])) if stats else 1000.0
     rating = np.array([stats[x.name][0] if r else mean for x, r in zip(cands, rated)]) / c
     sd = np.array([stats[x.name][1] if r else UNRATED_SD for x, r in zip(cands, rated)]) / c
-    cov = np.linalg.inv(_information(cands, rating, counts)) if counts is not None else np.diag(sd ** 2)
+    cov = np.linalg.inv(_information(cands, rating, counts)) if counts is not None else np.diag(sd**2)
     centre = np.eye(m) - 1.0 / m
     cov = centre @ cov @ centre
     sd = np.sqrt(np.clip(np.diag(cov), 1e-12, None))
@@ -165,8 +173,9 @@ def _variance_reduction(cands, ii, jj, stats, counts=None) -> np.ndarray:
     return info * quad_b / (1.0 + info * quad_s)
 
 
-def sample_pair(candidates: Sequence[Candidate], rng: random.Random, board=None,
-                strategy: str = "weighted", **options) -> tuple[str, str]:
+def sample_pair(
+    candidates: Sequence[Candidate], rng: random.Random, board=None, strategy: str = "weighted", **options
+) -> tuple[str, str]:
     """Two different models, sides already randomised: (model_a, model_b).
 
     "weighted": pair (i, j) is drawn with probability proportional to w_i * w_j (times

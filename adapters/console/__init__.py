@@ -1,4 +1,5 @@
 """Console adapter: the embedded default arena on stdin/stdout (`make run` without chat credentials)."""
+
 from __future__ import annotations
 
 from arenabot.arena import ArenaService

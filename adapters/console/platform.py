@@ -4,6 +4,7 @@ A terminal cannot edit printed lines, so the two replies are shown one after the
 streams live while Model B is buffered, then B is played back and continues live. Edits (the
 header on reveal) print nothing; the reveal message itself carries the names.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,7 +41,7 @@ def to_console(text: str, ansi: bool) -> str:
 
 
 class ConsoleStream:
-    def __init__(self, console: "ConsolePlatform", label: str):
+    def __init__(self, console: ConsolePlatform, label: str):
         self._console = console
         self.label = label
         self.text = ""
@@ -122,7 +123,7 @@ class ConsolePlatform:
 
     async def show(self, stream: ConsoleStream, paced: bool) -> None:
         """Print what `stream` has beyond what is shown; paced, a word at a time, for a streaming feel."""
-        new = stream.text[stream.shown:]
+        new = stream.text[stream.shown :]
         if not new:
             return
         pieces = re.findall(r"\S+\s*|\s+", new) if paced and self.word_delay else [new]

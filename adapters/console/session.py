@@ -4,6 +4,7 @@ A line is a prompt, or a follow-up while the current battle is still being discu
 `t`, `x` vote; `/leaderboard`, `/models`, `/stats`, `/new`, `/help`, `/quit`, and any other
 text command after a slash (`/model disable demo-fox`). End of input quits cleanly.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -15,10 +16,10 @@ from typing import TextIO
 
 from adapters.console.platform import VOTE_KEYS, ConsolePlatform
 from arenabot.arena import ArenaService
-from arenabot.domain import Actor, BattleStatus, Outcome, Scope
-from arenabot.replies import Reply
 from arenabot.chatcommands.spec import CommandContext
 from arenabot.chatcommands.text import dispatch
+from arenabot.domain import Actor, BattleStatus, Outcome, Scope
+from arenabot.replies import Reply
 
 CONSOLE_SCOPE = Scope("console", "local")
 CHANNEL = "console"
@@ -92,7 +93,9 @@ class ConsoleSession:
             self.platform.say("Nothing to vote on yet: type a prompt first.")
             return
         # By battle id, like a button: the console's keys work the same in either ballot mode.
-        reply = await self.service.vote_on_battle(self.platform, battle_id, self.actor, outcome, event_id=f"console:{uuid.uuid4()}")
+        reply = await self.service.vote_on_battle(
+            self.platform, battle_id, self.actor, outcome, event_id=f"console:{uuid.uuid4()}"
+        )
         battle = await self.service.store.battle_by_thread(self.platform.name, self.thread)
         if battle is not None and battle.status is BattleStatus.OPEN and battle.identity_leak:
             # A leaked battle's vote does not count towards close_after_votes; one person decides here.

@@ -2,6 +2,7 @@
 
 `run(settings, service)` is all the app needs; everything Discord-specific stays in this package.
 """
+
 from __future__ import annotations
 
 import logging
@@ -53,7 +54,9 @@ async def run(settings: Settings, service: ArenaService) -> None:
                 "Gateway Intents), or set [discord] message_content_intent = false (follow-ups must then mention the bot)"
             ) from None
         except discord.LoginFailure:
-            raise RuntimeError(f"Discord rejected the token in {settings.discord.token_env}; reset it in the Developer Portal (Bot → Reset Token)") from None
+            raise RuntimeError(
+                f"Discord rejected the token in {settings.discord.token_env}; reset it in the Developer Portal (Bot → Reset Token)"
+            ) from None
         finally:
             # On shutdown, replies being written get their grace period while REST still works.
             await service.drain(settings.ops.shutdown_grace_seconds)

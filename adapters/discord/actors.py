@@ -1,4 +1,5 @@
 """Who is acting: Discord users and members as core `Actor`s, with the moderator decision."""
+
 from __future__ import annotations
 
 import discord

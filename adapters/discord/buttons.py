@@ -7,6 +7,7 @@ votes. Each click is acknowledged at once (an ephemeral "thinking" answer, well 
 3 seconds), voted with the interaction id as the event id, and answered with the core's private
 reply. A replayed interaction cannot be acknowledged twice and the core drops its event id.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,7 +49,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CONTRO
         super().__init__(_button(custom_id, self.outcome))
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any) -> "VoteButton":
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any) -> VoteButton:
         return cls(match.string)
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
@@ -69,7 +70,7 @@ def interaction_event_id(interaction: discord.Interaction) -> str:
     return f"discord:interaction:{interaction.id}"
 
 
-async def vote_by_button(client: "ArenaClient", interaction: discord.Interaction, battle_id: int, outcome: Outcome | None) -> None:
+async def vote_by_button(client: ArenaClient, interaction: discord.Interaction, battle_id: int, outcome: Outcome | None) -> None:
     if interaction.guild_id is None:
         return
     try:

@@ -4,6 +4,7 @@ Several processes share one PostgreSQL database; each runs some shards, e.g. on 
 `arenabot discord --shard-ids 0,1 --shard-count 4` and `arenabot discord --shard-ids 2,3 --shard-count 4`.
 The process that runs shard 0 registers the slash commands.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,7 +51,10 @@ def _handle(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not settings.discord_token:
-        print(f"error: set the environment variable {settings.discord.token_env} to the bot token (see docs/discord.md)", file=sys.stderr)
+        print(
+            f"error: set the environment variable {settings.discord.token_env} to the bot token (see docs/discord.md)",
+            file=sys.stderr,
+        )
         return 1
     from arenabot.app import run
     from arenabot.logs import setup_logging

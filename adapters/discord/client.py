@@ -1,4 +1,5 @@
 """The Discord client: intents, one-time command sync, reaction and button votes, thread follow-ups."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """Leaderboard as a Discord embed (a fixed-width table) plus an optional PNG chart."""
+
 from __future__ import annotations
 
 import asyncio

@@ -3,6 +3,7 @@
 discord.py keeps both as class attributes, so the override is process-wide; a process runs one
 Discord client, and `restore` puts the defaults back (tests).
 """
+
 from __future__ import annotations
 
 import discord

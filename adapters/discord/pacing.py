@@ -4,6 +4,7 @@ Discord rate-limits message edits per channel and globally; editing on every tok
 429s at once. Each stream keeps only its latest text (updates in between are coalesced), and a
 shared `EditPacer` hands out edit turns in arrival order, one per interval.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -3,6 +3,7 @@
 Refs are plain ids so they survive restarts and need no cache: a thread ref is the thread's
 channel id, a message ref is "channel_id/message_id".
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,7 +36,7 @@ def parse_message_ref(ref: str) -> tuple[int, int]:
 class DiscordReplyStream:
     """One side's reply: previews through the shared pacer, final text split over messages."""
 
-    def __init__(self, platform: "DiscordPlatform", thread_id: int, message: discord.PartialMessage, label: str) -> None:
+    def __init__(self, platform: DiscordPlatform, thread_id: int, message: discord.PartialMessage, label: str) -> None:
         self._platform = platform
         self._thread_id = thread_id
         self._message = message

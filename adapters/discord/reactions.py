@@ -12,6 +12,7 @@ Without a key (e.g. a future discord.py change) the id falls back to the event's
 core's vote rules (same vote twice is a no-op, removing only withdraws the current vote) keep
 that safe, merely less strict about replays.
 """
+
 from __future__ import annotations
 
 import contextvars

@@ -1,4 +1,5 @@
 """Showing a core `Reply` as the answer to a deferred slash command."""
+
 from __future__ import annotations
 
 import io

@@ -4,6 +4,7 @@ Discord allows few command writes a day, and a bulk overwrite on each start of e
 would burn them. The current definitions are compared with what Discord already holds (only the
 fields we set), and written only on a difference.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,7 +15,19 @@ from discord import app_commands
 
 log = logging.getLogger(__name__)
 
-_OPTION_KEYS = ("type", "name", "description", "required", "choices", "min_value", "max_value", "min_length", "max_length", "autocomplete", "channel_types")
+_OPTION_KEYS = (
+    "type",
+    "name",
+    "description",
+    "required",
+    "choices",
+    "min_value",
+    "max_value",
+    "min_length",
+    "max_length",
+    "autocomplete",
+    "channel_types",
+)
 _COMMAND_KEYS = ("type", "name", "description", "default_member_permissions", "nsfw", "contexts", "integration_types")
 _DEFAULTS: dict[str, Any] = {"type": 1, "required": False, "nsfw": False, "autocomplete": False}
 

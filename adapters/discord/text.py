@@ -1,4 +1,5 @@
 """Fitting text into Discord messages: 2,000 characters each, code fences never left broken."""
+
 from __future__ import annotations
 
 MESSAGE_LIMIT = 2000

@@ -4,6 +4,7 @@
 public URL) or HTTP mode (the Events API on `[slack] http_port`, requests verified with the
 signing secret; run several processes behind a load balancer over one PostgreSQL database).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -50,8 +51,12 @@ def secrets(settings: Settings) -> SlackSecrets:
     http_mode = settings.slack.mode == "http"
     return SlackSecrets(
         bot_token=_required_secret(settings, settings.slack.bot_token_env, "bot token (xoxb-...)"),
-        app_token=None if http_mode else _required_secret(settings, settings.slack.app_token_env, "app-level token (xapp-...) with connections:write"),
-        signing_secret=_required_secret(settings, settings.slack.signing_secret_env, "app's signing secret") if http_mode else None,
+        app_token=None
+        if http_mode
+        else _required_secret(settings, settings.slack.app_token_env, "app-level token (xapp-...) with connections:write"),
+        signing_secret=_required_secret(settings, settings.slack.signing_secret_env, "app's signing secret")
+        if http_mode
+        else None,
     )
 
 

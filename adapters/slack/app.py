@@ -1,9 +1,10 @@
 """Assembling the Bolt app: Web client with rate-limit retries, platform, listeners."""
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp

@@ -3,6 +3,7 @@
 Each button's action id names its battle and choice ("arena:vote:42:tie"), so one listener
 matching that pattern handles every ballot, including ballots posted before a restart.
 """
+
 from __future__ import annotations
 
 from typing import Any

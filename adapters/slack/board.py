@@ -1,4 +1,5 @@
 """A leaderboard as Block Kit: a header, an aligned table, and a context line."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,7 +29,9 @@ def _table_lines(board: Leaderboard) -> list[str]:
     widths = [max(len(row[k]) for row in (_COLUMNS, *rows)) for k in range(len(_COLUMNS))]
 
     def line(cells: tuple[str, ...]) -> str:
-        return "  ".join(c.rjust(w) if k in _RIGHT_ALIGNED else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            c.rjust(w) if k in _RIGHT_ALIGNED else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths))
+        ).rstrip()
 
     return [line(_COLUMNS), line(tuple("-" * w for w in widths)), *(line(r) for r in rows)]
 

@@ -3,6 +3,7 @@
 HTTP mode scales out: run `arenabot slack --mode http --port 3000` in several processes (or on
 several machines) behind a load balancer, all with the same PostgreSQL `[database] url`.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -4,6 +4,7 @@ Slack redelivers an event (same `event_id`, header `X-Slack-Retry-Num`) when it 
 Votes are also deduplicated by the core in the database, which covers several HTTP-mode
 processes behind one load balancer; this cache spares every process the repeated work.
 """
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Turning Markdown into Slack message payloads (section blocks plus a short notification text)."""
+
 from __future__ import annotations
 
 from typing import Any

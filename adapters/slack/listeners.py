@@ -3,6 +3,7 @@
 Every listener acknowledges first (Bolt acks events itself; the command acks explicitly), so
 Slack gets its answer within 3 seconds, and then does the slow work.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -23,10 +24,10 @@ from adapters.slack.refs import message_ref, parse_ref
 from adapters.slack.replies import ReplySender
 from adapters.slack.users import UserDirectory
 from arenabot.ballot import CONTROL_ID_PATTERN, parse_control_id
-from arenabot.domain import Actor, Scope
-from arenabot.replies import Reply
 from arenabot.chatcommands.spec import CommandContext
 from arenabot.chatcommands.text import dispatch
+from arenabot.domain import Actor, Scope
+from arenabot.replies import Reply
 
 if TYPE_CHECKING:
     from arenabot.arena import ArenaService
@@ -144,7 +145,13 @@ class ArenaListeners:
 
     async def _message(self, event: dict[str, Any], bot_user_id: str | None) -> None:
         thread_ts, user = event.get("thread_ts"), event.get("user")
-        if event.get("subtype") not in (None, "thread_broadcast") or event.get("bot_id") or not user or not thread_ts or thread_ts == event.get("ts"):
+        if (
+            event.get("subtype") not in (None, "thread_broadcast")
+            or event.get("bot_id")
+            or not user
+            or not thread_ts
+            or thread_ts == event.get("ts")
+        ):
             return
         text = event.get("text", "")
         if bot_user_id and f"<@{bot_user_id}" in text:
@@ -152,7 +159,9 @@ class ArenaListeners:
         # Every thread reply in the channel lands here: skip users.info, the core only needs the
         # id to recognise the battle's creator (bots' messages carry bot_id and were dropped above).
         actor = Actor(user_ref=user)
-        reply = await self.service.follow_up(self.platform, message_ref(event["channel"], thread_ts), actor, slack_unescape(text).strip())
+        reply = await self.service.follow_up(
+            self.platform, message_ref(event["channel"], thread_ts), actor, slack_unescape(text).strip()
+        )
         if reply is not None:
             await self._show_refusal(reply, event["channel"], user, thread_ts)
 
@@ -196,7 +205,9 @@ class ArenaListeners:
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
         thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
         # Every click is confirmed to the one who clicked, and only to them.
-        await self.sender.send(dataclasses.replace(reply, private=True), channel=channel, user=user, thread_ts=thread_ts, respond=respond)
+        await self.sender.send(
+            dataclasses.replace(reply, private=True), channel=channel, user=user, thread_ts=thread_ts, respond=respond
+        )
 
     def _help(self) -> Reply:
         return Reply(f"{_HELP_INTRO}\n{self.service.help_text()}", private=True)

@@ -4,6 +4,7 @@ Slack differs from Markdown in a few places: bold is `*x*` (Markdown's `**x**`),
 strike is `~x~`, links are `<url|text>`, there are no headings, and `&`, `<`, `>` must be escaped.
 Code spans and fenced blocks are escaped but otherwise left alone.
 """
+
 from __future__ import annotations
 
 import re
@@ -45,7 +46,7 @@ def _convert_line_run(text: str) -> str:
     out: list[str] = []
     last = 0
     for match in _INLINE_CODE.finditer(text):
-        out.append(_convert_prose(text[last:match.start()]))
+        out.append(_convert_prose(text[last : match.start()]))
         out.append(escape(match.group(0)))
         last = match.end()
     out.append(_convert_prose(text[last:]))
@@ -57,14 +58,14 @@ def to_mrkdwn(markdown: str) -> str:
     out: list[str] = []
     last = 0
     for match in _FENCE.finditer(markdown):
-        out.append(_convert_line_run(markdown[last:match.start()]))
+        out.append(_convert_line_run(markdown[last : match.start()]))
         # Slack shows a language tag as code, so it is dropped.
         out.append("```\n" + escape(match.group(1).rstrip("\n")) + "\n```")
         last = match.end()
     rest = markdown[last:]
     open_fence = rest.find("```")
     if open_fence >= 0:
-        head, code = rest[:open_fence], rest[open_fence + 3:]
+        head, code = rest[:open_fence], rest[open_fence + 3 :]
         code = code.split("\n", 1)[1] if "\n" in code else ""
         out.append(_convert_line_run(head) + "```\n" + escape(code))
     else:

@@ -4,6 +4,7 @@ Replies stream into thread messages with `chat.update`, coalesced to about one u
 per reply (Slack's chat.update allowance); a reply that outgrows a message continues in further
 thread messages. Rate-limit backoff (429 + Retry-After) is the Web client's retry handler.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,7 +45,9 @@ def outcome_for_reaction(name: str) -> Outcome | None:
 class SlackReplyStream:
     """One side's reply: placeholder first, then throttled edits, then the full text."""
 
-    def __init__(self, platform: "SlackPlatform", channel: str, thread_ts: str, label: str, first_ts: str, first_payload: dict[str, Any]):
+    def __init__(
+        self, platform: SlackPlatform, channel: str, thread_ts: str, label: str, first_ts: str, first_payload: dict[str, Any]
+    ):
         self._platform = platform
         self._channel = channel
         self._thread_ts = thread_ts
@@ -117,7 +120,9 @@ class SlackPlatform:
         self.ballot_threads: OrderedDict[str, str] = OrderedDict()
 
     async def post_payload(self, channel: str, thread_ts: str | None, payload: dict[str, Any]) -> str:
-        response = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, **payload)
+        response = await self.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, **payload
+        )
         return response["ts"]
 
     async def _post_markdown(self, channel: str, thread_ts: str | None, text: str) -> str:

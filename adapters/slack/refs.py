@@ -3,6 +3,7 @@
 A battle's thread ref is its header message's ref, since a Slack thread is named by the ts of its
 parent message.
 """
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 Slash-command answers go through the command's `response_url` (works in any channel, even one
 the bot is not in); answers to events go through the Web API. Private replies are ephemeral.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -69,7 +70,9 @@ class ReplySender:
             name, data = reply.file
             await self._upload(data, name, name, private, channel, user, thread_ts)
 
-    async def _send_payload(self, payload: dict[str, Any], private: bool, channel: str, user: str, thread_ts: str | None, respond: Respond | None) -> None:
+    async def _send_payload(
+        self, payload: dict[str, Any], private: bool, channel: str, user: str, thread_ts: str | None, respond: Respond | None
+    ) -> None:
         if respond is not None:
             await respond(response_type="ephemeral" if private else "in_channel", replace_original=False, **payload)
         elif private:
@@ -77,20 +80,26 @@ class ReplySender:
         else:
             await self._client.chat_postMessage(channel=channel, thread_ts=thread_ts, **payload)
 
-    async def _upload(self, data: bytes, filename: str, title: str, private: bool, channel: str, user: str, thread_ts: str | None) -> None:
+    async def _upload(
+        self, data: bytes, filename: str, title: str, private: bool, channel: str, user: str, thread_ts: str | None
+    ) -> None:
         try:
             target, target_thread = channel, thread_ts
             if private:
                 # An ephemeral message cannot carry a file: a private file goes to a direct message.
                 target = (await self._client.conversations_open(users=user))["channel"]["id"]
                 target_thread = None
-            await self._client.files_upload_v2(channel=target, thread_ts=target_thread, content=bytes(data), filename=filename, title=title)
+            await self._client.files_upload_v2(
+                channel=target, thread_ts=target_thread, content=bytes(data), filename=filename, title=title
+            )
         except SlackApiError as exc:
             # Typically not_in_channel: the bot must be invited to upload there; the text was sent.
             error = exc.response.get("error")
             log.warning("uploading %s failed: %s", filename, error)
             with contextlib.suppress(SlackApiError):
                 await self._client.chat_postEphemeral(
-                    channel=channel, user=user, thread_ts=thread_ts,
+                    channel=channel,
+                    user=user,
+                    thread_ts=thread_ts,
                     text=f"I could not upload {filename} ({error}). Invite me to this channel and try again.",
                 )

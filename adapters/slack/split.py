@@ -4,6 +4,7 @@ A section block holds at most 3,000 characters and a message at most 40,000 (and
 When a cut falls inside a ``` block, the piece closes the fence and the next one reopens it, so
 every piece renders on its own.
 """
+
 from __future__ import annotations
 
 SECTION_LIMIT = 3000

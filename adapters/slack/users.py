@@ -4,6 +4,7 @@ Moderators are workspace admins and owners (from `users.info`), plus the user id
 the user groups listed in `[slack] admin_users` / `admin_usergroups`. Lookups are cached for a few
 minutes, so a vote or command costs at most one `users.info` call per user per period.
 """
+
 from __future__ import annotations
 
 import logging

@@ -12,6 +12,7 @@ loosely and judged record by record with the same rules, so bad records are coun
 JSON arrays are cut into chunks at a "}," between records; a cut is accepted only when msgspec
 parses the chunk as a complete array, which a cut inside a string or a nested value never is.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -26,9 +27,17 @@ from .reading import read_array, read_lines
 from .records import iter_record_batches, parse_records
 
 
-def load_battles(path: str | Path, fmt: str | None = None, progress: Progress | None = None, *,
-                 style: bool = True, categories: bool = True, anony: bool = True, tstamp: bool = True,
-                 workers: int | None = None) -> BattleLog:
+def load_battles(
+    path: str | Path,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+    *,
+    style: bool = True,
+    categories: bool = True,
+    anony: bool = True,
+    tstamp: bool = True,
+    workers: int | None = None,
+) -> BattleLog:
     """Read a battle log as columns. Raises LogError when the file as a whole is unreadable.
     style / categories / anony / tstamp: also read conv_metadata / category_tag / anony / tstamp
     (a column not read is NaN, empty or false). workers: processes for a large JSON-lines file
@@ -59,5 +68,15 @@ def load_battles(path: str | Path, fmt: str | None = None, progress: Progress | 
 PARALLEL_BYTES = 32 << 20
 
 
-__all__ = ["BattleLog", "FORMATS", "LogError", "WINNER_CODES", "categories_of", "detect_format",
-           "iter_record_batches", "load_battles", "parse_records", "style_of"]
+__all__ = [
+    "BattleLog",
+    "FORMATS",
+    "LogError",
+    "WINNER_CODES",
+    "categories_of",
+    "detect_format",
+    "iter_record_batches",
+    "load_battles",
+    "parse_records",
+    "style_of",
+]

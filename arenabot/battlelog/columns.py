@@ -1,4 +1,5 @@
 """Valid battles as numpy columns, accumulated chunk by chunk from decoded records."""
+
 from __future__ import annotations
 
 import math
@@ -34,22 +35,32 @@ class BattleLog:
     def __len__(self) -> int:
         return len(self.outcome)
 
-    def subset(self, keep: np.ndarray) -> "BattleLog":
+    def subset(self, keep: np.ndarray) -> BattleLog:
         import numpy as np  # only column work needs it; `import` reads records without
 
         idx = np.flatnonzero(keep)
-        return BattleLog(self.models, self.model_a[idx], self.model_b[idx], self.outcome[idx],
-                         self.anony[idx], self.tstamp[idx], [self.categories[k] for k in idx],
-                         self.style_a[idx], self.style_b[idx], dict(self.rejected))
+        return BattleLog(
+            self.models,
+            self.model_a[idx],
+            self.model_b[idx],
+            self.outcome[idx],
+            self.anony[idx],
+            self.tstamp[idx],
+            [self.categories[k] for k in idx],
+            self.style_a[idx],
+            self.style_b[idx],
+            dict(self.rejected),
+        )
 
 
-def battle_struct(want: "Wanted", names: tuple[str, ...] = ()) -> type:
+def battle_struct(want: Wanted, names: tuple[str, ...] = ()) -> type:
     """The struct a record decodes into. With `names`, model names must be one of them: msgspec
     then hands back those very str objects, so nothing is allocated per name and the lookups
     that turn names into indices hit cached hashes (roughly halves the time spent per record)."""
     name = Literal[names] if names else str  # type: ignore[valid-type]
     fields: list[tuple] = [
-        ("model_a", name), ("model_b", name),
+        ("model_a", name),
+        ("model_b", name),
         ("winner", Literal["model_a", "model_b", "tie", "tie (bothbad)"]),
     ]
     if want.anony:
@@ -77,10 +88,18 @@ _NAN4 = (math.nan,) * 4
 def style_of(meta) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """(a, b) style features from conv_metadata; NaNs when absent or malformed."""
     try:
-        a = (float(meta["sum_assistant_a_tokens"]), _sum_counts(meta["header_count_a"]),
-             _sum_counts(meta["list_count_a"]), _sum_counts(meta["bold_count_a"]))
-        b = (float(meta["sum_assistant_b_tokens"]), _sum_counts(meta["header_count_b"]),
-             _sum_counts(meta["list_count_b"]), _sum_counts(meta["bold_count_b"]))
+        a = (
+            float(meta["sum_assistant_a_tokens"]),
+            _sum_counts(meta["header_count_a"]),
+            _sum_counts(meta["list_count_a"]),
+            _sum_counts(meta["bold_count_a"]),
+        )
+        b = (
+            float(meta["sum_assistant_b_tokens"]),
+            _sum_counts(meta["header_count_b"]),
+            _sum_counts(meta["list_count_b"]),
+            _sum_counts(meta["bold_count_b"]),
+        )
     except (KeyError, TypeError, ValueError, AttributeError):
         return _NAN4, _NAN4
     return a, b
@@ -152,10 +171,13 @@ class Columns:
             for name in chain.from_iterable(zip(a, b)):
                 index.setdefault(name, len(index))
         codes = np.fromiter(map(WINNER_CODES.__getitem__, winners), dtype=np.int8, count=n)
-        part = [np.fromiter(map(index.__getitem__, a), dtype=np.intp, count=n),
-                np.fromiter(map(index.__getitem__, b), dtype=np.intp, count=n), codes,
-                np.asarray(anony, dtype=bool) if self.want.anony else np.zeros(n, dtype=bool),
-                np.asarray(tstamp, dtype=float) if self.want.tstamp else np.full(n, np.nan)]
+        part = [
+            np.fromiter(map(index.__getitem__, a), dtype=np.intp, count=n),
+            np.fromiter(map(index.__getitem__, b), dtype=np.intp, count=n),
+            codes,
+            np.asarray(anony, dtype=bool) if self.want.anony else np.zeros(n, dtype=bool),
+            np.asarray(tstamp, dtype=float) if self.want.tstamp else np.full(n, np.nan),
+        ]
         if self.categories:
             interned = self._interned
             part.append([interned.setdefault(c, c) for c in map(categories_of, cats)])
@@ -194,8 +216,14 @@ class Columns:
             kept = list(compress(recs, keep.tolist())) if keep is not None else recs
             if self.categories:
                 interned = self._interned
-                part.append([interned.setdefault(c, c) for c in map(categories_of, (
-                    r.categories if r.category_tag is msgspec.UNSET else r.category_tag for r in kept))])
+                part.append(
+                    [
+                        interned.setdefault(c, c)
+                        for c in map(
+                            categories_of, (r.categories if r.category_tag is msgspec.UNSET else r.category_tag for r in kept)
+                        )
+                    ]
+                )
             if self.style:
                 pairs = [style_of(r.conv_metadata) for r in kept]
                 part.append(np.array([p[0] for p in pairs], dtype=float).reshape(-1, 4))
@@ -211,13 +239,10 @@ class Columns:
         a = list(map(attrgetter("model_a"), recs))
         b = list(map(attrgetter("model_b"), recs))
         if "" in a or "" in b:  # an empty name is a missing field: judge this chunk one by one
-            self.add_loose([{k: v for k, v in msgspec.structs.asdict(r).items() if v is not msgspec.UNSET}
-                            for r in recs])
+            self.add_loose([{k: v for k, v in msgspec.structs.asdict(r).items() if v is not msgspec.UNSET} for r in recs])
             return
-        anony = np.fromiter(map(attrgetter("anony"), recs), dtype=bool, count=n) if self.want.anony \
-            else np.zeros(n, dtype=bool)
-        tstamp = np.fromiter(map(attrgetter("tstamp"), recs), dtype=float, count=n) if self.want.tstamp \
-            else np.full(n, np.nan)
+        anony = np.fromiter(map(attrgetter("anony"), recs), dtype=bool, count=n) if self.want.anony else np.zeros(n, dtype=bool)
+        tstamp = np.fromiter(map(attrgetter("tstamp"), recs), dtype=float, count=n) if self.want.tstamp else np.full(n, np.nan)
         cats = None
         if self.categories:
             cats = [r.categories if r.category_tag is msgspec.UNSET else r.category_tag for r in recs]
@@ -232,8 +257,7 @@ class Columns:
                 self.reject("record is not a JSON object")
                 continue
             model_a, model_b, winner = rec.get("model_a"), rec.get("model_b"), rec.get("winner")
-            if not isinstance(model_a, str) or not isinstance(model_b, str) or not model_a or not model_b \
-                    or winner is None:
+            if not isinstance(model_a, str) or not isinstance(model_b, str) or not model_a or not model_b or winner is None:
                 self.reject("missing field (model_a, model_b or winner)")
                 continue
             if not isinstance(winner, str) or winner not in WINNER_CODES:
@@ -282,5 +306,15 @@ class Columns:
             style_b = np.concatenate(parts[k + 1]) if parts else np.empty((0, 4))
         else:
             style_a = style_b = np.broadcast_to(np.nan, (n, 4))  # not read: no memory spent
-        return BattleLog(list(self.index), cat(0, np.intp), cat(1, np.intp), cat(2, np.int8),
-                         cat(3, bool), cat(4, float), categories, style_a, style_b, self.rejected)
+        return BattleLog(
+            list(self.index),
+            cat(0, np.intp),
+            cat(1, np.intp),
+            cat(2, np.int8),
+            cat(3, bool),
+            cat(4, float),
+            categories,
+            style_a,
+            style_b,
+            self.rejected,
+        )

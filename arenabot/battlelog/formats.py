@@ -1,4 +1,5 @@
 """The log formats: which one a file is, winner codes, and LLMFAO's CSV as clean_battle records."""
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,10 @@ def detect_format(path: Path) -> str:
     columns = {c.strip() for c in first_line.split(",")}
     if {"left", "right", "winner"} <= columns:
         return "llmfao"
-    raise LogError(f"{path}: cannot tell the format (expected a JSON array, JSON lines or the LLMFAO "
-                   f"CSV with left,right,winner columns); pass --format")
+    raise LogError(
+        f"{path}: cannot tell the format (expected a JSON array, JSON lines or the LLMFAO "
+        f"CSV with left,right,winner columns); pass --format"
+    )
 
 
 def llmfao_records(path: Path) -> Iterator[dict]:
@@ -34,7 +37,9 @@ def llmfao_records(path: Path) -> Iterator[dict]:
         for row in csv.DictReader(fh):
             winner = row.get("winner")
             yield {
-                "model_a": row.get("left"), "model_b": row.get("right"),
+                "model_a": row.get("left"),
+                "model_b": row.get("right"),
                 "winner": {"left": "model_a", "right": "model_b", "tie": "tie"}.get(winner, winner),
-                "category_tag": row.get("prompt"), "judge": row.get("worker"),
+                "category_tag": row.get("prompt"),
+                "judge": row.get("worker"),
             }

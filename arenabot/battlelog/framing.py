@@ -4,6 +4,7 @@ JSON lines are cut at the last newline of each block. JSON arrays are cut at a "
 records; a cut is accepted only when the chunk parses as a complete array, which a cut inside a
 string or a nested value never does, so no hand-written JSON scanning is needed.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,8 +39,9 @@ def blocks(stream: BinaryIO, progress: Progress | None, limit: int | None = None
         yield block
 
 
-def line_chunks(stream: BinaryIO, progress: Progress | None, limit: int | None = None,
-                 count_lines: bool = True) -> Iterator[tuple[int, bytes]]:
+def line_chunks(
+    stream: BinaryIO, progress: Progress | None, limit: int | None = None, count_lines: bool = True
+) -> Iterator[tuple[int, bytes]]:
     """(number of the chunk's first line, or 0 when not counted; chunk of whole lines)."""
     rest, line_no = b"", 1 if count_lines else 0
     for block in blocks(stream, progress, limit):
@@ -80,7 +82,7 @@ def array_chunks(stream: BinaryIO, progress: Progress | None, decode: Callable[[
                 except msgspec.DecodeError:
                     continue  # the comma was inside a string or a nested value
                 yield decoded
-                buf, offset = buf[comma + 1:], offset + comma + 1
+                buf, offset = buf[comma + 1 :], offset + comma + 1
                 break
     try:
         yield decode(b"[" + buf)
@@ -93,4 +95,4 @@ def _where(message: str, offset: int) -> str:
     found = re.search(r"\s*\(byte (\d+)\)$", message)
     if not found:
         return f"not valid JSON ({message})"
-    return f"not valid JSON at byte {int(found.group(1)) + offset:,}: {message[:found.start()]}"
+    return f"not valid JSON at byte {int(found.group(1)) + offset:,}: {message[: found.start()]}"

@@ -1,4 +1,5 @@
 """A large JSON-lines log read by two processes: this one and a forked helper."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -60,7 +61,7 @@ def _read_second_half(path: Path, start: int, want: Wanted, send, done_there) ->
         part = Columns(want)
         read_lines(path, start, None, part, step)
         send.send(("ok", part.export()))
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+    except BaseException as exc:
         send.send(("error", exc if isinstance(exc, Exception) else RuntimeError(repr(exc))))
     finally:
         send.close()

@@ -1,4 +1,5 @@
 """Reading a JSON log into columns: each chunk decoded as strictly as it allows."""
+
 from __future__ import annotations
 
 from pathlib import Path

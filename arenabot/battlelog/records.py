@@ -1,4 +1,5 @@
 """Battle-log records as Python values (usually dicts), for `arenabot import` and `/arena import`."""
+
 from __future__ import annotations
 
 import io

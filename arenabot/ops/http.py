@@ -1,4 +1,5 @@
 """The operator endpoint: /healthz (alive), /readyz (database and adapters), /metrics (Prometheus)."""
+
 from __future__ import annotations
 
 import asyncio

@@ -5,6 +5,7 @@ sets `REPORTS_READINESS = True` starts as not connected and calls
 `service.readiness.report("discord", True)` once its gateway/socket is up (and False when it
 drops); any other adapter (the console) counts as connected once started.
 """
+
 from __future__ import annotations
 
 

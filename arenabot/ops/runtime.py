@@ -8,6 +8,7 @@
   `ops.shutdown_grace_seconds`, void (and say so in their threads) the ones that do not, stop the
   adapters, then return normally so the caller closes the store and the hub and exits 0.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -140,7 +141,9 @@ class Supervisor:
                 if not task.cancelled() and task.exception() is not None:
                     log.error("adapter %s ended with an error", tasks[task], exc_info=task.exception())
             for task in stuck:
-                log.error("adapter %s did not stop within %gs; closing the database under it", tasks[task], ADAPTER_STOP_TIMEOUT_S)
+                log.error(
+                    "adapter %s did not stop within %gs; closing the database under it", tasks[task], ADAPTER_STOP_TIMEOUT_S
+                )
             for name in tasks.values():
                 self.readiness.stopped(name)
 

@@ -6,6 +6,7 @@ for the calls already running, up to a deadline, then cancels them, which makes 
 their battles ("interrupted: ..."). Tracking the calls themselves, not the tasks they run in, lets
 an adapter that handles events inline in one long-lived task (the console) drain correctly.
 """
+
 from __future__ import annotations
 
 import asyncio

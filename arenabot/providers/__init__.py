@@ -1,4 +1,5 @@
 """Model backends behind one streaming interface (`Provider.complete`), routed by `ProviderHub`."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,8 +14,17 @@ from arenabot.providers.base import Completion, OnDelta, Provider, ProviderError
 from arenabot.providers.demo import DemoProvider
 from arenabot.providers.dialect import base_url
 from arenabot.providers.errors import (
-    AuthError, BadRequest, ConnectFailed, ContentFiltered, EmptyCompletion, ModelNotFound, ProviderTimeout,
-    RateLimited, ServerError, StreamError, counts_against_model,
+    AuthError,
+    BadRequest,
+    ConnectFailed,
+    ContentFiltered,
+    EmptyCompletion,
+    ModelNotFound,
+    ProviderTimeout,
+    RateLimited,
+    ServerError,
+    StreamError,
+    counts_against_model,
 )
 from arenabot.providers.gemini import GeminiDialect
 from arenabot.providers.health import ModelHealth
@@ -23,8 +33,21 @@ from arenabot.providers.openai import OpenAIDialect
 from arenabot.providers.streaming import Sleep, StreamingProvider
 
 __all__ = [
-    "AuthError", "BadRequest", "Completion", "ConnectFailed", "ContentFiltered", "EmptyCompletion", "ModelNotFound",
-    "OnDelta", "Provider", "ProviderError", "ProviderHub", "ProviderTimeout", "RateLimited", "ServerError", "StreamError",
+    "AuthError",
+    "BadRequest",
+    "Completion",
+    "ConnectFailed",
+    "ContentFiltered",
+    "EmptyCompletion",
+    "ModelNotFound",
+    "OnDelta",
+    "Provider",
+    "ProviderError",
+    "ProviderHub",
+    "ProviderTimeout",
+    "RateLimited",
+    "ServerError",
+    "StreamError",
 ]
 
 log = logging.getLogger("arenabot.providers")
@@ -66,9 +89,7 @@ class ProviderHub:
     def register(self, provider_name: str, backend: Provider) -> None:
         self._backends[provider_name] = backend
 
-    async def complete(
-        self, model: ModelSettings, messages: Sequence[Message], on_delta: OnDelta | None = None
-    ) -> Completion:
+    async def complete(self, model: ModelSettings, messages: Sequence[Message], on_delta: OnDelta | None = None) -> Completion:
         backend = self._backends.get(model.provider)
         if backend is None:
             raise ProviderError(model.name, f"provider {model.provider!r} is not available in this build")
@@ -99,8 +120,11 @@ class ProviderHub:
         if dialect is None:
             return model.limits.max_concurrency
         endpoint = base_url(model, dialect)
-        sharing = [m.limits.max_concurrency for m in self._settings.models
-                   if m.provider == model.provider and base_url(m, dialect) == endpoint]
+        sharing = [
+            m.limits.max_concurrency
+            for m in self._settings.models
+            if m.provider == model.provider and base_url(m, dialect) == endpoint
+        ]
         return min([model.limits.max_concurrency, *sharing])
 
     async def close(self) -> None:

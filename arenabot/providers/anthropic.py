@@ -5,6 +5,7 @@ Wire format: named SSE events `message_start` (input token count), `content_bloc
 `content_block_stop`, `message_delta` (stop_reason, output token count), `message_stop`, and
 `error` events such as `overloaded_error` in the middle of a stream.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,14 @@ from arenabot.providers.sse import SseEvent
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 1024  # the API requires max_tokens; override it in params
 
-_STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "tool_use": "stop", "pause_turn": "stop",
-                 "max_tokens": "length", "refusal": "content_filter"}
+_STOP_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "tool_use": "stop",
+    "pause_turn": "stop",
+    "max_tokens": "length",
+    "refusal": "content_filter",
+}
 
 
 class AnthropicDialect:

@@ -1,4 +1,5 @@
 """The one interface every model backend implements, and its typed errors."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
@@ -45,8 +46,6 @@ class ProviderError(Exception):
 
 
 class Provider(Protocol):
-    async def complete(
-        self, model: ModelSettings, messages: Sequence[Message], on_delta: OnDelta | None = None
-    ) -> Completion:
+    async def complete(self, model: ModelSettings, messages: Sequence[Message], on_delta: OnDelta | None = None) -> Completion:
         """Generate one reply, streaming deltas to `on_delta`; raise `ProviderError` on failure.
         Cancelling the calling task must close any network stream at once."""

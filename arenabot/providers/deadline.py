@@ -4,6 +4,7 @@
 for every token. Here a chunk only records the time; the timer, when it fires, moves itself to
 the latest stall deadline if the stream moved since, and only otherwise cancels the task.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,7 +26,7 @@ class StreamDeadline:
         self.phase = "total"
         self.expired = False
 
-    async def __aenter__(self) -> "StreamDeadline":
+    async def __aenter__(self) -> StreamDeadline:
         self._task = asyncio.current_task()
         assert self._task is not None, "StreamDeadline must be used inside a task"
         self._cancelling = self._task.cancelling()

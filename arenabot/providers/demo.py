@@ -4,6 +4,7 @@ Each demo model has its own voice (the model id picks it), and the prompt's own 
 hash of the conversation choose what it says, so two demo models never answer alike and the
 same model answers different prompts differently. They are labelled as demo everywhere.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,12 +31,24 @@ _VOICES: dict[str, dict[str, list[str]]] = {
     },
     "owl": {
         "open": ["## On {topic}\n", "## A structured look at {topic}\n", "## {topic}: the essentials\n"],
-        "body": ["- **{w1}**: consider how it shapes the {w2}.", "- **{w2}**: the key factor behind {w1}.", "- **{w1} vs {w2}**: weigh both before deciding."],
-        "close": ["In short: start from the {w1}, then check the {w2}.", "Summary: {w1} first, {w2} second.", "Conclusion: the {w2} matters most."],
+        "body": [
+            "- **{w1}**: consider how it shapes the {w2}.",
+            "- **{w2}**: the key factor behind {w1}.",
+            "- **{w1} vs {w2}**: weigh both before deciding.",
+        ],
+        "close": [
+            "In short: start from the {w1}, then check the {w2}.",
+            "Summary: {w1} first, {w2} second.",
+            "Conclusion: the {w2} matters most.",
+        ],
     },
     "otter": {
         "open": ["Ooh, {topic}! Fun one.", "Okay okay, {topic}, let's play.", "Splash! Diving into {topic}."],
-        "body": ["Imagine a {w1} juggling a {w2} - that's the vibe.", "Honestly the {w2} is the star, the {w1} just tags along.", "Picture a {w1} sliding down a {w2}. Wheee!"],
+        "body": [
+            "Imagine a {w1} juggling a {w2} - that's the vibe.",
+            "Honestly the {w2} is the star, the {w1} just tags along.",
+            "Picture a {w1} sliding down a {w2}. Wheee!",
+        ],
         "close": ["Hope that made you smile!", "Anyway, that's my splashy take.", "Want another round?"],
     },
     "fox": {
@@ -71,9 +84,7 @@ def demo_reply(voice: str, messages: Sequence[Message]) -> str:
 class DemoProvider:
     """Streams `demo_reply` word by word; `params.delay_s` paces it (0 in tests)."""
 
-    async def complete(
-        self, model: ModelSettings, messages: Sequence[Message], on_delta: OnDelta | None = None
-    ) -> Completion:
+    async def complete(self, model: ModelSettings, messages: Sequence[Message], on_delta: OnDelta | None = None) -> Completion:
         started = time.perf_counter()
         delay = float(model.params.get("delay_s", 0.0))
         text = demo_reply(model.model_id, messages)

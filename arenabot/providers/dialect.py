@@ -1,4 +1,5 @@
 """What each API's wire format must provide to the shared streaming engine (`streaming.py`)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,5 +1,6 @@
 """Which models does a server offer? Reads OpenAI-style `/v1/models`, Ollama's `/api/tags`, and the
 Anthropic and Gemini model lists, and renders them as `[[models]]` entries for arenabot.toml."""
+
 from __future__ import annotations
 
 import json
@@ -42,12 +43,17 @@ def _openai_ids(payload: object) -> list[str]:
 
 def _ollama_ids(payload: object) -> list[str]:
     if isinstance(payload, dict) and isinstance(payload.get("models"), list):
-        return [str(item.get("model") or item["name"]) for item in payload["models"] if isinstance(item, dict) and (item.get("model") or item.get("name"))]
+        return [
+            str(item.get("model") or item["name"])
+            for item in payload["models"]
+            if isinstance(item, dict) and (item.get("model") or item.get("name"))
+        ]
     return []
 
 
-async def discover(base_url: str, provider: str = "openai", api_key: str | None = None,
-                   api_key_env: str | None = None, timeout_s: float = 10.0) -> list[Offer]:
+async def discover(
+    base_url: str, provider: str = "openai", api_key: str | None = None, api_key_env: str | None = None, timeout_s: float = 10.0
+) -> list[Offer]:
     base = base_url.rstrip("/")
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -60,8 +66,11 @@ async def discover(base_url: str, provider: str = "openai", api_key: str | None 
             root = base if base.endswith(("/v1beta", "/v1")) else base + "/v1beta"
             payload = await _get_json(session, root + "/models", headers, api_key_env)
             listed = payload.get("models", []) if isinstance(payload, dict) else []
-            offers = [Offer("gemini", str(m["name"]).removeprefix("models/"), base) for m in listed
-                      if isinstance(m, dict) and "generateContent" in m.get("supportedGenerationMethods", ["generateContent"])]
+            offers = [
+                Offer("gemini", str(m["name"]).removeprefix("models/"), base)
+                for m in listed
+                if isinstance(m, dict) and "generateContent" in m.get("supportedGenerationMethods", ["generateContent"])
+            ]
         else:
             offers = await _discover_openai(session, base, api_key, api_key_env)
     if not offers:
@@ -95,15 +104,23 @@ def _name_for(model_id: str) -> str:
 
 def render_toml(offers: list[Offer], api_key_env: str | None = None) -> str:
     """Ready-to-paste `[[models]]` entries; names are unique within the list."""
-    lines = [f"# {len(offers)} model(s) offered at {offers[0].base_url if offers else ''}; paste into arenabot.toml and edit names, weights and vendor"]
+    lines = [
+        f"# {len(offers)} model(s) offered at {offers[0].base_url if offers else ''}; paste into arenabot.toml and edit names, weights and vendor"
+    ]
     used: set[str] = set()
     for offer in offers:
         name = _name_for(offer.model_id)
         if name.lower() in used:
             name = offer.model_id[:100]
         used.add(name.lower())
-        lines += ["", "[[models]]", f"name = {_toml_string(name)}", f"provider = {_toml_string(offer.provider)}",
-                  f"model_id = {_toml_string(offer.model_id)}", f"base_url = {_toml_string(offer.base_url)}"]
+        lines += [
+            "",
+            "[[models]]",
+            f"name = {_toml_string(name)}",
+            f"provider = {_toml_string(offer.provider)}",
+            f"model_id = {_toml_string(offer.model_id)}",
+            f"base_url = {_toml_string(offer.base_url)}",
+        ]
         if api_key_env:
             lines.append(f"api_key_env = {_toml_string(api_key_env)}")
     return "\n".join(lines) + "\n"

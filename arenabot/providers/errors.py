@@ -3,6 +3,7 @@
 `retryable` errors may be retried, but only before any token was shown to voters.
 `counts_against_model` errors feed the cool-down of a model that keeps failing.
 """
+
 from __future__ import annotations
 
 from arenabot.providers.base import ProviderError

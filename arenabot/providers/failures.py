@@ -3,6 +3,7 @@
 The API key is never put in a message: server text (which may echo a key, as OpenAI's 401 does)
 is only quoted for 400/5xx, shortened, and with the key removed.
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -14,7 +15,14 @@ from yarl import URL
 from arenabot.config import ModelSettings
 from arenabot.providers.base import ProviderError
 from arenabot.providers.errors import (
-    AuthError, BadRequest, ConnectFailed, ModelNotFound, ProviderTimeout, RateLimited, ServerError, StreamError,
+    AuthError,
+    BadRequest,
+    ConnectFailed,
+    ModelNotFound,
+    ProviderTimeout,
+    RateLimited,
+    ServerError,
+    StreamError,
 )
 
 
@@ -69,10 +77,15 @@ def key_fix(model: ModelSettings) -> str:
 
 
 def missing_key(model: ModelSettings) -> AuthError:
-    return AuthError(model.name, f"{model.name} has no API key: the environment variable {model.api_key_env} is empty or unset; set it and restart")
+    return AuthError(
+        model.name,
+        f"{model.name} has no API key: the environment variable {model.api_key_env} is empty or unset; set it and restart",
+    )
 
 
-def http_error(model: ModelSettings, url: str, status: int, body: bytes, retry_after: str | None, secret: str | None) -> ProviderError:
+def http_error(
+    model: ModelSettings, url: str, status: int, body: bytes, retry_after: str | None, secret: str | None
+) -> ProviderError:
     name = model.name
     if status in (401, 403):
         return AuthError(name, f"{name}: the API rejected the key (HTTP {status}); {key_fix(model)}")
@@ -89,13 +102,20 @@ def http_error(model: ModelSettings, url: str, status: int, body: bytes, retry_a
         return RateLimited(name, f"{name} is rate-limited by its API (HTTP 429); {hint}, or lower its weight", wait)
     if status >= 500:
         detail = server_detail(body, secret)
-        return ServerError(name, f"{name}: the API failed (HTTP {status}{': ' + detail if detail else ''}); try again later", status)
+        return ServerError(
+            name, f"{name}: the API failed (HTTP {status}{': ' + detail if detail else ''}); try again later", status
+        )
     detail = server_detail(body, secret)
-    return BadRequest(name, f"{name}: the API refused the request (HTTP {status}{': ' + detail if detail else ''}); check this model's params and model_id")
+    return BadRequest(
+        name,
+        f"{name}: the API refused the request (HTTP {status}{': ' + detail if detail else ''}); check this model's params and model_id",
+    )
 
 
 def connect_failed(model: ModelSettings, url: str) -> ConnectFailed:
-    return ConnectFailed(model.name, f"{model.name}: cannot reach {host_of(url)}; check that the server is running and base_url is right")
+    return ConnectFailed(
+        model.name, f"{model.name}: cannot reach {host_of(url)}; check that the server is running and base_url is right"
+    )
 
 
 def dropped(model: ModelSettings) -> StreamError:
@@ -103,7 +123,9 @@ def dropped(model: ModelSettings) -> StreamError:
 
 
 def ended_early(model: ModelSettings) -> StreamError:
-    return StreamError(model.name, f"{model.name}: the stream ended before the reply was complete (no end marker); try again", retryable=True)
+    return StreamError(
+        model.name, f"{model.name}: the stream ended before the reply was complete (no end marker); try again", retryable=True
+    )
 
 
 def malformed(model: ModelSettings, dialect: str) -> StreamError:

@@ -4,6 +4,7 @@ Wire format: each `data:` event is a whole GenerateContentResponse: `candidates[
 (parts with `"thought": true` are reasoning), `finishReason` on the last chunk, `usageMetadata`,
 and `promptFeedback.blockReason` when the prompt itself was blocked. There is no end marker.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,8 @@ class GeminiDialect:
         body: dict[str, Any] = {
             "contents": [
                 {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.content}]}
-                for m in messages if m.role != "system"
+                for m in messages
+                if m.role != "system"
             ],
         }
         system = system_text(messages)
@@ -74,7 +76,9 @@ class GeminiDialect:
         if not candidates:
             block = (chunk.get("promptFeedback") or {}).get("blockReason")
             if block:
-                raise ContentFiltered(state.model, f"{state.model}'s provider blocked the prompt ({block}); try a different prompt")
+                raise ContentFiltered(
+                    state.model, f"{state.model}'s provider blocked the prompt ({block}); try a different prompt"
+                )
             return "", ""
         candidate = candidates[0]
         text: list[str] = []

@@ -4,6 +4,7 @@ After `failure_threshold` failures in a row a model cools down for `cooldown_s`.
 it is sampled again on probation: one more failure sends it straight back, for twice as long
 (up to `max_cooldown_s`); one success clears its record.
 """
+
 from __future__ import annotations
 
 import time
@@ -42,7 +43,7 @@ class ModelHealth:
         record.last_error = kind
         on_probation = record.cooldowns > 0 and record.until <= self._clock()
         if record.failures >= self._threshold or on_probation:
-            length = min(self._cooldown_s * 2 ** record.cooldowns, self._max_cooldown_s)
+            length = min(self._cooldown_s * 2**record.cooldowns, self._max_cooldown_s)
             record.cooldowns += 1
             record.until = self._clock() + length
 

@@ -1,4 +1,5 @@
 """The one aiohttp session every backend shares, and a concurrency limit per API endpoint."""
+
 from __future__ import annotations
 
 import asyncio

@@ -4,6 +4,7 @@ OpenRouter, Groq, Together, DeepSeek and most others.
 Wire format: `data: {chat.completion.chunk}` events, then `data: [DONE]`. With
 `stream_options.include_usage` the last chunk carries `usage` and no choices.
 """
+
 from __future__ import annotations
 
 import json

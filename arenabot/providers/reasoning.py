@@ -1,4 +1,5 @@
 """Keeps `<think>...</think>` reasoning out of what voters see, even when a tag is split across chunks."""
+
 from __future__ import annotations
 
 _TAGS = (("<think>", "</think>"), ("<thinking>", "</thinking>"))
@@ -35,24 +36,24 @@ class ThinkFilter:
                 end = text.find(self._close)
                 if end >= 0:
                     reasoning.append(text[:end])
-                    text = text[end + len(self._close):]
+                    text = text[end + len(self._close) :]
                     self._close = None
                     self._strip_leading = True
                     continue
                 keep = _partial_suffix(text, (self._close,))
                 reasoning.append(text[: len(text) - keep])
-                self._pending = text[len(text) - keep:]
+                self._pending = text[len(text) - keep :]
                 break
             starts = [(text.find(open_), open_, close) for open_, close in _TAGS if open_ in text]
             if starts:
                 start, open_, close = min(starts)
                 visible.append(self._visible(text[:start]))
-                text = text[start + len(open_):]
+                text = text[start + len(open_) :]
                 self._close = close
                 continue
             keep = _partial_suffix(text, tuple(open_ for open_, _ in _TAGS))
             visible.append(self._visible(text[: len(text) - keep]))
-            self._pending = text[len(text) - keep:]
+            self._pending = text[len(text) - keep :]
             break
         return "".join(visible), "".join(reasoning)
 

@@ -6,6 +6,7 @@ send them as keep-alives). Lines end in LF or CRLF. The body is read in whatever
 and split here, which costs one await per network read instead of one per line; data stays
 bytes, since `json.loads` takes bytes.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator

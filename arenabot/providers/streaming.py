@@ -5,6 +5,7 @@ may be retried only while nothing was shown to voters. One `StreamDeadline` per 
 the stream: queue and first token share one deadline, then each chunk opens a new stall window,
 and the total deadline caps them all.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -63,9 +64,7 @@ class StreamingProvider:
         self._concurrency = concurrency or (lambda model: model.limits.max_concurrency)
         self._jitter = jitter
 
-    async def complete(
-        self, model: ModelSettings, messages: Sequence[Message], on_delta: OnDelta | None = None
-    ) -> Completion:
+    async def complete(self, model: ModelSettings, messages: Sequence[Message], on_delta: OnDelta | None = None) -> Completion:
         api_key = None
         if model.api_key_env:
             api_key = os.environ.get(model.api_key_env)
@@ -85,15 +84,24 @@ class StreamingProvider:
                 if delay is None:
                     raise
                 retries += 1
-                log.warning("%s: %s (%s); retry %d of %d in %.2fs", model.name, error.kind, error.user_message,
-                            retries, model.limits.max_retries, delay)
+                log.warning(
+                    "%s: %s (%s); retry %d of %d in %.2fs",
+                    model.name,
+                    error.kind,
+                    error.user_message,
+                    retries,
+                    model.limits.max_retries,
+                    delay,
+                )
                 await self._sleep(delay)
 
-    def _retry_delay(self, model: ModelSettings, error: ProviderError, retries: int, attempt: _Attempt, time_left: float) -> float | None:
+    def _retry_delay(
+        self, model: ModelSettings, error: ProviderError, retries: int, attempt: _Attempt, time_left: float
+    ) -> float | None:
         limits = model.limits
         if attempt.parts or not is_retryable(error) or retries >= limits.max_retries:
             return None
-        backoff = limits.retry_backoff_s * (2 ** retries)
+        backoff = limits.retry_backoff_s * (2**retries)
         if isinstance(error, RateLimited) and error.retry_after is not None:
             if error.retry_after > limits.max_retry_after_s:
                 return None
@@ -104,8 +112,13 @@ class StreamingProvider:
         return delay if delay < time_left else None
 
     async def _attempt(
-        self, model: ModelSettings, request: HttpRequest, api_key: str | None, deadline: float,
-        attempt: _Attempt, on_delta: OnDelta | None,
+        self,
+        model: ModelSettings,
+        request: HttpRequest,
+        api_key: str | None,
+        deadline: float,
+        attempt: _Attempt,
+        on_delta: OnDelta | None,
     ) -> Completion:
         limits = model.limits
         loop = asyncio.get_running_loop()
@@ -120,13 +133,18 @@ class StreamingProvider:
                 async with self._http.slot((self.dialect.name, base_url(model, self.dialect)), self._concurrency(model)):
                     timer.until(first_token_by, "first_token")
                     response = await self._http.session.post(
-                        request.url, json=request.body, headers=request.headers,
-                        timeout=aiohttp.ClientTimeout(total=None, connect=limits.connect_timeout_s, sock_connect=limits.connect_timeout_s),
+                        request.url,
+                        json=request.body,
+                        headers=request.headers,
+                        timeout=aiohttp.ClientTimeout(
+                            total=None, connect=limits.connect_timeout_s, sock_connect=limits.connect_timeout_s
+                        ),
                     )
                     if response.status != 200:
                         body = await _read_limited(response.content, _ERROR_BODY_LIMIT)
-                        raise failures.http_error(model, request.url, response.status, body,
-                                                  response.headers.get("Retry-After"), api_key)
+                        raise failures.http_error(
+                            model, request.url, response.status, body, response.headers.get("Retry-After"), api_key
+                        )
                     if response.content_type in ("application/json", "text/html"):
                         raise failures.not_streaming(model, self.dialect.name, response.content_type)
                     async for event in sse_events(response.content):
@@ -202,9 +220,15 @@ class StreamingProvider:
             raise failures.ended_early(model)
         text = "".join(attempt.parts)
         if state.finish_reason == "content_filter":
-            raise ContentFiltered(model.name, f"{model.name}'s provider stopped the reply with its content filter; try a different prompt", text)
+            raise ContentFiltered(
+                model.name, f"{model.name}'s provider stopped the reply with its content filter; try a different prompt", text
+            )
         if not text.strip():
-            hint = " (it used its whole max_tokens before answering: raise max_tokens in params)" if state.finish_reason == "length" else ""
+            hint = (
+                " (it used its whole max_tokens before answering: raise max_tokens in params)"
+                if state.finish_reason == "length"
+                else ""
+            )
             raise EmptyCompletion(model.name, f"{model.name} returned an empty reply{hint}; try again")
         return Completion(
             text=text,

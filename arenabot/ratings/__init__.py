@@ -7,26 +7,50 @@ clustered by battle), `find_anomalous_voters` (voter quality), `rate_elo` (onlin
 `win_rates` (observed/predicted matrices). All return a `Board` (rows sorted by rating) except
 `win_rates`. Awkward inputs have defined answers: see `leaderboard.py`'s module docstring.
 """
+
 from .board import Board, Row, ranks_from_intervals
 from .bt import FitOptions
 from .counts import (
-    A_WINS, B_WINS, BOTH_BAD, OUTCOME_CODES, TIE, BattlePatterns, PairCounts, counts_from_battles, counts_from_pairs,
-    counts_from_patterns, counts_from_votes,
+    A_WINS,
+    B_WINS,
+    BOTH_BAD,
+    OUTCOME_CODES,
+    TIE,
+    BattlePatterns,
+    PairCounts,
+    counts_from_battles,
+    counts_from_pairs,
+    counts_from_patterns,
+    counts_from_votes,
 )
 from .leaderboard import rate_battles, rate_counts, rate_pairs, rate_patterns
 
 __all__ = [
-    "A_WINS", "B_WINS", "BOTH_BAD", "OUTCOME_CODES", "TIE",
-    "BattlePatterns", "Board", "FitOptions", "PairCounts", "Row",
-    "counts_from_battles", "counts_from_pairs", "counts_from_patterns", "counts_from_votes", "ranks_from_intervals",
-    "rate_battles", "rate_counts", "rate_pairs", "rate_patterns",
+    "A_WINS",
+    "B_WINS",
+    "BOTH_BAD",
+    "OUTCOME_CODES",
+    "TIE",
+    "BattlePatterns",
+    "Board",
+    "FitOptions",
+    "PairCounts",
+    "Row",
+    "counts_from_battles",
+    "counts_from_pairs",
+    "counts_from_patterns",
+    "counts_from_votes",
+    "ranks_from_intervals",
+    "rate_battles",
+    "rate_counts",
+    "rate_pairs",
+    "rate_patterns",
 ]
 from .elo import bootstrap_elo, online_elo, rate_elo
 from .matrices import WinRates, win_rates
 from .style import STYLE_FEATURES, rate_style, style_features
 
-__all__ += ["bootstrap_elo", "online_elo", "rate_elo", "WinRates", "win_rates", "STYLE_FEATURES", "rate_style",
-            "style_features"]
+__all__ += ["bootstrap_elo", "online_elo", "rate_elo", "WinRates", "win_rates", "STYLE_FEATURES", "rate_style", "style_features"]
 from .voters import VoterScores, find_anomalous_voters
 
 __all__ += ["VoterScores", "find_anomalous_voters"]

@@ -1,4 +1,5 @@
 """The leaderboard value: rows sorted by rating, with intervals and ranks."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -65,17 +66,33 @@ def ranks_from_intervals(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     return 1 + above
 
 
-def make_board(method: str, models: list[str], ratings: np.ndarray, lower: np.ndarray,
-               upper: np.ndarray, battles: np.ndarray, win_rate: np.ndarray, n_battles: float,
-               ci: str, **extra_fields) -> Board:
+def make_board(
+    method: str,
+    models: list[str],
+    ratings: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    battles: np.ndarray,
+    win_rate: np.ndarray,
+    n_battles: float,
+    ci: str,
+    **extra_fields,
+) -> Board:
     for name, arr in (("rating", ratings), ("ci_lower", lower), ("ci_upper", upper)):
         if not np.all(np.isfinite(arr)):
             raise FloatingPointError(f"non-finite {name} produced; this is a bug, please report it")
     ranks = ranks_from_intervals(lower, upper)
     order = np.lexsort((np.array(models, dtype=object).astype(str), -ratings))
     rows = [
-        Row(models[k], float(ratings[k]), float(lower[k]), float(upper[k]), int(ranks[k]),
-            _plain_number(battles[k]), float(win_rate[k]))
+        Row(
+            models[k],
+            float(ratings[k]),
+            float(lower[k]),
+            float(upper[k]),
+            int(ranks[k]),
+            _plain_number(battles[k]),
+            float(win_rate[k]),
+        )
         for k in order
     ]
     return Board(method=method, rows=rows, n_battles=n_battles, ci=ci, **extra_fields)

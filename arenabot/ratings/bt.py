@@ -12,6 +12,7 @@ of n. The objective is the negative log-likelihood plus, optionally,
   plays PRIOR_GAMES virtual ties against a phantom of strength 0. This keeps every rating finite
   and defined, and pulls such models towards the field only as much as one tied game would.
 """
+
 from __future__ import annotations
 
 import math
@@ -136,8 +137,7 @@ class Fit:
     converged: bool
 
 
-def fit_pairs(i, j, y, n, m: int, opts: FitOptions, beta0: np.ndarray | None = None,
-              prior: float | None = None) -> Fit:
+def fit_pairs(i, j, y, n, m: int, opts: FitOptions, beta0: np.ndarray | None = None, prior: float | None = None) -> Fit:
     """Newton's method with a backtracking line search. Always terminates within max_iter."""
     if m == 0:
         return Fit(np.zeros(0), 0.0, 0, True)
@@ -176,8 +176,18 @@ def fit_counts(counts: PairCounts, opts: FitOptions) -> Fit:
     return fit_pairs(counts.i, counts.j, y, n, counts.n_models, opts)
 
 
-def fit_batch(i, j, Y: np.ndarray, N: np.ndarray, m: int, opts: FitOptions, start: Fit,
-              n_data: np.ndarray, tol: float = 1e-5, max_fixed: int = 40) -> np.ndarray:
+def fit_batch(
+    i,
+    j,
+    Y: np.ndarray,
+    N: np.ndarray,
+    m: int,
+    opts: FitOptions,
+    start: Fit,
+    n_data: np.ndarray,
+    tol: float = 1e-5,
+    max_fixed: int = 40,
+) -> np.ndarray:
     """Fit many resampled problems at once. Y and N are (pairs x rounds); returns mean-zero
     strengths (rounds x models). `tol` is the largest last step (natural scale; 1e-5 is
     0.002 rating points).
@@ -196,8 +206,7 @@ def fit_batch(i, j, Y: np.ndarray, N: np.ndarray, m: int, opts: FitOptions, star
     h_inv = np.linalg.inv(regularised(hess, lam, prior))
     # incidence @ r sums r over each model's pairs (+ where it is i, - where it is j).
     incidence = sparse.csr_matrix(
-        (np.concatenate([np.ones(len(i)), -np.ones(len(j))]),
-         (np.concatenate([i, j]), np.concatenate([np.arange(len(i))] * 2))),
+        (np.concatenate([np.ones(len(i)), -np.ones(len(j))]), (np.concatenate([i, j]), np.concatenate([np.arange(len(i))] * 2))),
         shape=(m, len(i)),
     )
     # Work on the rounds still moving; compact the arrays only when many have settled.
@@ -234,8 +243,7 @@ def fit_batch(i, j, Y: np.ndarray, N: np.ndarray, m: int, opts: FitOptions, star
         moving &= ~(size < tol)  # NaN sizes stay "moving" and end up with the exact solver
     beta[:, idx] = b
     for r_idx in idx[moving]:  # rare: rounds that need the exact solver
-        fit = fit_pairs(i, j, Y[:, r_idx].astype(float), N[:, r_idx].astype(float), m, opts,
-                        prior=prior or None)
+        fit = fit_pairs(i, j, Y[:, r_idx].astype(float), N[:, r_idx].astype(float), m, opts, prior=prior or None)
         beta[:, r_idx] = fit.beta
     beta = beta.T
     return beta - beta.mean(axis=1, keepdims=True)

@@ -3,6 +3,7 @@
 Both return natural-scale (beta) intervals for the mean-centred or anchored strengths; the
 board turns them into ratings. Intervals are two-sided at `level` (0.95 by default).
 """
+
 from __future__ import annotations
 
 import os
@@ -44,12 +45,12 @@ def sandwich_se(counts: PairCounts, fit: Fit, opts: FitOptions, anchor: int | No
         y_b, n_b = pattern_effective(counts.patterns, opts)
         pat = counts.patterns
         score = y_b - n_b * p[pat.pair]
-        score_sq = np.bincount(pat.pair, pat.battles * score ** 2, len(i))
+        score_sq = np.bincount(pat.pair, pat.battles * score**2, len(i))
     else:
-        score_sq = counts.wins_i * (1 - p) ** 2 + counts.wins_j * p ** 2
+        score_sq = counts.wins_i * (1 - p) ** 2 + counts.wins_j * p**2
         if opts.ties == "half":
             score_sq = score_sq + (counts.ties + counts.both_bad) * (0.5 - p) ** 2
-    meat = laplacian(i, j, weight ** 2 * score_sq, m)
+    meat = laplacian(i, j, weight**2 * score_sq, m)
     if fit.prior:
         # The virtual ties count as observations too, so the prior's own score enters the meat.
         sb = expit(beta)
@@ -117,8 +118,9 @@ class _Resampler:
     """Draws resampled (Y, N), pairs x rounds. Live cells are ordered so each kind of draw is
     one contiguous block; a sparse map then sums cells into pairs."""
 
-    def __init__(self, count: np.ndarray, pair: np.ndarray, y: np.ndarray, n: np.ndarray,
-                 n_pairs: int, resample: str, factor: float):
+    def __init__(
+        self, count: np.ndarray, pair: np.ndarray, y: np.ndarray, n: np.ndarray, n_pairs: int, resample: str, factor: float
+    ):
         flat = count
         live = np.flatnonzero(flat > 0)
         lam = flat[live]
@@ -134,8 +136,8 @@ class _Resampler:
         self.lam = flat[order]
         self.n_small = len(small_order)
         self.n_exact = self.n_small + int(exact.sum())
-        self.tables = _poisson_tables(self.lam[:self.n_small])
-        self.bounds = {v: np.searchsorted(self.lam[:self.n_small], [v, v + 0.5]) for v in self.tables}
+        self.tables = _poisson_tables(self.lam[: self.n_small])
+        self.bounds = {v: np.searchsorted(self.lam[: self.n_small], [v, v + 0.5]) for v in self.tables}
         self.resample = resample
         self.total = int(round(flat.sum()))
         shape = (n_pairs, len(order))
@@ -169,9 +171,17 @@ class _Resampler:
         return self.to_y @ counts, self.to_n @ counts
 
 
-def bootstrap_betas(counts: PairCounts, fit: Fit, opts: FitOptions, rounds: int, seed: int | None,
-                    resample: str = "fast-poisson", chunk: int = 64, workers: int | None = None,
-                    progress=None) -> np.ndarray:
+def bootstrap_betas(
+    counts: PairCounts,
+    fit: Fit,
+    opts: FitOptions,
+    rounds: int,
+    seed: int | None,
+    resample: str = "fast-poisson",
+    chunk: int = 64,
+    workers: int | None = None,
+    progress=None,
+) -> np.ndarray:
     """Mean-zero strengths for `rounds` resamples of the battles (rounds x models). With
     `counts.patterns`, whole battles are resampled with all their votes (clusters).
 
@@ -203,7 +213,7 @@ def bootstrap_betas(counts: PairCounts, fit: Fit, opts: FitOptions, rounds: int,
         rng = np.random.default_rng(seeds[k])
         size = min(chunk, rounds - starts[k])
         Y, N = resampler.draw(rng, size)
-        out[starts[k]:starts[k] + size] = fit_batch(counts.i, counts.j, Y, N, m, opts, fit, n_data)
+        out[starts[k] : starts[k] + size] = fit_batch(counts.i, counts.j, Y, N, m, opts, fit, n_data)
         if progress:
             progress(size)
 

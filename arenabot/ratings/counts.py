@@ -7,6 +7,7 @@ Sides do not matter to Bradley-Terry (no first-mover term), so a battle
 "a beats b" and "b loses to a" land in the same cell. Building from battles validates each
 record and counts the rejects instead of dropping them silently or crashing.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -33,7 +34,7 @@ class PairCounts:
     # Reasons records were rejected while building, e.g. {"same model on both sides": 3}.
     rejected: dict[str, int] = field(default_factory=dict)
     # How the votes group into battles; None means one vote per battle (every vote its own).
-    patterns: "BattlePatterns | None" = None
+    patterns: BattlePatterns | None = None
 
     @property
     def n_models(self) -> int:
@@ -52,16 +53,22 @@ class PairCounts:
         t = self.totals
         return np.bincount(self.i, t, m) + np.bincount(self.j, t, m)
 
-    def select(self, keep: np.ndarray) -> "PairCounts":
+    def select(self, keep: np.ndarray) -> PairCounts:
         """Only the pairs where `keep` is true (models stay as they are)."""
         keep = np.asarray(keep, dtype=bool)
         return PairCounts(
-            self.models, self.i[keep], self.j[keep], self.wins_i[keep], self.wins_j[keep],
-            self.ties[keep], self.both_bad[keep], dict(self.rejected),
+            self.models,
+            self.i[keep],
+            self.j[keep],
+            self.wins_i[keep],
+            self.wins_j[keep],
+            self.ties[keep],
+            self.both_bad[keep],
+            dict(self.rejected),
             None if self.patterns is None else self.patterns.select(keep),
         )
 
-    def restrict_models(self, keep_models: np.ndarray) -> "PairCounts":
+    def restrict_models(self, keep_models: np.ndarray) -> PairCounts:
         """Drop models where `keep_models` (bool per model) is false, renumbering the rest."""
         new_index = np.cumsum(keep_models) - 1
         pair_keep = keep_models[self.i] & keep_models[self.j]
@@ -90,20 +97,25 @@ class BattlePatterns:
     both_bad: np.ndarray
     battles: np.ndarray
 
-    def select(self, keep_pairs: np.ndarray) -> "BattlePatterns":
+    def select(self, keep_pairs: np.ndarray) -> BattlePatterns:
         """The patterns of the kept pairs, renumbered to the kept pairs' new positions."""
         new_pair = np.cumsum(keep_pairs) - 1
         rows = keep_pairs[self.pair]
-        return BattlePatterns(new_pair[self.pair[rows]], self.wins_i[rows], self.wins_j[rows],
-                              self.ties[rows], self.both_bad[rows], self.battles[rows])
+        return BattlePatterns(
+            new_pair[self.pair[rows]],
+            self.wins_i[rows],
+            self.wins_j[rows],
+            self.ties[rows],
+            self.both_bad[rows],
+            self.battles[rows],
+        )
 
     @property
     def n_battles(self) -> float:
         return float(self.battles.sum())
 
 
-def _aggregate(models: list[str], a: np.ndarray, b: np.ndarray, cells: np.ndarray,
-               rejected: dict[str, int]) -> PairCounts:
+def _aggregate(models: list[str], a: np.ndarray, b: np.ndarray, cells: np.ndarray, rejected: dict[str, int]) -> PairCounts:
     """Sum per-record outcome cells (n x 4: a wins, b wins, tie, both bad) into unordered pairs."""
     m = max(len(models), 1)
     swap = a > b
@@ -117,8 +129,13 @@ def _aggregate(models: list[str], a: np.ndarray, b: np.ndarray, cells: np.ndarra
     for c in range(4):
         sums[:, c] = np.bincount(inverse, cells[:, c], len(uniq))
     return PairCounts(
-        models=list(models), i=(uniq // m).astype(np.intp), j=(uniq % m).astype(np.intp),
-        wins_i=sums[:, 0], wins_j=sums[:, 1], ties=sums[:, 2], both_bad=sums[:, 3],
+        models=list(models),
+        i=(uniq // m).astype(np.intp),
+        j=(uniq % m).astype(np.intp),
+        wins_i=sums[:, 0],
+        wins_j=sums[:, 1],
+        ties=sums[:, 2],
+        both_bad=sums[:, 3],
         rejected=rejected,
     )
 
@@ -156,8 +173,10 @@ def _columns_of_plain_rows(rows: list, index: dict[str, int]) -> PairCounts | No
     if np.isnan(cells).any():  # None (read as 0) or NaN: the general path decides
         return None
     # Names are indexed in the order the general path meets them: a row's model_a, then model_b.
-    pairs = [(index.setdefault(a, len(index)), index.setdefault(b, len(index))) if a != b else (-1, -1)
-             for a, b in zip(names_a, names_b)]
+    pairs = [
+        (index.setdefault(a, len(index)), index.setdefault(b, len(index))) if a != b else (-1, -1)
+        for a, b in zip(names_a, names_b)
+    ]
     a_arr, b_arr = np.array(pairs, dtype=np.intp).reshape(-1, 2).T
     rejected: dict[str, int] = {}
     same = a_arr < 0
@@ -215,8 +234,9 @@ def counts_from_pairs(rows: Iterable, models: Sequence[str] | None = None) -> Pa
     return _aggregate(list(index), a_arr, b_arr, cell_array, rejected)
 
 
-def counts_from_battles(models: Sequence[str], model_a: np.ndarray, model_b: np.ndarray,
-                        outcome: np.ndarray, weight: np.ndarray | None = None) -> PairCounts:
+def counts_from_battles(
+    models: Sequence[str], model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray, weight: np.ndarray | None = None
+) -> PairCounts:
     """Counts from battle arrays: model indices into `models` and outcome codes
     (A_WINS, B_WINS, TIE, BOTH_BAD). Records with an index out of range, the same model on
     both sides, an unknown outcome code or a bad weight are counted in `rejected`."""
@@ -262,8 +282,9 @@ def _pair_slots(lo: np.ndarray, hi: np.ndarray, m: int) -> tuple[np.ndarray, np.
     return np.unique(key, return_inverse=True)
 
 
-def _aggregate_battles(models: list[str], a: np.ndarray, b: np.ndarray, outcome: np.ndarray,
-                       weight: np.ndarray | None, rejected: dict[str, int]) -> PairCounts:
+def _aggregate_battles(
+    models: list[str], a: np.ndarray, b: np.ndarray, outcome: np.ndarray, weight: np.ndarray | None, rejected: dict[str, int]
+) -> PairCounts:
     """Battle arrays straight to pair counts, without a per-battle cell matrix (memory)."""
     m = max(len(models), 1)
     swap = a > b
@@ -278,8 +299,9 @@ def _aggregate_battles(models: list[str], a: np.ndarray, b: np.ndarray, outcome:
     return PairCounts(models, (uniq // m).astype(np.intp), (uniq % m).astype(np.intp), *sums, rejected=rejected)
 
 
-def counts_from_votes(models: Sequence[str], model_a: np.ndarray, model_b: np.ndarray,
-                      outcome: np.ndarray, battle: np.ndarray) -> PairCounts:
+def counts_from_votes(
+    models: Sequence[str], model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray, battle: np.ndarray
+) -> PairCounts:
     """Counts from one row per vote, where `battle` names the battle each vote is on (e.g. a
     question_id); the result carries the `BattlePatterns` that clustered intervals use.
 
@@ -300,8 +322,7 @@ def counts_from_votes(models: Sequence[str], model_a: np.ndarray, model_b: np.nd
     rejected = dict(plain.rejected)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     _, by_id = np.unique(battle, return_inverse=True)
-    _, cluster = np.unique(by_id.ravel().astype(np.int64) * max(m, 1) ** 2 + lo * max(m, 1) + hi,
-                           return_inverse=True)
+    _, cluster = np.unique(by_id.ravel().astype(np.int64) * max(m, 1) ** 2 + lo * max(m, 1) + hi, return_inverse=True)
     cluster = cluster.ravel()
     counts = _aggregate_battles(list(models), a, b, o, None, rejected)
     # Votes per battle, from the lower-index model's side.
@@ -316,8 +337,9 @@ def counts_from_votes(models: Sequence[str], model_a: np.ndarray, model_b: np.nd
     slot = np.searchsorted(counts.i * max(m, 1) + counts.j, battle_key[present])
     table = np.column_stack([slot, per_battle[present]])
     uniq, how_many = np.unique(table, axis=0, return_counts=True)
-    counts.patterns = BattlePatterns(uniq[:, 0].astype(np.intp), *(uniq[:, c].astype(float) for c in range(1, 5)),
-                                     how_many.astype(float))
+    counts.patterns = BattlePatterns(
+        uniq[:, 0].astype(np.intp), *(uniq[:, c].astype(float) for c in range(1, 5)), how_many.astype(float)
+    )
     return counts
 
 

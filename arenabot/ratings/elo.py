@@ -4,21 +4,30 @@ Each battle moves both ratings by K * (score - expected); ties (and both-bad) sc
 dropped. The result depends on battle order, which is why the arena moved to Bradley-Terry;
 it is kept for comparison with old boards.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
-
 from scipy.special import expit
 
 from .board import Board, make_board
 from .counts import A_WINS, B_WINS, BOTH_BAD, TIE, counts_from_battles
 
 
-def online_elo(n_models: int, model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray,
-               order: np.ndarray | None = None, k: float = 4.0, scale: float = 400.0,
-               base: float = 10.0, init: float = 1000.0, ties: str = "half") -> np.ndarray:
+def online_elo(
+    n_models: int,
+    model_a: np.ndarray,
+    model_b: np.ndarray,
+    outcome: np.ndarray,
+    order: np.ndarray | None = None,
+    k: float = 4.0,
+    scale: float = 400.0,
+    base: float = 10.0,
+    init: float = 1000.0,
+    ties: str = "half",
+) -> np.ndarray:
     """Final ratings after replaying the battles in `order` (default: as given).
 
     Battles must be valid (indices in range, different models, outcome codes 0..3).
@@ -43,14 +52,27 @@ def online_elo(n_models: int, model_a: np.ndarray, model_b: np.ndarray, outcome:
 # Poisson(1) draws by table look-up: entry u is the quantile at (u + 1/2) / 65536, so a uniform
 # 16-bit integer indexes an exact-to-1/65536 draw; ~15x cheaper than rng.poisson, which
 # otherwise costs more than the Elo updates themselves.
-_POISSON1 = np.searchsorted(np.cumsum(np.exp(-1.0) / np.cumprod(np.r_[1.0, np.arange(1, 20)])),
-                            (np.arange(65536) + 0.5) / 65536).astype(np.float64)
+_POISSON1 = np.searchsorted(
+    np.cumsum(np.exp(-1.0) / np.cumprod(np.r_[1.0, np.arange(1, 20)])), (np.arange(65536) + 0.5) / 65536
+).astype(np.float64)
 
 
-def bootstrap_elo(n_models: int, model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray,
-                  order: np.ndarray, rounds: int, rng: np.random.Generator, k: float = 4.0,
-                  scale: float = 400.0, base: float = 10.0, init: float = 1000.0, ties: str = "half",
-                  block: int = 2048, progress=None) -> np.ndarray:
+def bootstrap_elo(
+    n_models: int,
+    model_a: np.ndarray,
+    model_b: np.ndarray,
+    outcome: np.ndarray,
+    order: np.ndarray,
+    rounds: int,
+    rng: np.random.Generator,
+    k: float = 4.0,
+    scale: float = 400.0,
+    base: float = 10.0,
+    init: float = 1000.0,
+    ties: str = "half",
+    block: int = 2048,
+    progress=None,
+) -> np.ndarray:
     """Final ratings of `rounds` bootstrap replays (rounds x models), all in ONE pass of the log.
 
     Every round keeps the battles in `order`; round r counts battle t w[t, r] ~ Poisson(1) times
@@ -90,10 +112,24 @@ def bootstrap_elo(n_models: int, model_a: np.ndarray, model_b: np.ndarray, outco
     return rating.T
 
 
-def rate_elo(models: Sequence[str], model_a, model_b, outcome, tstamp=None, *, k: float = 4.0,
-             ties: str = "half", scale: float = 400.0, base: float = 10.0, init: float = 1000.0,
-             anchor: tuple[str, float] | None = None, rounds: int = 0, seed: int | None = 0,
-             level: float = 0.95, progress=None) -> Board:
+def rate_elo(
+    models: Sequence[str],
+    model_a,
+    model_b,
+    outcome,
+    tstamp=None,
+    *,
+    k: float = 4.0,
+    ties: str = "half",
+    scale: float = 400.0,
+    base: float = 10.0,
+    init: float = 1000.0,
+    anchor: tuple[str, float] | None = None,
+    rounds: int = 0,
+    seed: int | None = 0,
+    level: float = 0.95,
+    progress=None,
+) -> Board:
     """Online-Elo board. Battles are replayed in timestamp order (stable for equal or missing
     stamps). With `rounds` > 0, intervals come from bootstrap replays of the log (see
     `bootstrap_elo`, kept in timestamp order); otherwise there are no intervals (ci "none":
@@ -125,7 +161,7 @@ def rate_elo(models: Sequence[str], model_a, model_b, outcome, tstamp=None, *, k
         boot = bootstrap_elo(m, a, b, o, order, rounds, rng, k, scale, base, init, ties, progress=step)
         if anchor is not None and anchor[0] in models:
             pin = list(models).index(anchor[0])
-            boot += anchor[1] - boot[:, pin:pin + 1]
+            boot += anchor[1] - boot[:, pin : pin + 1]
         tail = (1 - level) / 2 * 100
         lo, hi = np.percentile(boot, [tail, 100 - tail], axis=0)
         lower, upper = np.minimum(lo, ratings), np.maximum(hi, ratings)
@@ -139,8 +175,17 @@ def rate_elo(models: Sequence[str], model_a, model_b, outcome, tstamp=None, *, k
         decisive = counts.wins_i + counts.wins_j
         games = np.bincount(counts.i, decisive, m) + np.bincount(counts.j, decisive, m)
     win_rate = np.divide(wins, games, out=np.zeros(m), where=games > 0)
-    board = make_board("elo", [models[x] for x in idx], ratings[idx], lower[idx], upper[idx],
-                       counts.battles_per_model()[idx], win_rate[idx], counts.n_battles,
-                       "bootstrap" if rounds > 0 else "none",
-                       unrated=[models[x] for x in np.flatnonzero(~played)], rejected=dict(counts.rejected))
+    board = make_board(
+        "elo",
+        [models[x] for x in idx],
+        ratings[idx],
+        lower[idx],
+        upper[idx],
+        counts.battles_per_model()[idx],
+        win_rate[idx],
+        counts.n_battles,
+        "bootstrap" if rounds > 0 else "none",
+        unrated=[models[x] for x in np.flatnonzero(~played)],
+        rejected=dict(counts.rejected),
+    )
     return board

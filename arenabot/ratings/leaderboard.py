@@ -11,6 +11,7 @@ Defined answers for awkward inputs (never NaN, never a hang):
   rating finite; a note says so;
 - an anchor model that is not rated: the board stays mean-centred and a note says so.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -25,12 +26,24 @@ from .ci import bootstrap_betas, sandwich_se, z_value
 from .counts import PairCounts, counts_from_battles, counts_from_pairs, counts_from_patterns, counts_from_votes
 
 
-def rate_counts(counts: PairCounts, *, ci: str = "sandwich", rounds: int = 1000,
-                seed: int | None = 0, ties: str = "half", l2_C: float | None = None,
-                double: bool = False, anchor: tuple[str, float] | None = None,
-                scale: float = 400.0, base: float = 10.0, init: float = 1000.0,
-                level: float = 0.95, resample: str = "fast-poisson", progress=None,
-                method: str = "bradley-terry") -> Board:
+def rate_counts(
+    counts: PairCounts,
+    *,
+    ci: str = "sandwich",
+    rounds: int = 1000,
+    seed: int | None = 0,
+    ties: str = "half",
+    l2_C: float | None = None,
+    double: bool = False,
+    anchor: tuple[str, float] | None = None,
+    scale: float = 400.0,
+    base: float = 10.0,
+    init: float = 1000.0,
+    level: float = 0.95,
+    resample: str = "fast-poisson",
+    progress=None,
+    method: str = "bradley-terry",
+) -> Board:
     """Bradley-Terry ratings with `level` confidence intervals from aggregated counts.
 
     ci: "sandwich" (robust, a few ms), "bootstrap" (`rounds` resamples, seeded by `seed`) or
@@ -42,8 +55,7 @@ def rate_counts(counts: PairCounts, *, ci: str = "sandwich", rounds: int = 1000,
         raise ValueError(f"ci must be 'sandwich', 'bootstrap' or 'none', not {ci!r}")
     if not 0 < level < 1:
         raise ValueError("level must be between 0 and 1")
-    opts = FitOptions(ties=ties, l2_C=l2_C, double=double, scale=scale, base=base, init=init,
-                      anchor=anchor)
+    opts = FitOptions(ties=ties, l2_C=l2_C, double=double, scale=scale, base=base, init=init, anchor=anchor)
     battles_all = counts.battles_per_model()
     _, n = effective_counts(counts, opts)
     games = np.bincount(counts.i, n, counts.n_models) + np.bincount(counts.j, n, counts.n_models)
@@ -62,8 +74,10 @@ def rate_counts(counts: PairCounts, *, ci: str = "sandwich", rounds: int = 1000,
     notes: list[str] = []
     groups = _groups(sub)
     if groups.max() > 0:
-        notes.append(f"{groups.max() + 1} groups of models never met each other: each group is "
-                     f"rated on its own and centred on {init:g} (ratings across groups are not comparable)")
+        notes.append(
+            f"{groups.max() + 1} groups of models never met each other: each group is "
+            f"rated on its own and centred on {init:g} (ratings across groups are not comparable)"
+        )
     anchor_found = False
     for g in range(groups.max() + 1):
         members = groups == g
@@ -71,22 +85,21 @@ def rate_counts(counts: PairCounts, *, ci: str = "sandwich", rounds: int = 1000,
         pin = None
         if anchor is not None and anchor[0] in part.models:
             pin, anchor_found = part.models.index(anchor[0]), True
-        r, lo, hi, part_notes = _rate_connected(part, opts, ci, rounds, seed, level, resample, pin,
-                                                progress)
+        r, lo, hi, part_notes = _rate_connected(part, opts, ci, rounds, seed, level, resample, pin, progress)
         ratings[members], lower[members], upper[members] = r, lo, hi
         notes.extend(n for n in part_notes if n not in notes)
     if anchor is not None and not anchor_found:
         notes.append(f"anchor model {anchor[0]!r} is not rated here: ratings are mean-centred")
     if counts.patterns is not None and ci != "none":
-        notes.append(f"intervals clustered by battle: {counts.patterns.n_battles:,.0f} battles, "
-                     f"{counts.n_battles:,.0f} votes")
+        notes.append(f"intervals clustered by battle: {counts.patterns.n_battles:,.0f} battles, {counts.n_battles:,.0f} votes")
 
     sub_y, sub_n = effective_counts(sub, opts)
     wins = np.bincount(sub.i, sub_y, m) + np.bincount(sub.j, sub_n - sub_y, m)
     played = np.bincount(sub.i, sub_n, m) + np.bincount(sub.j, sub_n, m)
     win_rate = np.divide(wins, played, out=np.zeros(m), where=played > 0)
-    return make_board(method, sub.models, ratings, lower, upper, battles_all[rated], win_rate,
-                      float(counts.n_battles), ci, notes=notes, **extra)
+    return make_board(
+        method, sub.models, ratings, lower, upper, battles_all[rated], win_rate, float(counts.n_battles), ci, notes=notes, **extra
+    )
 
 
 def rate_pairs(rows: Iterable, *, models: Sequence[str] | None = None, **options) -> Board:
@@ -95,8 +108,7 @@ def rate_pairs(rows: Iterable, *, models: Sequence[str] | None = None, **options
     return rate_counts(counts_from_pairs(rows, models), **options)
 
 
-def rate_battles(models: Sequence[str], model_a, model_b, outcome, weight=None, battle=None,
-                 **options) -> Board:
+def rate_battles(models: Sequence[str], model_a, model_b, outcome, weight=None, battle=None, **options) -> Board:
     """Leaderboard from battle arrays (indices into `models`, outcome codes from counts.py).
     With `battle` (one id per row, e.g. question_id), rows are votes and intervals are
     clustered by battle; `weight` cannot be combined with it."""
@@ -120,14 +132,25 @@ def _groups(counts: PairCounts) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _rate_connected(counts: PairCounts, opts: FitOptions, ci: str, rounds: int, seed, level: float,
-                    resample: str, anchor_idx: int | None, progress):
+def _rate_connected(
+    counts: PairCounts,
+    opts: FitOptions,
+    ci: str,
+    rounds: int,
+    seed,
+    level: float,
+    resample: str,
+    anchor_idx: int | None,
+    progress,
+):
     """Ratings and interval bounds for one connected group of models."""
     fit = fit_counts(counts, opts)
     notes = []
     if fit.prior:
-        notes.append("the plain maximum-likelihood fit does not exist (a model never won or never "
-                     "lost): a weak prior of one virtual tie per model against the field was used")
+        notes.append(
+            "the plain maximum-likelihood fit does not exist (a model never won or never "
+            "lost): a weak prior of one virtual tie per model against the field was used"
+        )
     if not fit.converged:
         notes.append(f"solver stopped after {fit.iterations} iterations before full convergence")
     c = opts.rating_per_beta
@@ -135,7 +158,7 @@ def _rate_connected(counts: PairCounts, opts: FitOptions, ci: str, rounds: int, 
     def to_ratings(beta: np.ndarray) -> np.ndarray:
         if anchor_idx is None:
             return opts.init + c * (beta - beta.mean(axis=-1, keepdims=True))
-        return opts.anchor[1] + c * (beta - beta[..., anchor_idx:anchor_idx + 1])
+        return opts.anchor[1] + c * (beta - beta[..., anchor_idx : anchor_idx + 1])
 
     ratings = to_ratings(fit.beta)
     if ci == "sandwich":

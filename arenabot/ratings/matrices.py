@@ -1,4 +1,5 @@
 """Observed and predicted win-rate matrices, and battles per pair."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,16 +17,14 @@ class WinRates:
     battles: np.ndarray  # [i, j]: battles between i and j (symmetric, ties included)
 
 
-def win_rates(counts: PairCounts, ratings: dict[str, float], scale: float = 400.0,
-              base: float = 10.0) -> WinRates:
+def win_rates(counts: PairCounts, ratings: dict[str, float], scale: float = 400.0, base: float = 10.0) -> WinRates:
     """Matrices over the rated models (those in `ratings`), in the order of `ratings`."""
     models = list(ratings)
     pos = {name: k for k, name in enumerate(models)}
     m = len(models)
     battles = np.zeros((m, m))
     wins = np.zeros((m, m))
-    for i, j, wi, wj, t in zip(counts.i, counts.j, counts.wins_i, counts.wins_j,
-                               counts.ties + counts.both_bad):
+    for i, j, wi, wj, t in zip(counts.i, counts.j, counts.wins_i, counts.wins_j, counts.ties + counts.both_bad):
         a, b = counts.models[i], counts.models[j]
         if a not in pos or b not in pos:
             continue

@@ -5,6 +5,7 @@ reply length and markdown headers, lists and bold, each (a - b) / (a + b + 1) an
 The style-adjusted ratings come from beta; gamma says how much each style feature sways votes
 (natural log-odds per standard deviation of the feature).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -42,8 +43,9 @@ class _Problem:
         self.lam, self.prior = lam, prior
         n = len(y)
         self.E = sparse.csr_matrix(
-            (np.concatenate([np.ones(n), -np.ones(n)]),
-             (np.concatenate([a, b]), np.concatenate([np.arange(n)] * 2))), shape=(m, n))
+            (np.concatenate([np.ones(n), -np.ones(n)]), (np.concatenate([a, b]), np.concatenate([np.arange(n)] * 2))),
+            shape=(m, n),
+        )
 
     def margin(self, theta):
         m = self.m
@@ -51,9 +53,9 @@ class _Problem:
 
     def value(self, theta):
         d = self.margin(theta)
-        beta = theta[:self.m]
+        beta = theta[: self.m]
         v = -(self.w * (self.y * log_expit(d) + (1 - self.y) * log_expit(-d))).sum()
-        v += 0.5 * self.lam * beta @ beta + 0.5 * STYLE_RIDGE * theta[self.m:] @ theta[self.m:]
+        v += 0.5 * self.lam * beta @ beta + 0.5 * STYLE_RIDGE * theta[self.m :] @ theta[self.m :]
         if self.prior:
             v -= self.prior * 0.5 * (log_expit(beta) + log_expit(-beta)).sum()
         return v
@@ -86,7 +88,7 @@ class _Problem:
     def solve_matrix(self, hess):
         if self.lam == 0 and self.prior == 0:
             hess = hess.copy()
-            hess[:self.m, :self.m] += 1.0 / self.m  # pin the free shift of beta
+            hess[: self.m, : self.m] += 1.0 / self.m  # pin the free shift of beta
         return hess
 
     def fit(self, theta0, tol=1e-10, max_iter=200):
@@ -104,16 +106,30 @@ class _Problem:
             theta = theta + t * step
             if np.max(np.abs(t * step)) < tol:
                 break
-        theta[:self.m] -= theta[:self.m].mean()
+        theta[: self.m] -= theta[: self.m].mean()
         return theta
 
 
-def rate_style(models: Sequence[str], model_a, model_b, outcome, features, *,
-               feature_names: Sequence[str] = STYLE_FEATURES, ties: str = "half",
-               l2_C: float | None = None, anchor: tuple[str, float] | None = None,
-               scale: float = 400.0, base: float = 10.0, init: float = 1000.0,
-               ci: str = "sandwich", rounds: int = 200, seed: int | None = 0,
-               level: float = 0.95, progress=None) -> Board:
+def rate_style(
+    models: Sequence[str],
+    model_a,
+    model_b,
+    outcome,
+    features,
+    *,
+    feature_names: Sequence[str] = STYLE_FEATURES,
+    ties: str = "half",
+    l2_C: float | None = None,
+    anchor: tuple[str, float] | None = None,
+    scale: float = 400.0,
+    base: float = 10.0,
+    init: float = 1000.0,
+    ci: str = "sandwich",
+    rounds: int = 200,
+    seed: int | None = 0,
+    level: float = 0.95,
+    progress=None,
+) -> Board:
     """Style-controlled board. `features` is (battles x k), already differenced and standardised
     (see `style_features`). Intervals: "sandwich", "bootstrap" (battles resampled, `rounds`
     refits) or "none". `board.extra["style"]` maps each feature to its coefficient and interval."""
@@ -144,8 +160,7 @@ def rate_style(models: Sequence[str], model_a, model_b, outcome, features, *,
     mm = len(names)
     unrated = [nm for nm, p in zip(models, played) if not p]
     if mm < 2:
-        return Board("bradley-terry+style", [], counts.n_battles, ci, unrated=list(models),
-                     rejected=dict(counts.rejected))
+        return Board("bradley-terry+style", [], counts.n_battles, ci, unrated=list(models), rejected=dict(counts.rejected))
     lam = opts.l2_lambda
     prior = 0.0 if lam > 0 or _exists(a, b, y, w, mm) else PRIOR_GAMES
     problem = _Problem(mm, a, b, x, y, w, lam, prior)
@@ -167,7 +182,7 @@ def rate_style(models: Sequence[str], model_a, model_b, outcome, features, *,
     if ci == "sandwich":
         grad, hess = problem.grad_hess(theta)
         s = expit(problem.margin(theta))
-        meat = problem._blocks(w ** 2 * (y - s) ** 2)
+        meat = problem._blocks(w**2 * (y - s) ** 2)
         h_inv = np.linalg.inv(problem.solve_matrix(hess))
         cov = h_inv @ meat @ h_inv
         se_beta = np.sqrt(np.clip(np.diag(rel @ cov[:mm, :mm] @ rel.T), 0, None))
@@ -197,13 +212,29 @@ def rate_style(models: Sequence[str], model_a, model_b, outcome, features, *,
     battles = counts.battles_per_model()[played]
     notes = []
     if prior:
-        notes.append("the plain maximum-likelihood fit does not exist: a weak prior of one virtual "
-                     "tie per model against the field was used")
-    style = {name: {"coef": float(g), "ci_lower": float(lo), "ci_upper": float(hi)}
-             for name, g, lo, hi in zip(feature_names, gamma, g_lo, g_hi)}
-    return make_board("bradley-terry+style", names, ratings, lower, upper, battles, win_rate,
-                      counts.n_battles, ci, unrated=unrated, rejected=dict(counts.rejected),
-                      notes=notes, extra={"style": style})
+        notes.append(
+            "the plain maximum-likelihood fit does not exist: a weak prior of one virtual "
+            "tie per model against the field was used"
+        )
+    style = {
+        name: {"coef": float(g), "ci_lower": float(lo), "ci_upper": float(hi)}
+        for name, g, lo, hi in zip(feature_names, gamma, g_lo, g_hi)
+    }
+    return make_board(
+        "bradley-terry+style",
+        names,
+        ratings,
+        lower,
+        upper,
+        battles,
+        win_rate,
+        counts.n_battles,
+        ci,
+        unrated=unrated,
+        rejected=dict(counts.rejected),
+        notes=notes,
+        extra={"style": style},
+    )
 
 
 def _exists(a, b, y, w, m) -> bool:

@@ -22,6 +22,7 @@ and flagging at `alpha` flags an honest voter with probability `alpha`.
 Outcome model: a tie (of either kind) with the board-wide tie rate, otherwise Bradley-Terry.
 The numbers inform moderators; they decide.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,7 +32,7 @@ import numpy as np
 from scipy.special import expit, ndtr
 from scipy.stats import chi2
 
-from .counts import A_WINS, B_WINS, BOTH_BAD, TIE
+from .counts import A_WINS, BOTH_BAD, TIE
 
 
 @dataclass
@@ -48,16 +49,30 @@ class VoterScores:
 
     def as_rows(self) -> list[dict]:
         return [
-            {"voter": v, "votes": int(n), "agreement": float(a), "expected_agreement": float(e),
-             "p_value": float(p), "flagged": bool(f)}
-            for v, n, a, e, p, f in zip(self.voters, self.votes, self.agreement, self.expected_agreement,
-                                        self.p_value, self.flagged)
+            {
+                "voter": v,
+                "votes": int(n),
+                "agreement": float(a),
+                "expected_agreement": float(e),
+                "p_value": float(p),
+                "flagged": bool(f),
+            }
+            for v, n, a, e, p, f in zip(
+                self.voters, self.votes, self.agreement, self.expected_agreement, self.p_value, self.flagged
+            )
         ]
 
 
-def vote_p_values(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray, ratings: np.ndarray,
-                  tie_rate: float, rng: np.random.Generator, scale: float = 400.0,
-                  base: float = 10.0) -> np.ndarray:
+def vote_p_values(
+    model_a: np.ndarray,
+    model_b: np.ndarray,
+    outcome: np.ndarray,
+    ratings: np.ndarray,
+    tie_rate: float,
+    rng: np.random.Generator,
+    scale: float = 400.0,
+    base: float = 10.0,
+) -> np.ndarray:
     """Randomised one-sided p-value per vote: P(an outcome agreeing with the board no more than
     the observed one), outcomes ordered upset < tie < favourite wins. Uniform on (0, 1) when
     votes follow the board; small for votes against the board's favourite."""
@@ -74,9 +89,20 @@ def vote_p_values(model_a: np.ndarray, model_b: np.ndarray, outcome: np.ndarray,
     return np.clip(below + rng.random(len(d)) * own, 1e-300, 1.0)
 
 
-def find_anomalous_voters(voter, model_a, model_b, outcome, ratings, *, scale: float = 400.0,
-                          base: float = 10.0, alpha: float = 0.02, min_votes: int = 10,
-                          method: str = "score", seed: int | None = 0) -> VoterScores:
+def find_anomalous_voters(
+    voter,
+    model_a,
+    model_b,
+    outcome,
+    ratings,
+    *,
+    scale: float = 400.0,
+    base: float = 10.0,
+    alpha: float = 0.02,
+    min_votes: int = 10,
+    method: str = "score",
+    seed: int | None = 0,
+) -> VoterScores:
     """Score every voter's votes against the board.
 
     voter: one id per vote (any hashable values); model_a, model_b: indices into `ratings`
@@ -117,12 +143,11 @@ def find_anomalous_voters(voter, model_a, model_b, outcome, ratings, *, scale: f
         p_value = np.where(votes > 0, chi2.sf(statistic, 2 * np.maximum(votes, 1)), 1.0)
     else:
         score = np.bincount(who, np.where(decisive, gap * (for_fav - q), 0.0), k)
-        var = np.bincount(who, np.where(decisive, gap ** 2 * q * (1 - q), 0.0), k)
+        var = np.bincount(who, np.where(decisive, gap**2 * q * (1 - q), 0.0), k)
         statistic = np.divide(score, np.sqrt(var), out=np.zeros(k), where=var > 0)
         p_value = ndtr(statistic)
     n_dec = np.bincount(who, decisive, k)
     agreement = np.divide(np.bincount(who, for_fav, k), n_dec, out=np.full(k, np.nan), where=n_dec > 0)
-    expected = np.divide(np.bincount(who, np.where(decisive, q, 0.0), k), n_dec, out=np.full(k, np.nan),
-                         where=n_dec > 0)
+    expected = np.divide(np.bincount(who, np.where(decisive, q, 0.0), k), n_dec, out=np.full(k, np.nan), where=n_dec > 0)
     flagged = (p_value < alpha) & (votes >= min_votes)
     return VoterScores(ids.tolist(), votes, agreement, expected, statistic, p_value, flagged)

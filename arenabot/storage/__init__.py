@@ -1,4 +1,6 @@
 """Persistence: the only package that speaks SQL. Use `await Store.open(url)`."""
+
+from . import leases as _leases  # noqa: F401  (registers the leases table with the ORM metadata)
 from .records import (
     BattleRecord,
     DuplicateModel,
@@ -13,7 +15,6 @@ from .records import (
     VoteStatus,
 )
 from .store import Store
-from . import leases as _leases  # noqa: F401  (registers the leases table with the ORM metadata)
 
 __all__ = [
     "BattleRecord",

@@ -9,6 +9,7 @@ restored ids. `to_jsonl` / `from_jsonl` turn records into a file's bytes and bac
 
 The `leases` table is left out: it coordinates running processes and means nothing in a backup.
 """
+
 from __future__ import annotations
 
 import json
@@ -72,7 +73,9 @@ def _check_header(header: Any) -> None:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise BackupError(f"not an arenabot backup: the first record must be the {FORMAT!r} header written by dump()")
     if header.get("version") != VERSION:
-        raise BackupError(f"backup format version {header.get('version')!r} is not supported (this arenabot reads version {VERSION})")
+        raise BackupError(
+            f"backup format version {header.get('version')!r} is not supported (this arenabot reads version {VERSION})"
+        )
     if header.get("schema") != head_revision():
         raise BackupError(
             f"the backup was taken at schema {header.get('schema')!r} but this arenabot is at {head_revision()!r}; "
@@ -87,10 +90,14 @@ def _rows_by_table(records: Iterable[Any]) -> dict[str, list[dict[str, Any]]]:
         name = record.get("table") if isinstance(record, dict) else None
         row = record.get("row") if isinstance(record, dict) else None
         if name not in tables or not isinstance(row, dict):
-            raise BackupError(f"record {number}: expected {{'table': <one of {sorted(tables)}>, 'row': {{...}}}}, got {str(record)[:120]}")
+            raise BackupError(
+                f"record {number}: expected {{'table': <one of {sorted(tables)}>, 'row': {{...}}}}, got {str(record)[:120]}"
+            )
         table = tables[name]
         if set(row) != set(table.columns.keys()):
-            raise BackupError(f"record {number}: the {name} row has columns {sorted(row)}, expected {sorted(table.columns.keys())}")
+            raise BackupError(
+                f"record {number}: the {name} row has columns {sorted(row)}, expected {sorted(table.columns.keys())}"
+            )
         grouped[name].append({c.name: _decode(c, row[c.name]) for c in table.columns})
     return grouped
 

@@ -7,6 +7,7 @@ to the sqlite3 connection inside the transaction SQLAlchemy began. Values are st
 SQLAlchemy stores them (times as UTC text, JSON through json.dumps, booleans as 0/1), so either
 path reads what the other wrote; the store tests run on both databases.
 """
+
 from __future__ import annotations
 
 import json
@@ -94,9 +95,7 @@ _RAW_INSERT_TURN = (
     "INSERT INTO turns (" + ", ".join(f'"{name}"' for name in TURN_FIELDS) + ")"  # "index" is a keyword
     f" VALUES ({', '.join('?' for _ in TURN_FIELDS)})"
 )
-_RAW_COUNT_TURNS = (
-    'UPDATE battles SET turn_count = (SELECT count(DISTINCT "index") FROM turns WHERE battle_id = ?) WHERE id = ?'
-)
+_RAW_COUNT_TURNS = 'UPDATE battles SET turn_count = (SELECT count(DISTINCT "index") FROM turns WHERE battle_id = ?) WHERE id = ?'
 _RAW_ADD_MESSAGE = (
     "INSERT INTO battle_messages (platform, message_ref, battle_id, kind) VALUES (?, ?, ?, ?)"
     " ON CONFLICT (platform, message_ref) DO NOTHING"
@@ -139,9 +138,7 @@ class SQLiteBattleIO:
         self.raw.execute(_RAW_SET_REFS, (thread_ref, header_ref, battle_id))
 
     def add_turns(self, battle_id: int, rows: Sequence[dict[str, Any]]) -> None:
-        self.raw.executemany(
-            _RAW_INSERT_TURN, [tuple(_sqlite_value(name, row[name]) for name in TURN_FIELDS) for row in rows]
-        )
+        self.raw.executemany(_RAW_INSERT_TURN, [tuple(_sqlite_value(name, row[name]) for name in TURN_FIELDS) for row in rows])
         self.raw.execute(_RAW_COUNT_TURNS, (battle_id, battle_id))
 
     def add_message(self, platform: str, message_ref: str, battle_id: int, kind: str) -> None:

@@ -1,4 +1,5 @@
 """`arenabot db upgrade` and `arenabot db current`: schema migrations from the command line."""
+
 from __future__ import annotations
 
 import argparse

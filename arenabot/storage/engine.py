@@ -12,6 +12,7 @@ SQLite also gets WAL, foreign keys, a busy timeout, and write transactions that 
 `BEGIN IMMEDIATE`, so two writers queue on the lock instead of both reading and then failing to
 upgrade to a write lock (SQLITE_BUSY, which no busy timeout can fix).
 """
+
 from __future__ import annotations
 
 import asyncio

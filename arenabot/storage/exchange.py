@@ -1,4 +1,5 @@
 """Export and import of Chatbot Arena `clean_battle` records (the SQL side; see interop.py)."""
+
 from __future__ import annotations
 
 import secrets

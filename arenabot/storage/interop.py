@@ -1,4 +1,5 @@
 """Chatbot Arena `clean_battle` JSON records: validation of imports, pseudonymous judges for exports."""
+
 from __future__ import annotations
 
 import hashlib
@@ -87,6 +88,6 @@ def record_digest(scope_key: str, record: Any) -> str:
 def judge_for(salt: str, scope_key: str, voter_ref: str) -> str:
     """A stable pseudonym: keyed, so nobody can guess ids and check them against exports."""
     if voter_ref.startswith(IMPORTED_VOTER_PREFIX):
-        return voter_ref[len(IMPORTED_VOTER_PREFIX):]  # already a pseudonym from the imported file
+        return voter_ref[len(IMPORTED_VOTER_PREFIX) :]  # already a pseudonym from the imported file
     digest = hmac.new(salt.encode(), f"{scope_key}\x00{voter_ref}".encode(), hashlib.sha256).hexdigest()
     return "judge_" + digest[:16]

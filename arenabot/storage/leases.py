@@ -5,6 +5,7 @@ A claim is one atomic UPDATE ... WHERE expires_at <= now (or an INSERT for a lea
 which behaves the same on SQLite (writes serialise under BEGIN IMMEDIATE) and PostgreSQL (the
 second concurrent UPDATE re-checks the WHERE against the first one's new expiry and matches nothing).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -36,7 +37,9 @@ def claim(conn: Connection, name: str, holder: str, now: datetime, seconds: floa
     )
     if taken.rowcount == 1:
         return True
-    first = insert(conn, leases).values(name=name, holder=holder, expires_at=until).on_conflict_do_nothing(index_elements=["name"])
+    first = (
+        insert(conn, leases).values(name=name, holder=holder, expires_at=until).on_conflict_do_nothing(index_elements=["name"])
+    )
     return conn.execute(first).rowcount == 1
 
 

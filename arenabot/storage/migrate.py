@@ -3,6 +3,7 @@
 No alembic.ini: `Store.open` and `arenabot db upgrade` build the configuration here, so both work
 from any working directory.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -17,6 +18,7 @@ from alembic.util.exc import CommandError
 
 from .engine import Database
 from .records import StorageError
+
 
 def _migrations_dir() -> Path:
     """The source tree's migrations/ next to the arenabot package (a checkout or an editable
@@ -78,9 +80,7 @@ def _check_and_upgrade(connection: Any, upgrade: bool) -> tuple[str | None, str]
     if current == head:
         return current, head
     if current is not None and not _is_known(script, current):
-        raise StorageError(
-            f"database schema {current} is newer than this arenabot (which knows up to {head}); upgrade arenabot"
-        )
+        raise StorageError(f"database schema {current} is newer than this arenabot (which knows up to {head}); upgrade arenabot")
     if not upgrade:
         raise StorageError(
             f"database schema is at {current or 'nothing (empty database)'} but this arenabot needs {head}; "
@@ -108,4 +108,3 @@ def describe(current: str | None) -> str:
 
 async def current_revision(db: Database) -> str | None:
     return await db.read(_current)
-

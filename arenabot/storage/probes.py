@@ -1,4 +1,5 @@
 """Cheap read-only queries for health checks and metrics scrapes (run via `Store.run_read`)."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select, text

@@ -1,4 +1,5 @@
 """Plain, frozen records the store hands out, so callers never touch sessions or ORM objects."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

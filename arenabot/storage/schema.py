@@ -1,4 +1,5 @@
 """ORM tables. The Alembic migrations in migrations/versions reproduce these exactly (a test checks it)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

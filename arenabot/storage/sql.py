@@ -1,4 +1,5 @@
 """Table handles and the transaction steps several store operations share (sync, one Connection)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -24,7 +25,6 @@ models: Table = schema.Model.__table__  # type: ignore[assignment]
 bans: Table = schema.Ban.__table__  # type: ignore[assignment]
 settings: Table = schema.ScopeSetting.__table__  # type: ignore[assignment]
 events: Table = schema.ProcessedEvent.__table__  # type: ignore[assignment]
-
 
 
 def insert(conn: Connection, table: Table) -> Any:

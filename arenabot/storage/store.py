@@ -5,6 +5,7 @@ write lock up front (BEGIN IMMEDIATE). On PostgreSQL a transaction that changes 
 status first locks the battle row (SELECT ... FOR UPDATE); pair counts move by atomic increments in
 key order, so concurrent writers never deadlock.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -92,7 +93,7 @@ class Store:
         self._db = database
 
     @classmethod
-    async def open(cls, url: str, upgrade: bool = True) -> "Store":
+    async def open(cls, url: str, upgrade: bool = True) -> Store:
         """Connect, then upgrade an older schema (or refuse a newer one with StorageError)."""
         database = open_database(url)
         try:
@@ -254,8 +255,7 @@ class Store:
 
         def tx(conn: Connection) -> list[TurnRecord]:
             return [
-                TurnRecord(**{n: (Side(r.side) if n == "side" else getattr(r, n)) for n in names})
-                for r in conn.execute(stmt)
+                TurnRecord(**{n: (Side(r.side) if n == "side" else getattr(r, n)) for n in names}) for r in conn.execute(stmt)
             ]
 
         return await self._db.read(tx)

@@ -6,6 +6,7 @@ other way round has its A and B outcomes swapped. Every battle adds to the overa
 scope "*" (kept in the same transaction, so a global leaderboard reads one row per pair instead of
 summing every server's rows).
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict

@@ -6,6 +6,7 @@ goes straight to the sqlite3 connection, inside the transaction SQLAlchemy began
 IMMEDIATE). voting.py holds the decisions; both classes here only read and write. The tests run
 every vote scenario on both databases, so both paths are checked against the same contract.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
-from .records import BattleRecord
 from arenabot.domain import Outcome
 
+from .records import BattleRecord
 from .sql import CLAIM_CLOSE, COUNTED_OUTCOMES, apply_deltas, battle_record, battles, claim_event, votes
 
 _VOTE_COLUMNS = [
@@ -34,9 +35,7 @@ _VOTE_COLUMNS = [
 # Built once: building SQLAlchemy constructs per vote costs more than running them.
 _BATTLE_AND_VOTE = (
     select(battles, *_VOTE_COLUMNS)
-    .select_from(
-        battles.outerjoin(votes, and_(votes.c.battle_id == battles.c.id, votes.c.voter_ref == bindparam("voter_ref")))
-    )
+    .select_from(battles.outerjoin(votes, and_(votes.c.battle_id == battles.c.id, votes.c.voter_ref == bindparam("voter_ref"))))
     .where(battles.c.id == bindparam("battle_id"))
 )
 _LOCK_BATTLE = select(battles).where(battles.c.id == bindparam("battle_id")).with_for_update()
@@ -55,7 +54,9 @@ _UPDATE_VOTE = (
 )
 _SET_UNBLIND = update(votes).where(votes.c.id == bindparam("vote_id")).values(unblind_outcome=bindparam("asked"))
 _ADD_COUNTED = (
-    update(battles).where(battles.c.id == bindparam("battle_id")).values(counted_votes=battles.c.counted_votes + bindparam("delta"))
+    update(battles)
+    .where(battles.c.id == bindparam("battle_id"))
+    .values(counted_votes=battles.c.counted_votes + bindparam("delta"))
 )
 
 
@@ -84,17 +85,33 @@ class CoreVoteIO:
         return battle_record(row), (row if row.vote_id is not None else None)
 
     def insert_vote(
-        self, battle_id: int, voter_ref: str, outcome: str | None, blind: bool, counted: bool, now: datetime, seen_at: datetime | None
+        self,
+        battle_id: int,
+        voter_ref: str,
+        outcome: str | None,
+        blind: bool,
+        counted: bool,
+        now: datetime,
+        seen_at: datetime | None,
     ) -> None:
         self.conn.execute(
             _INSERT_VOTE,
             {
-                "battle_id": battle_id, "voter_ref": voter_ref, "outcome": outcome, "blind": blind, "counted": counted,
-                "created_at": now, "updated_at": now, "names_seen_at": seen_at, "unblind_outcome": None,
+                "battle_id": battle_id,
+                "voter_ref": voter_ref,
+                "outcome": outcome,
+                "blind": blind,
+                "counted": counted,
+                "created_at": now,
+                "updated_at": now,
+                "names_seen_at": seen_at,
+                "unblind_outcome": None,
             },
         )
 
-    def update_vote(self, vote_id: int, outcome: str | None, blind: bool, counted: bool, now: datetime, seen_at: datetime | None) -> None:
+    def update_vote(
+        self, vote_id: int, outcome: str | None, blind: bool, counted: bool, now: datetime, seen_at: datetime | None
+    ) -> None:
         params = {"vote_id": vote_id, "outcome": outcome, "blind": blind, "counted": counted, "now": now, "seen_at": seen_at}
         self.conn.execute(_UPDATE_VOTE, params)
 
@@ -118,18 +135,19 @@ class CoreVoteIO:
 
 _BATTLE_FIELDS = [c.name for c in battles.columns]
 _RAW_BATTLE_AND_VOTE = (
-    "SELECT " + ", ".join(f"b.{name}" for name in _BATTLE_FIELDS)
+    "SELECT "
+    + ", ".join(f"b.{name}" for name in _BATTLE_FIELDS)
     + ", v.id, v.outcome, v.blind, v.counted, v.names_seen_at, v.unblind_outcome"
     " FROM battles b LEFT OUTER JOIN votes v ON v.battle_id = b.id AND v.voter_ref = ? WHERE b.id = ?"
 )
-_RAW_CLAIM = "INSERT INTO processed_events (event_id, created_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+_RAW_CLAIM = (
+    "INSERT INTO processed_events (event_id, created_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+)
 _RAW_INSERT_VOTE = (
     "INSERT INTO votes (battle_id, voter_ref, outcome, blind, counted, created_at, updated_at, names_seen_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_RAW_UPDATE_VOTE = (
-    "UPDATE votes SET outcome = ?, blind = ?, counted = ?, updated_at = ?, names_seen_at = coalesce(names_seen_at, ?) WHERE id = ?"
-)
+_RAW_UPDATE_VOTE = "UPDATE votes SET outcome = ?, blind = ?, counted = ?, updated_at = ?, names_seen_at = coalesce(names_seen_at, ?) WHERE id = ?"
 _RAW_SET_UNBLIND = "UPDATE votes SET unblind_outcome = ? WHERE id = ?"
 _RAW_CLAIM_CLOSE = "UPDATE battles SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'"
 _RAW_COUNTED_OUTCOMES = "SELECT outcome, count(*) FROM votes WHERE battle_id = ? AND counted GROUP BY outcome"
@@ -176,19 +194,32 @@ class SQLiteVoteIO:
         existing = None
         if vote_id is not None:
             existing = SimpleNamespace(
-                vote_id=vote_id, vote_outcome=outcome, vote_blind=bool(blind), vote_counted=bool(counted),
-                vote_names_seen_at=_parse_time(seen_at), vote_unblind_outcome=unblind,
+                vote_id=vote_id,
+                vote_outcome=outcome,
+                vote_blind=bool(blind),
+                vote_counted=bool(counted),
+                vote_names_seen_at=_parse_time(seen_at),
+                vote_unblind_outcome=unblind,
             )
         return battle, existing
 
     def insert_vote(
-        self, battle_id: int, voter_ref: str, outcome: str | None, blind: bool, counted: bool, now: datetime, seen_at: datetime | None
+        self,
+        battle_id: int,
+        voter_ref: str,
+        outcome: str | None,
+        blind: bool,
+        counted: bool,
+        now: datetime,
+        seen_at: datetime | None,
     ) -> None:
         at = sqlite_time(now)
         seen = sqlite_time(seen_at) if seen_at is not None else None
         self.raw.execute(_RAW_INSERT_VOTE, (battle_id, voter_ref, outcome, int(blind), int(counted), at, at, seen))
 
-    def update_vote(self, vote_id: int, outcome: str | None, blind: bool, counted: bool, now: datetime, seen_at: datetime | None) -> None:
+    def update_vote(
+        self, vote_id: int, outcome: str | None, blind: bool, counted: bool, now: datetime, seen_at: datetime | None
+    ) -> None:
         seen = sqlite_time(seen_at) if seen_at is not None else None
         self.raw.execute(_RAW_UPDATE_VOTE, (outcome, int(blind), int(counted), sqlite_time(now), seen, vote_id))
 
@@ -211,4 +242,3 @@ class SQLiteVoteIO:
 
 def vote_io(conn: Connection) -> CoreVoteIO | SQLiteVoteIO:
     return SQLiteVoteIO(conn) if conn.dialect.name == "sqlite" else CoreVoteIO(conn)
-

@@ -16,6 +16,7 @@ in `unblind_outcome`, not blind, never counted, and the earlier vote stays as it
 
 The statements live in vote_io.py; this module decides what they should do.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -120,7 +121,18 @@ def _outcome(existing: object) -> Outcome | None:
     return Outcome(value) if value else None
 
 
-def _write(io, battle_id: int, voter_ref: str, outcome: Outcome | None, existing: object, *, blind: bool, counted: bool, now: datetime, names_seen: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _write(
+    io,
+    battle_id: int,
+    voter_ref: str,
+    outcome: Outcome | None,
+    existing: object,
+    *,
+    blind: bool,
+    counted: bool,
+    now: datetime,
+    names_seen: bool = False,
+) -> None:  # type: ignore[no-untyped-def]
     value = outcome.value if outcome is not None else None
     seen_at = now if names_seen else None
     if existing is None:

@@ -227,7 +227,9 @@ class Battles:
         await self._post_ballot(platform, battle, thread_ref, arena, index)
         return Reply(f"Battle #{battle.id} is ready for votes.", private=True)
 
-    async def _post_ballot(self, platform: ChatPlatform, battle: BattleRecord, thread_ref: str, arena: ArenaSettings, index: int) -> None:
+    async def _post_ballot(
+        self, platform: ChatPlatform, battle: BattleRecord, thread_ref: str, arena: ArenaSettings, index: int
+    ) -> None:
         """Post the ballot in the scope's mode, then open voting on it."""
         ballot = Ballot(battle.id, render.ballot_text(index + 1, arena.max_turns, arena.ballot), mode=arena.ballot)
         ballot_ref = await platform.post_ballot(thread_ref, ballot)
