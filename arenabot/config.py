@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 DEFAULT_CONFIG_FILE = "arenabot.toml"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/arenabot.db"
@@ -272,7 +274,7 @@ def _key_path(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
     return ".".join(parts)
 
 
-def _describe(error: dict[str, Any], data: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails, data: dict[str, Any]) -> str:
     key = _key_path(error["loc"], data) or "(top level)"
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -300,7 +302,7 @@ _ENV_OVERRIDES = [
 ]
 
 
-def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
+def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read the TOML file (ARENABOT_CONFIG or ./arenabot.toml), then apply environment overrides."""
     env = os.environ if env is None else env
     explicit = path or env.get("ARENABOT_CONFIG")

@@ -39,7 +39,7 @@ def _default(field: FieldInfo) -> str:
     if field.is_required():
         return "required"
     if field.default_factory is not None:
-        value: Any = field.default_factory()
+        value: Any = field.get_default(call_default_factory=True)
         if value and isinstance(value, list) and isinstance(value[0], BaseModel):
             return "built-in demo models"
     else:

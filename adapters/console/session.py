@@ -89,7 +89,7 @@ class ConsoleSession:
 
     async def vote(self, outcome: Outcome) -> None:
         battle_id = self.platform.ballots.get(self.thread) if self.thread else None
-        if battle_id is None:
+        if battle_id is None or self.thread is None:
             self.platform.say("Nothing to vote on yet: type a prompt first.")
             return
         # By battle id, like a button: the console's keys work the same in either ballot mode.

@@ -52,7 +52,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CONTRO
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any) -> VoteButton:
         return cls(match.string)
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         client: ArenaClient = interaction.client  # type: ignore[assignment]
         await vote_by_button(client, interaction, self.battle_id, self.outcome)
 

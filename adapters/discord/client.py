@@ -57,7 +57,7 @@ class ArenaClient(discord.AutoShardedClient):
         config = settings.discord
         super().__init__(
             intents=arena_intents(message_content),
-            shard_ids=config.shard_ids,
+            shard_ids=config.shard_ids,  # type: ignore[arg-type]  # None means "all shards" at run time; the typed options omit it
             shard_count=config.shard_count,
             max_messages=None,  # votes read raw events; no message cache needed
             allowed_mentions=discord.AllowedMentions.none(),  # model output must never ping anyone

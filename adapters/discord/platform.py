@@ -7,6 +7,7 @@ channel id, a message ref is "channel_id/message_id".
 from __future__ import annotations
 
 import logging
+from typing import Final
 
 import discord
 
@@ -19,7 +20,7 @@ from arenabot.ports import Ballot, ThreadRefs
 log = logging.getLogger(__name__)
 
 THREAD_NAME_LIMIT = 100
-_AUTO_ARCHIVE_MINUTES = 1440
+_AUTO_ARCHIVE_MINUTES: Final = 1440
 
 
 def message_ref(channel_id: int, message_id: int) -> str:

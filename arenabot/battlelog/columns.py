@@ -57,7 +57,7 @@ def battle_struct(want: Wanted, names: tuple[str, ...] = ()) -> type:
     """The struct a record decodes into. With `names`, model names must be one of them: msgspec
     then hands back those very str objects, so nothing is allocated per name and the lookups
     that turn names into indices hit cached hashes (roughly halves the time spent per record)."""
-    name = Literal[names] if names else str  # type: ignore[valid-type]
+    name = Literal[names] if names else str
     fields: list[tuple] = [
         ("model_a", name),
         ("model_b", name),
@@ -115,7 +115,7 @@ def categories_of(tag) -> frozenset[str]:
     if isinstance(tag, (list, tuple)):
         return frozenset(str(t) for t in tag)
     if isinstance(tag, dict):
-        names = set()
+        names: set[str] = set()
         for key, value in tag.items():
             if isinstance(value, dict):
                 names.update(str(k) for k, v in value.items() if v is True)

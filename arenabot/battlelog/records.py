@@ -6,7 +6,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from itertools import chain
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import msgspec
 
@@ -48,7 +48,7 @@ def iter_record_batches(stream: BinaryIO, *, progress: Progress | None = None) -
         # Streams without peek: read the first block and put it back in front.
         first = stream.read(framing.CHUNK_BYTES)
         is_array = first.lstrip(b"\xef\xbb\xbf" + _WHITESPACE).startswith(b"[")
-        stream = _Prefixed(first, stream)
+        stream = cast(BinaryIO, _Prefixed(first, stream))  # the readers only call read()
     if is_array:
         yield from array_chunks(stream, progress, _decode_any)
         return

@@ -15,6 +15,7 @@ Defined answers for awkward inputs (never NaN, never a hang):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -63,7 +64,7 @@ def rate_counts(
     unrated = [m for m, r in zip(counts.models, rated) if not r]
     sub = counts.restrict_models(rated) if not rated.all() else counts
     sub = sub.select(effective_counts(sub, opts)[1] > 0)
-    extra = dict(unrated=unrated, rejected=dict(counts.rejected))
+    extra: dict[str, Any] = dict(unrated=unrated, rejected=dict(counts.rejected))
     m = sub.n_models
     if m < 2:
         # Nobody played a counted game: nothing to rate.
@@ -156,7 +157,7 @@ def _rate_connected(
     c = opts.rating_per_beta
 
     def to_ratings(beta: np.ndarray) -> np.ndarray:
-        if anchor_idx is None:
+        if anchor_idx is None or opts.anchor is None:
             return opts.init + c * (beta - beta.mean(axis=-1, keepdims=True))
         return opts.anchor[1] + c * (beta - beta[..., anchor_idx : anchor_idx + 1])
 

@@ -174,7 +174,7 @@ def rate_style(
 
     def ratings_of(th):
         beta = rel @ th[:mm]
-        return (anchor[1] if pin is not None else init) + c * beta
+        return (anchor[1] if anchor is not None and pin is not None else init) + c * beta
 
     ratings = ratings_of(theta)
     gamma = theta[mm:]

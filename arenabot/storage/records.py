@@ -35,7 +35,7 @@ class ModelRecord:
     def to_settings(self) -> ModelSettings:
         return ModelSettings(
             name=self.name,
-            provider=self.provider,  # type: ignore[arg-type]
+            provider=self.provider,
             model_id=self.model_id,
             base_url=self.base_url,
             api_key_env=self.api_key_env,

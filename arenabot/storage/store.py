@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, case, delete, distinct, func, select, union, update
 from sqlalchemy.engine import Connection
@@ -255,7 +255,8 @@ class Store:
 
         def tx(conn: Connection) -> list[TurnRecord]:
             return [
-                TurnRecord(**{n: (Side(r.side) if n == "side" else getattr(r, n)) for n in names}) for r in conn.execute(stmt)
+                TurnRecord(**cast(dict[str, Any], {n: (Side(r.side) if n == "side" else getattr(r, n)) for n in names}))
+                for r in conn.execute(stmt)
             ]
 
         return await self._db.read(tx)

@@ -175,7 +175,9 @@ class SQLiteVoteIO:
     """SQLite through the sqlite3 connection under SQLAlchemy's transaction."""
 
     def __init__(self, conn: Connection):
-        self.raw = conn.connection.dbapi_connection
+        raw = conn.connection.dbapi_connection
+        assert raw is not None, "a connection in a transaction holds its DB-API connection"
+        self.raw = raw
 
     def claim(self, event_id: str, now: datetime) -> bool:
         return self.raw.execute(_RAW_CLAIM, (event_id, sqlite_time(now))).fetchone() is not None

@@ -132,7 +132,7 @@ def _write(
     counted: bool,
     now: datetime,
     names_seen: bool = False,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     value = outcome.value if outcome is not None else None
     seen_at = now if names_seen else None
     if existing is None:
