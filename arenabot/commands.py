@@ -229,14 +229,14 @@ async def _import_log(service, path: Path, scope: Scope) -> tuple[int, int, list
     bad: list[str] = []
     offset = 0
     renumber = re.compile(r"^record (\d+):")
-    with path.open("rb") as fh, progress.bar("importing", total=path.stat().st_size, bytes_=True) as step:
+    with path.open("rb") as fh, progress.bar("importing", total=path.stat().st_size, bytes_=True) as step:  # noqa: ASYNC240 (CLI: nothing else runs on this loop)
         try:
             for batch in battlelog.iter_record_batches(fh, progress=step):
                 report = await service.store.import_clean_battles(batch, scope.key, service.state.now())
                 imported += report.imported
                 duplicates += report.duplicates
                 # The store numbers records within the batch; say where they are in the file.
-                bad += [renumber.sub(lambda m: f"record {int(m.group(1)) + offset}:", line) for line in report.bad]
+                bad += [renumber.sub(lambda m: f"record {int(m.group(1)) + offset}:", line) for line in report.bad]  # noqa: B023 (called right away)
                 offset += len(batch)
         except battlelog.LogError as exc:
             raise CliError(f"Cannot read {path}: {exc} (expected a JSON array or JSON lines of clean_battle records)") from exc

@@ -34,7 +34,9 @@ def parse_anchor(text: str) -> tuple[str, float]:
             raise ValueError
         return model, float(rating)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--anchor expects MODEL=RATING, e.g. mixtral-8x7b-instruct-v0.1=1114; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"--anchor expects MODEL=RATING, e.g. mixtral-8x7b-instruct-v0.1=1114; got {text!r}"
+        ) from None
 
 
 def _positive_float(text: str) -> float:

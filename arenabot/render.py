@@ -162,7 +162,9 @@ def leaderboard_text(board: Leaderboard) -> str:
     right = {0, 2, 4, 5}
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.rjust(w) if k in right else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            c.rjust(w) if k in right else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     table = [line(header_row), line(["-" * w for w in widths]), *(line(r) for r in rows)]
     footer = f"{board.votes} counted vote{'s' if board.votes != 1 else ''} · {board.method}"

@@ -110,7 +110,7 @@ def pair_weights(
         total = active.sum()
         if total > 0 and np.isfinite(total):
             weights = floor * weights + (1 - floor) * active / total
-    pairs = [(cands[i].name, cands[j].name) for i, j in zip(ii.tolist(), jj.tolist())]
+    pairs = [(cands[i].name, cands[j].name) for i, j in zip(ii.tolist(), jj.tolist(), strict=True)]
     return pairs, weights
 
 
@@ -154,8 +154,8 @@ def _variance_reduction(cands, ii, jj, stats, counts=None) -> np.ndarray:
     m = len(cands)
     rated = [x.name in stats for x in cands]
     mean = float(np.mean([s[0] for s in stats.values()])) if stats else 1000.0
-    rating = np.array([stats[x.name][0] if r else mean for x, r in zip(cands, rated)]) / c
-    sd = np.array([stats[x.name][1] if r else UNRATED_SD for x, r in zip(cands, rated)]) / c
+    rating = np.array([stats[x.name][0] if r else mean for x, r in zip(cands, rated, strict=True)]) / c
+    sd = np.array([stats[x.name][1] if r else UNRATED_SD for x, r in zip(cands, rated, strict=True)]) / c
     cov = np.linalg.inv(_information(cands, rating, counts)) if counts is not None else np.diag(sd**2)
     centre = np.eye(m) - 1.0 / m
     cov = centre @ cov @ centre

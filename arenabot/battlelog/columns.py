@@ -168,7 +168,7 @@ class Columns:
             n = len(a)
         index = self.index
         if not index.keys() >= set(a).union(b):
-            for name in chain.from_iterable(zip(a, b)):
+            for name in chain.from_iterable(zip(a, b, strict=True)):
                 index.setdefault(name, len(index))
         codes = np.fromiter(map(WINNER_CODES.__getitem__, winners), dtype=np.int8, count=n)
         part = [
@@ -290,7 +290,7 @@ class Columns:
     def result(self) -> BattleLog:
         import numpy as np  # only column work needs it; `import` reads records without
 
-        parts = list(zip(*self.parts)) if self.parts else None
+        parts = list(zip(*self.parts, strict=True)) if self.parts else None
         n = sum(len(p[2]) for p in self.parts)
 
         def cat(k: int, dtype) -> np.ndarray:

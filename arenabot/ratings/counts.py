@@ -73,7 +73,7 @@ class PairCounts:
         new_index = np.cumsum(keep_models) - 1
         pair_keep = keep_models[self.i] & keep_models[self.j]
         sub = self.select(pair_keep)
-        sub.models = [m for m, k in zip(self.models, keep_models) if k]
+        sub.models = [m for m, k in zip(self.models, keep_models, strict=True) if k]
         sub.i = new_index[sub.i]
         sub.j = new_index[sub.j]
         return sub
@@ -163,7 +163,7 @@ def _columns_of_plain_rows(rows: list, index: dict[str, int]) -> PairCounts | No
         return None
     if not rows:
         return _aggregate(list(index), np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros((0, 4)), {})
-    names_a, names_b, *columns = zip(*rows)
+    names_a, names_b, *columns = zip(*rows, strict=True)
     if not all(type(n) is str for n in names_a) or not all(type(n) is str for n in names_b):
         return None
     try:
@@ -175,7 +175,7 @@ def _columns_of_plain_rows(rows: list, index: dict[str, int]) -> PairCounts | No
     # Names are indexed in the order the general path meets them: a row's model_a, then model_b.
     pairs = [
         (index.setdefault(a, len(index)), index.setdefault(b, len(index))) if a != b else (-1, -1)
-        for a, b in zip(names_a, names_b)
+        for a, b in zip(names_a, names_b, strict=True)
     ]
     a_arr, b_arr = np.array(pairs, dtype=np.intp).reshape(-1, 2).T
     rejected: dict[str, int] = {}

@@ -61,7 +61,7 @@ def rate_counts(
     _, n = effective_counts(counts, opts)
     games = np.bincount(counts.i, n, counts.n_models) + np.bincount(counts.j, n, counts.n_models)
     rated = games > 0
-    unrated = [m for m, r in zip(counts.models, rated) if not r]
+    unrated = [m for m, r in zip(counts.models, rated, strict=True) if not r]
     sub = counts.restrict_models(rated) if not rated.all() else counts
     sub = sub.select(effective_counts(sub, opts)[1] > 0)
     extra: dict[str, Any] = dict(unrated=unrated, rejected=dict(counts.rejected))

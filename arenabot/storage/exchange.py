@@ -160,7 +160,7 @@ def _insert_imported(
                 "created_at": r.tstamp,
                 "updated_at": r.tstamp,
             }
-            for battle_id, (_, r) in zip(ids, new)
+            for battle_id, (_, r) in zip(ids, new, strict=True)
         ],
     )
     deltas: list[dict[str, object]] = []

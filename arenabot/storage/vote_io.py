@@ -187,7 +187,7 @@ class SQLiteVoteIO:
         row = self.raw.execute(_RAW_BATTLE_AND_VOTE, (voter_ref, battle_id)).fetchone()
         if row is None:
             return None
-        fields = dict(zip(_BATTLE_FIELDS, row))
+        fields = dict(zip(_BATTLE_FIELDS, row, strict=False))  # the vote's columns follow
         for name in _TIMES:
             fields[name] = _parse_time(fields[name])
         fields["categories"] = json.loads(fields["categories"])
