@@ -180,3 +180,33 @@ async def test_a_refused_removal_keeps_the_vote_and_tells_the_moderators_once(fa
         assert fake.tally(message_id) == {A: 2, B: 2, TIE: 1, BAD: 1}
         assert await bot.votes(battle_id) == {str(first): ("a", True), str(second): ("b", True)}
 
+
+
+async def test_two_processes_on_one_database_share_the_secret_ballot_and_its_replays(db_url, fake):  # db_url first: its PostgreSQL set-up runs its own loop
+    """A second process takes the guild's shard over (a rolling restart) while the first still runs;
+    both share the database (SQLite, and PostgreSQL as deployed). The second handles a change on
+    the first's ballot, hides it, ignores its own removal, and counts a RESUME replay once."""
+    let_the_bot_manage_messages(fake)
+    creator, voter = fake.add_user(name="max"), fake.add_user(name="ned")
+    settings = arena_settings(db_url, fake, reveal_to_voter=False)
+    async with running_bot(settings, fake) as first:
+        _, thread_id, ballot = await start_battle(first, creator)
+        battle_id = await battle_id_of(first, thread_id)
+        message_id = int(ballot["id"])
+        await fake.react(voter, message_id, A)
+        await wait_votes(first, battle_id, {str(voter): ("a", True)})
+        await eventually(lambda: fake.tally(message_id) == ONLY_THE_BOTS, "hidden by the first process")
+        await settle(first)
+
+        async with running_bot(settings, fake) as second:  # the newest session gets the guild's events
+            assert fake.identifies == 2
+            await fake.react(voter, message_id, B)
+            await wait_votes(second, battle_id, {str(voter): ("b", True)})
+            await eventually(lambda: fake.tally(message_id) == ONLY_THE_BOTS, "hidden by the second process")
+            await settle(second)
+            await fake.drop_connection(replay_overlap=2)  # the add and the bot-caused remove again
+            await fake.wait_for_session(identifies=2, resumes=1)
+            await settle(second)
+            assert await second.votes(battle_id) == {str(voter): ("b", True)}
+            assert (await second.service.store.get_battle(battle_id)).counted_votes == 1
+            assert len(removals(fake)) == 2
