@@ -17,7 +17,7 @@ from adapters.discord.commands import CommandRunner, build_command_tree
 from adapters.discord.pacing import EditPacer
 from adapters.discord.platform import DiscordPlatform, message_ref
 from adapters.discord.reactions import install_dispatch_keys, outcome_for, reaction_event_id
-from adapters.discord.secret import SecretBallot
+from adapters.discord.secret import SECRET_BALLOT_NOTE, SecretBallot
 from adapters.discord.sync import sync_if_changed
 from arenabot.config import Settings
 from arenabot.domain import Actor
@@ -165,7 +165,8 @@ class ArenaClient(discord.AutoShardedClient):
             return  # not a ballot, or a replayed event already handled (and hidden) once
         if await self.secret_ballot.conceal(payload):
             # The reaction is gone, so the voter learns what was stored only from us, privately.
-            await self.platform.notify(actor.user_ref, str(payload.channel_id), reply.text, withdraw_battle=reply.withdraw_battle)
+            text = f"{reply.text}\n{SECRET_BALLOT_NOTE}" if reply.ok else reply.text
+            await self.platform.notify(actor.user_ref, str(payload.channel_id), text, withdraw_battle=reply.withdraw_battle)
         elif not reply.ok:  # e.g. banned, or the battle is void: say so privately
             await self.platform.notify(actor.user_ref, str(payload.channel_id), reply.text)
 

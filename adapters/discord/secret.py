@@ -32,6 +32,11 @@ MISSING_PERMISSION_NOTICE = (
     "stored. Until then votes still count, but reaction tallies are visible to every later voter."
 )
 
+SECRET_BALLOT_NOTE = (
+    "Your reaction was removed so that nobody sees how you voted. React again with another emoji to "
+    "change your vote; `/arena unvote` in the battle's thread withdraws it."
+)
+
 ReactionKey = tuple[int, int, str]  # (message id, user id, emoji)
 
 
