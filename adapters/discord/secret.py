@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -92,9 +93,9 @@ class SecretBallot:
             self._expected.pop(key, None)
 
     @staticmethod
-    def _remember(memory: OrderedDict[str, None] | OrderedDict[int, None], item: object) -> None:
-        memory[item] = None  # type: ignore[index]
-        memory.move_to_end(item)  # type: ignore[arg-type]
+    def _remember(memory: OrderedDict[Any, None], item: Hashable) -> None:
+        memory[item] = None
+        memory.move_to_end(item)
         if len(memory) > _REMEMBERED:
             memory.popitem(last=False)
 
