@@ -2,6 +2,7 @@
 each voter's reaction once the vote is stored, so the ballot shows only its own four; those
 removals are never read as withdrawals (also when a RESUME replays them). Without the permission
 votes still work, tallies stay visible and the moderators are told once."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -131,9 +132,12 @@ async def test_unvote_withdraws_in_the_thread_or_by_number_and_is_final_after_th
         await wait_votes(bot, battle_id, {str(told): ("tie", True)})
         confirmation = await eventually(lambda: [m for m in dms_to(fake, told) if "recorded" in m["content"]], "confirmation")
         assert withdraw_button(confirmation[-1]) is None  # nothing to withdraw once the names were told
+        await fake.react(told, int(ballot["id"]), A)  # a change after the names: stored, not counted
+        await eventually(lambda: [m for m in dms_to(fake, told) if "final" in m["content"]], "told the vote is final")
+        await eventually(lambda: fake.tally(int(ballot["id"])) == ONLY_THE_BOTS, "that reaction hidden too")
         state = await fake.invoke(told, ["arena", "unvote"], channel_id=thread_id)
         await eventually(lambda: state["followups"], "answer")
-        assert "final" in state["followups"][-1]["content"]
+        assert "final" in state["followups"][-1]["content"] and state["followups"][-1]["ephemeral"]
         assert await bot.votes(battle_id) == {str(told): ("tie", True)}
         assert (await bot.service.store.get_battle(battle_id)).counted_votes == 1
 
@@ -181,8 +185,9 @@ async def test_a_refused_removal_keeps_the_vote_and_tells_the_moderators_once(fa
         assert await bot.votes(battle_id) == {str(first): ("a", True), str(second): ("b", True)}
 
 
-
-async def test_two_processes_on_one_database_share_the_secret_ballot_and_its_replays(db_url, fake):  # db_url first: its PostgreSQL set-up runs its own loop
+async def test_two_processes_on_one_database_share_the_secret_ballot_and_its_replays(
+    db_url, fake
+):  # db_url first: its PostgreSQL set-up runs its own loop
     """A second process takes the guild's shard over (a rolling restart) while the first still runs;
     both share the database (SQLite, and PostgreSQL as deployed). The second handles a change on
     the first's ballot, hides it, ignores its own removal, and counts a RESUME replay once."""

@@ -97,7 +97,8 @@ class Voting:
             return refuse(f"Nothing to withdraw: {where}. Name the battle by its number, e.g. `unvote #42`.")
         # A command has no platform event id; the withdrawal is idempotent, so a fresh id is safe.
         reply = await self._withdraw(platform, battle_id, scope.key, actor, f"command:unvote:{uuid.uuid4().hex}")
-        return reply or Reply(f"You have no vote on battle #{battle_id} to withdraw.", private=True)
+        # None: the vote is final and its voter was already told why; asked again, say it again briefly.
+        return reply or refuse(f"Your vote on battle #{battle_id} is final: it stays as it was and a withdrawal does not count.")
 
     async def _battle_for_command(
         self, platform: ChatPlatform, scope: Scope, battle_ref: str | None, thread_ref: str | None
