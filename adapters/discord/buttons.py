@@ -17,7 +17,7 @@ import discord
 
 from adapters.discord.actors import actor_for
 from adapters.discord.responses import respond
-from arenabot.ballot import CONTROL_ID_PATTERN, Ballot, parse_control_id
+from arenabot.ballot import CONTROL_ID_PATTERN, Ballot, control_id, parse_control_id
 from arenabot.domain import Outcome
 from arenabot.render import BUTTON_LABELS, VOTE_EMOJI
 
@@ -65,14 +65,21 @@ def ballot_view(ballot: Ballot) -> discord.ui.View:
     return view
 
 
+def withdraw_view(battle_id: int) -> discord.ui.View:
+    """The Withdraw button alone, for a vote's private confirmation (a secret reaction ballot)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(VoteButton(control_id(battle_id, None)))
+    return view
+
+
 def interaction_event_id(interaction: discord.Interaction) -> str:
     # Discord gives every interaction its own id; a replay of the same dispatch carries it again.
     return f"discord:interaction:{interaction.id}"
 
 
 async def vote_by_button(client: ArenaClient, interaction: discord.Interaction, battle_id: int, outcome: Outcome | None) -> None:
-    if interaction.guild_id is None:
-        return
+    if interaction.guild_id is None and outcome is not None:
+        return  # in a DM only the confirmation's Withdraw control exists; votes are cast on the ballot
     try:
         await interaction.response.defer(ephemeral=True, thinking=True)
         acknowledged = True

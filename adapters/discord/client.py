@@ -17,6 +17,7 @@ from adapters.discord.commands import CommandRunner, build_command_tree
 from adapters.discord.pacing import EditPacer
 from adapters.discord.platform import DiscordPlatform, message_ref
 from adapters.discord.reactions import install_dispatch_keys, outcome_for, reaction_event_id
+from adapters.discord.secret import SECRET_BALLOT_NOTE, SecretBallot
 from adapters.discord.sync import sync_if_changed
 from arenabot.config import Settings
 from arenabot.domain import Actor
@@ -66,6 +67,7 @@ class ArenaClient(discord.AutoShardedClient):
         self.settings = settings
         self.service = service
         self.platform = DiscordPlatform(self, EditPacer(edit_interval))
+        self.secret_ballot = SecretBallot(self)
         self.tree = app_commands.CommandTree(self)
         runner = CommandRunner(self)
         for group in build_command_tree(service.commands, runner, runner.autocomplete, moderator_group=config.moderator_group):
@@ -151,11 +153,21 @@ class ArenaClient(discord.AutoShardedClient):
         actor = Actor(user_ref=str(payload.user_id), display_name=known.display_name if known else "")
         ref = message_ref(payload.channel_id, payload.message_id)
         event_id = reaction_event_id(payload, added)
-        if added:
-            reply = await self.service.vote(self.platform, ref, actor, outcome, event_id)
-        else:
+        if not added:
+            if self.secret_ballot.caused(payload, event_id):
+                return  # the bot hid a stored vote's reaction: not a withdrawal
             reply = await self.service.unvote(self.platform, ref, actor, outcome, event_id)
-        if reply is not None and not reply.ok:  # e.g. banned, or the battle is void: say so privately
+            if reply is not None and not reply.ok:
+                await self.platform.notify(actor.user_ref, str(payload.channel_id), reply.text)
+            return
+        reply = await self.service.vote(self.platform, ref, actor, outcome, event_id)
+        if reply is None:
+            return  # not a ballot, or a replayed event already handled (and hidden) once
+        if await self.secret_ballot.conceal(payload):
+            # The reaction is gone, so the voter learns what was stored only from us, privately.
+            text = f"{reply.text}\n{SECRET_BALLOT_NOTE}" if reply.ok else reply.text
+            await self.platform.notify(actor.user_ref, str(payload.channel_id), text, withdraw_battle=reply.withdraw_battle)
+        elif not reply.ok:  # e.g. banned, or the battle is void: say so privately
             await self.platform.notify(actor.user_ref, str(payload.channel_id), reply.text)
 
     # ----- follow-ups -------------------------------------------------------------------------------

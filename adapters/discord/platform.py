@@ -11,7 +11,7 @@ from typing import Final
 
 import discord
 
-from adapters.discord.buttons import ballot_view
+from adapters.discord.buttons import ballot_view, withdraw_view
 from adapters.discord.pacing import CoalescingEditor, EditPacer
 from adapters.discord.reactions import VOTE_REACTIONS
 from adapters.discord.text import MESSAGE_LIMIT, preview, split_message
@@ -131,13 +131,19 @@ class DiscordPlatform:
         await self.pacer.turn()
         await self._channel(channel_id).get_partial_message(message_id).edit(content=preview(text, self.limit))
 
-    async def notify(self, user_ref: str, thread_ref: str, text: str) -> None:
-        """DM one member. Closed DMs are normal on Discord: logged, never raised."""
+    async def notify(self, user_ref: str, thread_ref: str, text: str, *, withdraw_battle: int | None = None) -> None:
+        """DM one member, with a Withdraw button for `withdraw_battle` when given. Closed DMs are
+        normal on Discord: logged, never raised."""
         try:
             dm = await self.client.create_dm(discord.Object(int(user_ref)))
             link = f"\n(battle: <#{thread_ref}>)" if thread_ref else ""
-            for chunk in split_message(text + link, self.limit):
+            chunks = split_message(text + link, self.limit)
+            for chunk in chunks[:-1]:
                 await dm.send(chunk)
+            if withdraw_battle is None:
+                await dm.send(chunks[-1])
+            else:
+                await dm.send(chunks[-1], view=withdraw_view(withdraw_battle))
         except discord.Forbidden:
             log.info("user %s does not accept DMs; private note skipped", user_ref)
         except discord.HTTPException as exc:

@@ -121,3 +121,12 @@ async def test_console_draws_either_ballot_mode_as_the_a_b_t_x_prompt(core, mode
         out = await _console(service, f"A question about {mode}\nt\n")
         assert "Vote: a = A is better, b = B is better, t = tie, x = both are bad (or type a follow-up)" in out
         assert (await service.store.get_battle(1)).status is BattleStatus.CLOSED
+
+
+async def test_console_unvote_comes_from_the_registry(core):
+    async with core() as service:
+        out = await _console(service, "A question to withdraw from\n/unvote\nb\n/unvote #1\n/help\n")
+        assert "You have no vote on battle #1 to withdraw." in out  # in the battle: no number needed
+        assert "already revealed: your vote stays" in out  # one-person arena: the vote revealed it
+        assert "unvote [battle]" in out  # listed in the help text
+        assert (await service.store.get_battle(1)).counted_votes == 1

@@ -29,6 +29,8 @@ BOT_ID = APPLICATION_ID
 GUILD_MESSAGES = 1 << 9
 MESSAGE_CONTENT = 1 << 15
 MANAGE_GUILD = 1 << 5
+MANAGE_MESSAGES = 1 << 13
+ADMINISTRATOR = 1 << 3
 EVERYONE_PERMISSIONS = (1 << 6) | (1 << 10) | (1 << 11) | (1 << 16) | (1 << 38)  # add reactions, view, send, history, send in threads
 
 _BODY = web.RequestKey("body", object)
@@ -125,6 +127,13 @@ class FakeDiscord:
         }
         return user_id
 
+    def give_role(self, user_id: int, role_id: int) -> None:
+        """Before the bot connects (GUILD_CREATE carries it); REST checks see it at once."""
+        self.members[user_id]["roles"].append(str(role_id))
+
+    def take_role(self, user_id: int, role_id: int) -> None:
+        self.members[user_id]["roles"].remove(str(role_id))
+
     def add_text_channel(self, name: str) -> int:
         channel_id = self.next_id()
         self.channels[channel_id] = {
@@ -177,6 +186,7 @@ class FakeDiscord:
             ("GET", "/channels/{channel}/messages/{message}", self._get_message),
             ("PATCH", "/channels/{channel}/messages/{message}", self._edit_message),
             ("PUT", "/channels/{channel}/messages/{message}/reactions/{emoji}/@me", self._add_own_reaction),
+            ("DELETE", "/channels/{channel}/messages/{message}/reactions/{emoji}/{user}", self._remove_user_reaction),
             ("POST", "/users/@me/channels", self._open_dm),
             ("GET", "/users/{user}", self._get_user),
         ]
@@ -433,6 +443,26 @@ class FakeDiscord:
         await self.react(BOT_ID, int(request.match_info["message"]), emoji)
         return web.Response(status=204)
 
+    async def _remove_user_reaction(self, request: web.Request) -> web.Response:
+        """Remove someone's reaction: needs Manage Messages (or Administrator) unless it is "@me".
+        Like Discord, the removal is dispatched as MESSAGE_REACTION_REMOVE (not saying who removed it)."""
+        message = self.messages.get(int(request.match_info["message"]))
+        if message is None or message["channel_id"] != request.match_info["channel"]:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        target = request.match_info["user"]
+        user_id = BOT_ID if target == "@me" else int(target)
+        if user_id != BOT_ID and not self.member_permissions(BOT_ID) & (MANAGE_MESSAGES | ADMINISTRATOR):
+            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+        await self.react(user_id, int(message["id"]), unquote(request.match_info["emoji"]), add=False)
+        return web.Response(status=204)
+
+    def tally(self, message_id: int) -> dict[str, int]:
+        """What every member sees under a message: emoji -> count."""
+        counts: dict[str, int] = {}
+        for emoji, _ in self.messages[message_id]["reactions"]:
+            counts[emoji] = counts.get(emoji, 0) + 1
+        return counts
+
     async def _open_dm(self, request: web.Request) -> web.Response:
         user_id = int(request[_BODY]["recipient_id"])
         existing = next((c for c in self.channels.values() if c["type"] == 1 and c["recipients"][0]["id"] == str(user_id)), None)
@@ -519,6 +549,10 @@ class FakeDiscord:
             "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)}, "context": 0,
             "attachment_size_limit": 8 * 1024 * 1024, **extra,
         }
+        if self.channels[channel_id]["type"] == 1:  # in a DM: a user, no guild, no member
+            for key in ("guild_id", "member", "guild_locale"):
+                payload.pop(key)
+            payload.update(user=self.users[user_id], context=1, authorizing_integration_owners={"1": str(user_id)})
         state = {"id": interaction_id, "token": token, "channel_id": channel_id, "responded": False, "followups": [],
                  "user_id": user_id, "type": kind, "payload": payload}
         self.interactions[token] = state
