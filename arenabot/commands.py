@@ -77,6 +77,15 @@ def _check_config(args: argparse.Namespace) -> int:
         for line in problems:
             print(f"  - {line}", file=sys.stderr)
         return 1
+    if args.connect:
+        import asyncio
+
+        findings = asyncio.run(_connect_checks(settings))
+        for finding in findings:
+            print(f"  {'ok ' if finding.ok else 'FAIL'} {finding.text}", file=sys.stdout if finding.ok else sys.stderr)
+        if not all(f.ok for f in findings):
+            print("Connection checks failed: fix the lines marked FAIL.", file=sys.stderr)
+            return 1
     from arenabot.app import choose_adapters
 
     demo = sum(m.is_demo for m in settings.models)
@@ -87,11 +96,57 @@ def _check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _connect_checks(settings: Settings) -> list:
+    """The database (read only) and a one-token request to every enabled model."""
+    from arenabot.checkup import Finding, check_models
+    from arenabot.providers import ProviderHub
+    from arenabot.storage import StorageError
+    from arenabot.storage.reach import check_database
+
+    try:
+        findings = [Finding(True, await check_database(settings.database.url))]
+    except StorageError as exc:
+        findings = [Finding(False, str(exc))]
+    hub = ProviderHub(settings)
+    try:
+        findings += await check_models(hub, settings.models)
+    finally:
+        await hub.close()
+    return findings
+
+
+def console_without_input(stdin) -> bool:
+    """True when the console would start with nobody to talk to: stdin closed, or not a terminal
+    and holding nothing to read (a container's /dev/null). A pipe or a file of prompts is fine."""
+    import os
+    import stat
+
+    try:
+        if stdin is None or stdin.isatty():
+            return stdin is None
+        mode = os.fstat(stdin.fileno()).st_mode
+    except (OSError, ValueError):  # closed, or no file descriptor at all
+        return True
+    return stat.S_ISCHR(mode)  # a character device that is not a terminal: /dev/null and the like
+
+
+def no_platform_text(settings: Settings) -> str:
+    return (
+        "no chat platform to run and no terminal for the console: set "
+        f"{settings.discord.token_env} (Discord) or {settings.slack.bot_token_env} and "
+        f"{settings.slack.app_token_env} (Slack), or run with a terminal attached (docker run -it)"
+    )
+
+
 def _run(args: argparse.Namespace) -> int:
     import asyncio
 
     settings = _settings(args)
     from arenabot.app import choose_adapters, run
+
+    if choose_adapters(settings) == ["adapters.console"] and console_without_input(sys.stdin):
+        # Exiting 0 here made `restart: unless-stopped` start the container again, forever.
+        raise CliError(no_platform_text(settings), 2)
     from arenabot.logs import setup_logging
     from arenabot.storage import StorageError
 
@@ -309,6 +364,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_run)
 
     p = sub.add_parser("check-config", help="validate the configuration; prints problems and exits non-zero")
+    p.add_argument(
+        "--connect",
+        action="store_true",
+        help="also connect: open the database (changing nothing) and send each enabled model a one-token request",
+    )
     p.set_defaults(handler=_check_config)
 
     p = sub.add_parser("export", help="back up the whole database (default), or write battles as Chatbot Arena clean_battle JSON")

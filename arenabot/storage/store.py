@@ -24,6 +24,7 @@ from . import exchange, tally, voting
 from .battle_io import battle_io
 from .engine import Database, TxFunction, open_database
 from .migrate import ensure_schema
+from .reach import CONNECT_FAILURES, unreachable
 from .records import (
     BattleRecord,
     DuplicateModel,
@@ -98,6 +99,9 @@ class Store:
         database = open_database(url)
         try:
             await ensure_schema(database, upgrade=upgrade)
+        except CONNECT_FAILURES as exc:
+            await database.dispose()
+            raise unreachable(url, exc) from exc
         except BaseException:
             await database.dispose()
             raise
