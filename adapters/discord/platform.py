@@ -12,7 +12,7 @@ import discord
 
 from adapters.discord.buttons import ballot_view
 from adapters.discord.pacing import CoalescingEditor, EditPacer
-from adapters.discord.permissions import needs
+from adapters.discord.permissions import FIX, missing_in, needs
 from adapters.discord.reactions import VOTE_REACTIONS
 from adapters.discord.text import MESSAGE_LIMIT, preview, split_message
 from arenabot.ports import Ballot, ThreadRefs
@@ -98,6 +98,18 @@ class DiscordPlatform:
                 )
             header_message = (await self.send(thread.id, header))[0]
         return ThreadRefs(thread_ref=str(thread.id), header_ref=message_ref(thread.id, header_message.id))
+
+    async def check_access(self, channel_ref: str) -> list[str]:
+        """For `/arena doctor`: the battle permissions the bot lacks in this channel."""
+        channel = self.client.get_channel(int(channel_ref))
+        if isinstance(channel, discord.Thread) and channel.parent is not None:
+            channel = channel.parent  # battles open their threads in the parent
+        if not isinstance(channel, (discord.TextChannel, discord.ForumChannel)):
+            return [f"<#{channel_ref}> cannot hold battle threads: run battles in a text or forum channel"]
+        me = channel.guild.me
+        if me is None:
+            return ["the bot's own member is not cached yet: try again in a minute"]
+        return [f"missing **{name}** in <#{channel.id}>: {FIX}" for name in missing_in(channel, me)]
 
     async def start_reply(self, thread_ref: str, label: str) -> DiscordReplyStream:
         thread_id = int(thread_ref)

@@ -57,3 +57,53 @@ async def test_without_add_reactions_the_battle_stands_and_the_thread_says_how_t
         assert battle is not None and battle.status is BattleStatus.OPEN
         assert bot.service.state.permission_problems[f"discord:{GUILD_ID}"]
     assert not any(r.exc_info for r in caplog.records if r.name.startswith("arenabot"))
+
+
+ALL_BATTLE_PERMISSIONS = sum(
+    1 << bit
+    for bit in (
+        6,  # add reactions
+        10,  # view channel
+        11,  # send messages
+        14,  # embed links
+        15,  # attach files
+        16,  # read message history
+        35,  # create public threads
+        38,  # send messages in threads
+    )
+)
+
+
+async def test_doctor_names_what_the_bot_lacks_and_checks_database_models_and_ballot(fake, sqlite_url):
+    from tests.discord.fake_discord import MANAGE_GUILD
+
+    admin = fake.add_user(name="admin", roles=[fake.add_role("Admins", MANAGE_GUILD)])
+    member = fake.add_user(name="alice")
+    # The bot has only @everyone's permissions: no Create Public Threads, Embed Links, Attach Files.
+    async with running_bot(arena_settings(sqlite_url, fake), fake) as bot:
+        state = await fake.invoke(admin, ["arena", "doctor"])
+        await eventually(lambda: state["followups"], "the doctor's report")
+        report = state["followups"][-1]["content"]
+        assert state["followups"][-1]["ephemeral"] is True
+        for missing in ("Create Public Threads", "Embed Links", "Attach Files"):
+            assert f"❌ discord: missing **{missing}** in <#{fake.channel_id}>" in report
+        assert "Add Reactions" not in report and "✅ ballot: reactions" in report
+        assert "✅ database: answers" in report
+        for name in ("demo-lark", "demo-owl", "demo-otter", "demo-fox"):
+            assert f"✅ model {name}: answers" in report
+
+        refused = await fake.invoke(member, ["arena", "doctor"])
+        await eventually(lambda: refused["followups"], "the refusal")
+        assert "moderator" in refused["followups"][-1]["content"].lower()
+
+
+async def test_doctor_is_all_clear_when_the_bot_role_has_every_permission(fake, sqlite_url):
+    from tests.discord.fake_discord import BOT_ID, MANAGE_GUILD
+
+    fake.members[BOT_ID]["roles"].append(str(fake.add_role("Arena bot", ALL_BATTLE_PERMISSIONS)))
+    admin = fake.add_user(name="admin", roles=[fake.add_role("Admins", MANAGE_GUILD)])
+    async with running_bot(arena_settings(sqlite_url, fake), fake):
+        state = await fake.invoke(admin, ["arena", "doctor"])
+        await eventually(lambda: state["followups"], "the doctor's report")
+        report = state["followups"][-1]["content"]
+        assert "❌" not in report and "Everything needed for battles works." in report
