@@ -16,6 +16,11 @@ from arenabot.providers.probe import probe_model
 class Finding:
     ok: bool
     text: str
+    warning: bool = False  # worth knowing, not a failure
+
+    @property
+    def mark(self) -> str:
+        return "FAIL" if not self.ok else ("WARN" if self.warning else "ok  ")
 
 
 async def check_models(hub: ProviderHub, models: Sequence[ModelSettings]) -> list[Finding]:

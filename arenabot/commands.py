@@ -82,7 +82,7 @@ def _check_config(args: argparse.Namespace) -> int:
 
         findings = asyncio.run(_connect_checks(settings))
         for finding in findings:
-            print(f"  {'ok ' if finding.ok else 'FAIL'} {finding.text}", file=sys.stdout if finding.ok else sys.stderr)
+            print(f"  {finding.mark} {finding.text}", file=sys.stdout if finding.ok else sys.stderr)
         if not all(f.ok for f in findings):
             print("Connection checks failed: fix the lines marked FAIL.", file=sys.stderr)
             return 1
@@ -107,6 +107,12 @@ async def _connect_checks(settings: Settings) -> list:
         findings = [Finding(True, await check_database(settings.database.url))]
     except StorageError as exc:
         findings = [Finding(False, str(exc))]
+    else:
+        from arenabot.app import in_both_text
+        from arenabot.storage.reach import models_added_in_chat
+
+        in_chat = set(await models_added_in_chat(settings.database.url) or ())
+        findings += [Finding(True, in_both_text(m.name), warning=True) for m in settings.models if m.name in in_chat]
     hub = ProviderHub(settings)
     try:
         findings += await check_models(hub, settings.models)

@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy.exc
 from sqlalchemy.engine import URL
 
-from .engine import display_url
+from .engine import display_url, parse_url
 from .records import StorageError
 
 # Failures of reaching or logging in to the server (the driver's, or SQLAlchemy's wrapping of them).
@@ -80,7 +80,7 @@ def _sqlite_file_missing(url: URL) -> bool:
 async def check_database(url: str) -> str:
     """Connect and read the schema revision, changing nothing. Returns a line on success; raises
     DatabaseUnreachable (or StorageError for a bad URL) otherwise."""
-    from .engine import open_database, parse_url
+    from .engine import open_database
     from .migrate import current_revision, describe
 
     if _sqlite_file_missing(parse_url(url)):  # connecting would create it (and its folder)
@@ -93,3 +93,19 @@ async def check_database(url: str) -> str:
     finally:
         await database.dispose()
     return f"database {display_url(url)}: reachable, schema {describe(revision) if revision else 'not created yet'}"
+
+
+async def models_added_in_chat(url: str) -> list[str] | None:
+    """Names moderators added in chat; None when the database has no current schema to read."""
+    from .store import Store
+
+    if _sqlite_file_missing(parse_url(url)):
+        return None
+    try:
+        store = await Store.open(url, upgrade=False)
+    except StorageError:
+        return None
+    try:
+        return [m.name for m in await store.list_models() if m.source == "chat"]
+    finally:
+        await store.close()

@@ -90,7 +90,7 @@ async def test_check_config_connect_tries_the_database_and_every_model(api, tmp_
     code = await asyncio.to_thread(main, ["check-config", "--connect", "--config", str(config)])
     out = capsys.readouterr()
     assert code == 1
-    assert "ok  model good: answers" in out.out
+    assert "ok   model good: answers" in out.out
     assert "FAIL model broken:" in out.err and "broken" in out.err
     assert "not created yet" in out.out
     assert not (tmp_path / "arena.db").exists()  # checking changes nothing
@@ -110,7 +110,7 @@ async def test_check_config_connect_passes_when_everything_answers(api, tmp_path
     code = await asyncio.to_thread(main, ["check-config", "--connect", "--config", str(config)])
     out = capsys.readouterr()
     assert code == 1 and "FAIL cannot open the database postgresql+asyncpg://u:***@127.0.0.1" in out.err
-    assert "ok  model one: answers" in out.out and "ok  model two: answers" in out.out
+    assert "ok   model one: answers" in out.out and "ok   model two: answers" in out.out
     monkeypatch.setenv("ARENABOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'arena.db'}")
     assert await asyncio.to_thread(main, ["check-config", "--connect", "--config", str(config)]) == 0
 
@@ -122,3 +122,23 @@ def test_probe_asks_for_one_token_without_retries():
     probed = probe_settings(model)
     assert probed.params == {"temperature": 0.2, "max_tokens": 1}
     assert probed.limits.max_retries == 0 and model.limits.max_retries == 2
+
+
+async def test_check_config_connect_names_a_model_defined_in_the_file_and_in_chat(tmp_path, monkeypatch, capsys):
+    import asyncio
+
+    from arenabot.app import build_core
+    from arenabot.config import settings_from_dict
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'arena.db'}"
+    demo = [{"name": n, "provider": "demo"} for n in ("demo-owl", "demo-fox")]
+    async with build_core(settings_from_dict({"database": {"url": url}, "models": demo})) as service:
+        await service.store.add_model(ModelSettings(name="heron", provider="demo"))  # a moderator's, in chat
+    config = tmp_path / "arenabot.toml"
+    config.write_text("".join(f'[[models]]\nname = "{n}"\nprovider = "demo"\n' for n in ("demo-owl", "heron")))
+    monkeypatch.setenv("ARENABOT_DATABASE_URL", url)
+    code = await asyncio.to_thread(main, ["check-config", "--connect", "--config", str(config)])
+    out = capsys.readouterr().out
+    assert code == 0  # a warning, not a failure
+    assert "WARN model 'heron' is defined in the config file and was also added in chat: the file wins" in out
+    assert out.count("WARN") == 1  # demo-owl is the file's alone
