@@ -119,7 +119,9 @@ async def _healthy(request: web.Request) -> web.Response:
 
 
 async def _serve_http(app: Any, port: int, ready: Callable[[bool], None]) -> None:
-    web_app = app.web_app(path=EVENTS_PATH, port=port)
+    from adapters.slack.http import events_app
+
+    web_app = events_app(app, EVENTS_PATH, port)
     web_app.router.add_get(HEALTH_PATH, _healthy)  # for the load balancer's health checks
     runner = web.AppRunner(web_app)
     await runner.setup()
