@@ -244,7 +244,7 @@ def _is_backup(head: bytes) -> bool:
     first_line = head.lstrip()[:4096].split(b"\n", 1)[0]
     try:
         header = json.loads(first_line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(header, dict) and header.get("format") == backup.FORMAT
 
@@ -269,7 +269,7 @@ def _import(args: argparse.Namespace) -> int:
         print(f"Restored {sum(counts.values())} rows into {len(counts)} tables from {args.file}.")
         return 0
     scope = _scope(args.scope)
-    imported, duplicates, bad = asyncio.run(_with_service(settings, lambda service: _import_log(service, path, scope)))
+    imported, duplicates, bad = asyncio.run(_import_into(settings.database.url, path, scope))
     text = f"Imported {imported} battles; {duplicates} were already here"
     if bad:
         shown = "\n".join(f"- {line}" for line in bad[:10])
@@ -280,8 +280,22 @@ def _import(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-async def _import_log(service, path: Path, scope: Scope) -> tuple[int, int, list[str]]:
+async def _import_into(url: str, path: Path, scope: Scope) -> tuple[int, int, list[str]]:
+    # Store.open, not build_core: seeding the model registry would leave a database this import
+    # failed on non-empty, and a backup could no longer be restored into it.
+    from arenabot.storage import Store
+
+    store = await Store.open(url, upgrade=True)
+    try:
+        return await _import_log(store, path, scope)
+    finally:
+        await store.close()
+
+
+async def _import_log(store, path: Path, scope: Scope) -> tuple[int, int, list[str]]:
     """Streams the log through the reader `arenabot ratings` uses, storing a batch at a time."""
+    from datetime import datetime, timezone
+
     import re
 
     from arenabot import battlelog, progress
@@ -293,7 +307,7 @@ async def _import_log(service, path: Path, scope: Scope) -> tuple[int, int, list
     with path.open("rb") as fh, progress.bar("importing", total=path.stat().st_size, bytes_=True) as step:
         try:
             for batch in battlelog.iter_record_batches(fh, progress=step):
-                report = await service.store.import_clean_battles(batch, scope.key, service.state.now())
+                report = await store.import_clean_battles(batch, scope.key, datetime.now(timezone.utc))
                 imported += report.imported
                 duplicates += report.duplicates
                 # The store numbers records within the batch; say where they are in the file.

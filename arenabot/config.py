@@ -311,6 +311,9 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
             data = tomllib.loads(file.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(file), [f"not valid TOML: {exc}; fix the syntax at that line"]) from None
+        except UnicodeDecodeError as exc:
+            line = file.read_bytes()[: exc.start].count(b"\n") + 1
+            raise ConfigError(str(file), [f"not UTF-8 text (byte {exc.start}, line {line}); save the file as UTF-8"]) from None
     elif explicit:
         raise ConfigError(str(file), ["file not found; create it, or unset ARENABOT_CONFIG to run with the defaults"])
     for variable, section, key in _ENV_OVERRIDES:
