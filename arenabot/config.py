@@ -125,6 +125,9 @@ class ArenaSettings(_Section):
     reply_timeout_seconds: float = Field(
         120, gt=0, description="Per-side limit for one reply; a side over it fails and voids the battle."
     )
+    max_reply_chars: int = Field(
+        32_000, ge=100, description="Longest reply shown and stored; a longer one is cut there, with a note saying so."
+    )
     reveal_to_voter: bool = Field(True, description="Tell a voter the names privately right after a blind vote.")
     sweep_interval_seconds: float = Field(30, gt=0, description="How often expired battles are closed and revealed.")
     system_prompt: str | None = Field(

@@ -219,7 +219,9 @@ class Battles:
         past = await self._histories(battle) if index else {Side.A: [], Side.B: []}
         # Each model sees only its own history; the hub adds the system prompts.
         conversations = {side: past[side] + [Message("user", prompt)] for side in (Side.A, Side.B)}
-        results = await generate_turn(state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds)
+        results = await generate_turn(
+            state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds, arena.max_reply_chars
+        )
         await state.store.add_turns([self._turn_record(battle.id, index, side, prompt, r) for side, r in results.items()])
 
         failed = [r for r in results.values() if r.error]
