@@ -231,6 +231,7 @@ class Settings(_Section):
     def secret_values(self) -> list[str]:
         """Every configured secret's value, for log redaction."""
         names = [self.discord.token_env, self.slack.bot_token_env, self.slack.app_token_env, self.slack.signing_secret_env]
+        names.append("ARENABOT_DATABASE_PASSWORD")
         names += [m.api_key_env for m in self.models if m.api_key_env]
         return [v for v in (self.secret(n) for n in names) if v]
 
@@ -303,6 +304,22 @@ _ENV_OVERRIDES = [
 ]
 
 
+DATABASE_PASSWORD_ENV = "ARENABOT_DATABASE_PASSWORD"
+
+
+def with_password(url: str, password: str) -> str:
+    """The URL with this password, escaped as a URL needs (a password with @, : or / would
+    otherwise break it): lets compose pass the password on its own, never pasted into a URL."""
+    from sqlalchemy.engine import make_url  # only when the variable is set: start-up stays light
+
+    try:
+        return make_url(url).set(password=password).render_as_string(hide_password=False)
+    except Exception:
+        raise ConfigError(
+            "database", [f"url is not a valid database URL, so {DATABASE_PASSWORD_ENV} cannot be added to it"]
+        ) from None
+
+
 def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
     """Read the TOML file (ARENABOT_CONFIG or ./arenabot.toml), then apply environment overrides."""
     env = os.environ if env is None else env
@@ -322,4 +339,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
     for variable, section, key in _ENV_OVERRIDES:
         if env.get(variable):
             data.setdefault(section, {})[key] = env[variable]
+    if env.get(DATABASE_PASSWORD_ENV):
+        database = data.setdefault("database", {})
+        database["url"] = with_password(str(database.get("url", DEFAULT_DATABASE_URL)), env[DATABASE_PASSWORD_ENV])
     return settings_from_dict(data, str(file) if file.is_file() else "defaults")

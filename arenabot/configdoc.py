@@ -20,6 +20,10 @@ _ENV_VARIABLES = [
         "Path of the TOML settings file (default `./arenabot.toml`; a missing default file means built-in defaults).",
     ),
     ("ARENABOT_DATABASE_URL", "Overrides `database.url`."),
+    (
+        "ARENABOT_DATABASE_PASSWORD",
+        "The database password, put into the URL escaped (so `@`, `:` or `/` in it are safe); Docker Compose sets it from `POSTGRES_PASSWORD`.",
+    ),
     ("DISCORD_TOKEN", "Discord bot token (the name is `discord.token_env`). Set it to run the Discord adapter."),
     ("SLACK_BOT_TOKEN", "Slack bot token `xoxb-...` (the name is `slack.bot_token_env`). Set it to run the Slack adapter."),
     ("SLACK_APP_TOKEN", "Slack app-level token `xapp-...` for Socket Mode (`slack.app_token_env`)."),
