@@ -74,7 +74,9 @@ def unreachable(url: str, exc: BaseException) -> DatabaseUnreachable:
 
 def _sqlite_file_missing(url: URL) -> bool:
     database = url.database
-    return url.drivername.startswith("sqlite") and bool(database) and database != ":memory:" and not Path(database).exists()
+    if not url.drivername.startswith("sqlite") or not database or database == ":memory:":
+        return False
+    return not Path(database).exists()
 
 
 async def check_database(url: str) -> str:
