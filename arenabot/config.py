@@ -127,6 +127,9 @@ class ArenaSettings(_Section):
     reply_timeout_seconds: float = Field(
         120, gt=0, description="Per-side limit for one reply; a side over it fails and voids the battle."
     )
+    max_reply_chars: int = Field(
+        32_000, ge=100, description="Longest reply shown and stored; a longer one is cut there, with a note saying so."
+    )
     reveal_to_voter: bool = Field(True, description="Tell a voter the names privately right after a blind vote.")
     sweep_interval_seconds: float = Field(30, gt=0, description="How often expired battles are closed and revealed.")
     system_prompt: str | None = Field(
@@ -230,6 +233,7 @@ class Settings(_Section):
     def secret_values(self) -> list[str]:
         """Every configured secret's value, for log redaction."""
         names = [self.discord.token_env, self.slack.bot_token_env, self.slack.app_token_env, self.slack.signing_secret_env]
+        names.append("ARENABOT_DATABASE_PASSWORD")
         names += [m.api_key_env for m in self.models if m.api_key_env]
         return [v for v in (self.secret(n) for n in names) if v]
 
@@ -302,6 +306,22 @@ _ENV_OVERRIDES = [
 ]
 
 
+DATABASE_PASSWORD_ENV = "ARENABOT_DATABASE_PASSWORD"
+
+
+def with_password(url: str, password: str) -> str:
+    """The URL with this password, escaped as a URL needs (a password with @, : or / would
+    otherwise break it): lets compose pass the password on its own, never pasted into a URL."""
+    from sqlalchemy.engine import make_url  # only when the variable is set: start-up stays light
+
+    try:
+        return make_url(url).set(password=password).render_as_string(hide_password=False)
+    except Exception:
+        raise ConfigError(
+            "database", [f"url is not a valid database URL, so {DATABASE_PASSWORD_ENV} cannot be added to it"]
+        ) from None
+
+
 def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read the TOML file (ARENABOT_CONFIG or ./arenabot.toml), then apply environment overrides."""
     env = os.environ if env is None else env
@@ -313,9 +333,15 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, 
             data = tomllib.loads(file.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(file), [f"not valid TOML: {exc}; fix the syntax at that line"]) from None
+        except UnicodeDecodeError as exc:
+            line = file.read_bytes()[: exc.start].count(b"\n") + 1
+            raise ConfigError(str(file), [f"not UTF-8 text (byte {exc.start}, line {line}); save the file as UTF-8"]) from None
     elif explicit:
         raise ConfigError(str(file), ["file not found; create it, or unset ARENABOT_CONFIG to run with the defaults"])
     for variable, section, key in _ENV_OVERRIDES:
         if env.get(variable):
             data.setdefault(section, {})[key] = env[variable]
+    if env.get(DATABASE_PASSWORD_ENV):
+        database = data.setdefault("database", {})
+        database["url"] = with_password(str(database.get("url", DEFAULT_DATABASE_URL)), env[DATABASE_PASSWORD_ENV])
     return settings_from_dict(data, str(file) if file.is_file() else "defaults")

@@ -8,6 +8,7 @@ winner, same model on both sides, missing field, unreadable line) are counted an
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 # Input formats of battlelog.FORMATS, repeated so that defining the command loads no numpy.
@@ -32,11 +33,25 @@ def parse_anchor(text: str) -> tuple[str, float]:
     try:
         if not sep or not model:
             raise ValueError
-        return model, float(rating)
+        value = float(rating)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"--anchor expects MODEL=RATING, e.g. mixtral-8x7b-instruct-v0.1=1114; got {text!r}"
         ) from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"--anchor's rating must be a finite number, e.g. {model}=1114; got {rating!r}")
+    return model, value
+
+
+def _seed(text: str) -> int:
+    """numpy's generators take seeds from 0 to 2**32 - 1 (legacy) or any non-negative integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed expects a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed must be 0 or more, got {value}")
+    return value
 
 
 def _positive_float(text: str) -> float:
@@ -85,7 +100,7 @@ def register(subparsers) -> None:
         help="online Elo (K=4) in timestamp order instead of Bradley-Terry (intervals only with --bootstrap N)",
     )
     p.add_argument("--style", action="store_true", help="style control (length, headers, lists, bold from conv_metadata)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="bootstrap seed, 0 or more (default 0)")
     p.add_argument(
         "--output",
         choices=OUTPUTS,

@@ -124,6 +124,14 @@ def identity_leak_text(where: str) -> str:
     )
 
 
+def voting_not_opened_text(permission: str, fix: str) -> str:
+    options = " ".join(VOTE_EMOJI[o] for o in Outcome)
+    return (
+        f"I could not add the vote reactions here (missing the **{permission}** permission). "
+        f"Vote by adding one yourself: {options}. {fix}"
+    )
+
+
 def thread_leak_text() -> str:
     return (
         "Heads up: a message in this thread named one of these models, so from now on this battle is "

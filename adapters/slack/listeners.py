@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 COMMAND = "/arena"
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _HELP_INTRO = f"Type these after `{COMMAND}` (e.g. `{COMMAND} battle write a haiku about rain`), or mention me with a prompt."
+_NO_CHANNEL = "I could not tell which channel (or who) this came from, so I did nothing. Run `/arena` again in a channel."
 _FAILED = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
@@ -102,7 +103,11 @@ class ArenaListeners:
             await self._command(command, respond)
 
     async def _command(self, command: dict[str, Any], respond: Any) -> None:
-        channel, user = command["channel_id"], command["user_id"]
+        channel, user = command.get("channel_id"), command.get("user_id")
+        if not channel or not user:  # Slack always sends both; a proxy or a test may not
+            log.warning("/arena without %s: answered with a hint", "channel_id" if not channel else "user_id")
+            await respond(response_type="ephemeral", text=_NO_CHANNEL)
+            return
         try:
             actor = await self.users.actor(user, command.get("user_name", ""))
             text = slack_unescape(command.get("text", "")).strip()

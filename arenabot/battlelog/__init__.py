@@ -49,7 +49,13 @@ def load_battles(
     if fmt not in FORMATS:
         raise LogError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     want = Wanted(anony=anony, tstamp=tstamp, style=style, categories=categories)
-    columns = Columns(want)
+    try:
+        return _read(path, fmt, Columns(want), workers, progress)
+    except RecursionError:  # the decoder's own depth limit: no battle record nests like that
+        raise LogError("the JSON is nested too deeply to hold battle records") from None
+
+
+def _read(path: Path, fmt: str, columns: Columns, workers: int | None, progress: Progress | None) -> BattleLog:
     if fmt == "llmfao":
         columns.add_loose(llmfao_records(path))
     elif fmt == "jsonl":

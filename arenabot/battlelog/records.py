@@ -49,11 +49,14 @@ def iter_record_batches(stream: BinaryIO, *, progress: Progress | None = None) -
         first = stream.read(framing.CHUNK_BYTES)
         is_array = first.lstrip(b"\xef\xbb\xbf" + _WHITESPACE).startswith(b"[")
         stream = cast(BinaryIO, _Prefixed(first, stream))  # the readers only call read()
-    if is_array:
-        yield from array_chunks(stream, progress, _decode_any)
-        return
-    for line_no, chunk in line_chunks(stream, progress):
-        yield json_line_records(line_no, chunk, _raise_bad_line)
+    try:
+        if is_array:
+            yield from array_chunks(stream, progress, _decode_any)
+            return
+        for line_no, chunk in line_chunks(stream, progress):
+            yield json_line_records(line_no, chunk, _raise_bad_line)
+    except RecursionError:  # the decoder's own depth limit: no battle record nests like that
+        raise LogError("the JSON is nested too deeply to hold battle records") from None
 
 
 def parse_records(data: bytes) -> list[Any]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from arenabot.config import ModelSettings
+from arenabot.config import ModelLimits, ModelSettings
 from arenabot.domain import BattleStatus, Outcome, Side
 
 
@@ -31,6 +31,9 @@ class ModelRecord:
     enabled: bool = True
     identity_words: list[str] = field(default_factory=list)
     vendor: str | None = None
+    limits: dict[str, Any] | None = None  # None: the defaults
+    show_reasoning: bool = False
+    source: str | None = None  # "file" | "chat" | None (registered before this was kept)
 
     def to_settings(self) -> ModelSettings:
         return ModelSettings(
@@ -45,7 +48,18 @@ class ModelRecord:
             enabled=self.enabled,
             identity_words=list(self.identity_words),
             vendor=self.vendor,
+            show_reasoning=self.show_reasoning,
+            limits=ModelLimits.model_validate(self.limits or {}),
         )
+
+
+@dataclass(frozen=True)
+class ModelSync:
+    """What start-up did to the registry from the config file."""
+
+    added: list[str] = field(default_factory=list)  # names newly registered
+    changes: list[str] = field(default_factory=list)  # "name: field old -> new", one per changed field
+    in_both: list[str] = field(default_factory=list)  # names a moderator added in chat that the file also defines
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,8 @@ class Base(DeclarativeBase):
 
 
 class Model(Base):
-    """The model registry. Config seeds it; moderators' changes here win afterwards."""
+    """The model registry. Models defined in the config file follow it (updated at every start);
+    models added in chat are the moderators'."""
 
     __tablename__ = "models"
 
@@ -73,6 +74,12 @@ class Model(Base):
     enabled: Mapped[bool] = mapped_column(Boolean)
     identity_words: Mapped[list[str]] = mapped_column(JSON)
     vendor: Mapped[str | None] = mapped_column(String(100))
+    # Timeouts, retries and concurrency (ModelLimits as a dict); NULL = the defaults.
+    limits: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    show_reasoning: Mapped[bool | None] = mapped_column(Boolean)  # NULL = hidden
+    # "file": defined in arenabot.toml (updated from it at start-up); "chat": added by a
+    # moderator; NULL: registered before arenabot kept track.
+    source: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -71,6 +71,9 @@ def model_record(row: Any) -> ModelRecord:
         enabled=bool(row.enabled),
         identity_words=list(row.identity_words or []),
         vendor=row.vendor,
+        limits=dict(row.limits) if row.limits else None,
+        show_reasoning=bool(row.show_reasoning),
+        source=row.source,
     )
 
 

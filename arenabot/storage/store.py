@@ -24,11 +24,13 @@ from . import exchange, tally, voting
 from .battle_io import battle_io
 from .engine import Database, TxFunction, open_database
 from .migrate import ensure_schema
+from .reach import CONNECT_FAILURES, unreachable
 from .records import (
     BattleRecord,
     DuplicateModel,
     ImportReport,
     ModelRecord,
+    ModelSync,
     NewBattle,
     PairCount,
     Stats,
@@ -70,7 +72,24 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
 
 
-def _model_values(settings: ModelSettings, now: datetime) -> dict[str, Any]:
+# The registry's fields a model's settings decide (everything but its name, source and times).
+MODEL_FIELDS = (
+    "provider",
+    "model_id",
+    "base_url",
+    "api_key_env",
+    "params",
+    "system_prompt",
+    "weight",
+    "enabled",
+    "identity_words",
+    "vendor",
+    "limits",
+    "show_reasoning",
+)
+
+
+def _model_values(settings: ModelSettings, now: datetime, source: str) -> dict[str, Any]:
     return {
         "name": settings.name,
         "provider": settings.provider,
@@ -83,6 +102,9 @@ def _model_values(settings: ModelSettings, now: datetime) -> dict[str, Any]:
         "enabled": settings.enabled,
         "identity_words": list(settings.identity_words),
         "vendor": settings.vendor,
+        "limits": settings.limits.model_dump(),
+        "show_reasoning": settings.show_reasoning,
+        "source": source,
         "created_at": now,
         "updated_at": now,
     }
@@ -98,6 +120,9 @@ class Store:
         database = open_database(url)
         try:
             await ensure_schema(database, upgrade=upgrade)
+        except CONNECT_FAILURES as exc:
+            await database.dispose()
+            raise unreachable(url, exc) from exc
         except BaseException:
             await database.dispose()
             raise
@@ -120,16 +145,36 @@ class Store:
 
     # ---- models ---------------------------------------------------------------------------
 
-    async def sync_models(self, configured: Sequence[ModelSettings]) -> None:
-        """Insert configured models not yet registered; never override what moderators changed."""
+    async def sync_models(self, configured: Sequence[ModelSettings]) -> ModelSync:
+        """Make the registry follow the config file: its models are registered, or updated field by
+        field from it (the file is their source); models added in chat are left alone, unless the
+        file defines the same name, which the file then wins and the report names."""
         if not configured:
-            return
-        rows = [_model_values(m, _now()) for m in configured]
+            return ModelSync()
+        now = _now()
+        wanted = {m.name: _model_values(m, now, "file") for m in configured}
 
-        def tx(conn: Connection) -> None:
-            conn.execute(insert(conn, models).values(rows).on_conflict_do_nothing(index_elements=["name"]))
+        def tx(conn: Connection) -> ModelSync:
+            report = ModelSync()
+            found = {r.name: r for r in conn.execute(select(models).where(models.c.name.in_(list(wanted))))}
+            for name, values in wanted.items():
+                row = found.get(name)
+                if row is None:
+                    conn.execute(insert(conn, models).values(values))
+                    report.added.append(name)
+                    continue
+                old = _model_values(model_record(row).to_settings(), now, "file")
+                changed = {f: values[f] for f in MODEL_FIELDS if old[f] != values[f]}
+                report.changes.extend(f"{name}: {f} {old[f]!r} -> {values[f]!r}" for f in changed)
+                if row.source == "chat":
+                    report.in_both.append(name)  # stays "chat": reported at every start until resolved
+                elif row.source != "file":
+                    changed["source"] = "file"
+                if changed:
+                    conn.execute(update(models).where(models.c.name == name).values(**changed, updated_at=now))
+            return report
 
-        await self._db.write(tx)
+        return await self._db.write(tx)
 
     async def list_models(self) -> list[ModelRecord]:
         def tx(conn: Connection) -> list[ModelRecord]:
@@ -141,7 +186,7 @@ class Store:
         def tx(conn: Connection) -> bool:
             stmt = (
                 insert(conn, models)
-                .values(_model_values(settings_, _now()))
+                .values(_model_values(settings_, _now(), "chat"))
                 .on_conflict_do_nothing(index_elements=["name"])
                 .returning(models.c.name)
             )

@@ -130,3 +130,27 @@ async def test_console_unvote_comes_from_the_registry(core):
         assert "already revealed: your vote stays" in out  # one-person arena: the vote revealed it
         assert "unvote [battle]" in out  # listed in the help text
         assert (await service.store.get_battle(1)).counted_votes == 1
+
+
+async def test_console_prints_a_long_reply_at_once_not_word_by_word(monkeypatch):
+    import adapters.console.platform as console_platform
+
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(console_platform.asyncio, "sleep", record)
+    out = io.StringIO()
+    console = ConsolePlatform(out, word_delay=1.0)  # a second a word: any pacing would show
+    long_reply = "word " * 5_000
+    a = await console.start_reply("t", "Model A")
+    b = await console.start_reply("t", "Model B")
+    await b.finish(long_reply)  # B finished while A was still being shown
+    await a.update(long_reply)  # a model that sent a long stretch at once
+    await a.finish(long_reply + "end")
+    assert out.getvalue().count("word") == 10_000 and "end" in out.getvalue()
+    assert waits == []
+    short = await console.start_reply("u", "Model A")
+    await short.update("a few words here ")  # a short stretch still streams word by word
+    assert len(waits) >= 3

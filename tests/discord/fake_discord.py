@@ -87,6 +87,7 @@ class FakeDiscord:
         self.resumes = 0
         self.rate_limited: list[Request] = []
         self._rate_limits: list[list[Any]] = []  # [method, path regex, remaining count, retry_after]
+        self._forbidden: list[tuple[str, re.Pattern[str], int]] = []  # (method, path regex, Discord error code)
         self._connected = asyncio.Condition()
         self._resumes_open = asyncio.Event()
         self._resumes_open.set()
@@ -220,6 +221,10 @@ class FakeDiscord:
         """Answer the next `times` matching requests with a 429 like Discord's (headers and body)."""
         self._rate_limits.append([method, re.compile(path_pattern), times, retry_after])
 
+    def forbid(self, method: str, path_pattern: str, code: int = 50013) -> None:
+        """Answer matching requests with Discord's 403 (50013 Missing Permissions, 50001 Missing Access)."""
+        self._forbidden.append((method, re.compile(path_pattern), code))
+
     @web.middleware
     async def _record_and_limit(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if request.path == "/gateway":
@@ -241,6 +246,10 @@ class FakeDiscord:
                         "X-RateLimit-Scope": "user", "Retry-After": str(max(1, round(retry_after))),
                     },
                 )
+        for method, pattern, code in self._forbidden:
+            if method == request.method and pattern.search(entry.path):
+                message = "Missing Access" if code == 50001 else "Missing Permissions"
+                return _json({"message": message, "code": code}, status=403)
         if request.path.startswith("/api/v10/") and not request.path.startswith(("/api/v10/interactions", "/api/v10/webhooks")):
             if request.headers.get("Authorization") != f"Bot {TOKEN}":
                 return _json({"message": "401: Unauthorized", "code": 0}, status=401)

@@ -21,6 +21,7 @@ from arenabot.domain import Actor, BattleStatus, Message, Scope, Side
 from arenabot.features.shared import ArenaState
 from arenabot.generation import SideResult, generate_turn
 from arenabot.middleware import Call, MiddlewareChain
+from arenabot.permissions import MissingPermission
 from arenabot.ports import ChatPlatform
 from arenabot.replies import Reply, refuse
 from arenabot.sampling import Candidate, NotEnoughModels, sample_pair
@@ -163,6 +164,13 @@ class Battles:
         except asyncio.CancelledError:
             await asyncio.shield(self.state.void_battle(battle.id, "interrupted: the bot stopped while generating"))
             raise
+        except MissingPermission as missing:
+            # Not a bug: a server setting. One log line (no traceback), the fix to the member, and
+            # the scope's moderators see it in `/arena doctor`.
+            await asyncio.shield(self.state.void_battle(battle.id, f"missing permission: {missing.permission}"))
+            self.state.note_missing_permission(battle.scope_key, missing)
+            log.warning("battle #%s void: %s", battle.id, missing)
+            return refuse(missing.user_text())
         except Exception:
             log.exception("battle #%s failed", battle.id)
             await asyncio.shield(self.state.void_battle(battle.id, "internal error"))
@@ -211,7 +219,9 @@ class Battles:
         past = await self._histories(battle) if index else {Side.A: [], Side.B: []}
         # Each model sees only its own history; the hub adds the system prompts.
         conversations = {side: past[side] + [Message("user", prompt)] for side in (Side.A, Side.B)}
-        results = await generate_turn(state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds)
+        results = await generate_turn(
+            state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds, arena.max_reply_chars
+        )
         await state.store.add_turns([self._turn_record(battle.id, index, side, prompt, r) for side, r in results.items()])
 
         failed = [r for r in results.values() if r.error]
@@ -240,6 +250,13 @@ class Battles:
             self.state.remember_ballot((platform.name, ballot_ref), (battle.id, battle.scope_key))
         try:
             await platform.open_voting(ballot_ref, ballot)
+        except MissingPermission as missing:  # the battle stands: members can add the reactions
+            self.state.note_missing_permission(battle.scope_key, missing)
+            log.warning("battle #%s: could not open voting: %s", battle.id, missing)
+            try:
+                await platform.post(thread_ref, render.voting_not_opened_text(missing.permission, missing.fix))
+            except Exception as exc:
+                log.warning("battle #%s: could not say so in the thread either: %s", battle.id, type(exc).__name__)
         except Exception:  # members can still add the reactions themselves: the battle stands
             log.warning("could not open voting on battle #%s's ballot", battle.id, exc_info=True)
 

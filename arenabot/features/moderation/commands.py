@@ -81,6 +81,12 @@ async def _import(ctx: CommandContext, file: bytes) -> Reply:
     return await ctx.service.import_battles(ctx.actor, ctx.scope, file)
 
 
+async def _doctor(ctx: CommandContext) -> Reply:
+    from arenabot.features.moderation.doctor import doctor
+
+    return await doctor(ctx.service.state, ctx.platform, ctx.actor, ctx.scope, ctx.channel_ref)
+
+
 _WEIGHT = dict(kind="float", min_value=0.0, max_value=1000.0)
 _BATTLE = Param("battle", "Battle number like 42; leave empty inside the battle's thread", kind="battle", required=False)
 
@@ -135,6 +141,12 @@ COMMANDS = (
         params=(
             Param("scope", "This server or all servers", required=False, default="server", choices=SCOPE_CHOICES, text="flag"),
         ),
+        moderator=True,
+    ),
+    Command(
+        ("doctor",),
+        "Check the bot's permissions, the database, each model and the ballot mode, and say what to fix",
+        _doctor,
         moderator=True,
     ),
     Command(
