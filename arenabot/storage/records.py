@@ -146,6 +146,19 @@ class PairCount(NamedTuple):
         return self.wins_a + self.wins_b + self.ties + self.both_bad
 
 
+class PatternCount(NamedTuple):
+    """`battles` revealed battles of one pair (model_a < model_b) whose counted votes were exactly
+    wins_a, wins_b, ties and both_bad: the input of intervals clustered by battle."""
+
+    model_a: str
+    model_b: str
+    wins_a: int
+    wins_b: int
+    ties: int
+    both_bad: int
+    battles: int
+
+
 @dataclass(frozen=True)
 class Stats:
     battles: int

@@ -185,6 +185,24 @@ class PairCountRow(Base):
     both_bad: Mapped[int] = mapped_column(Integer)
 
 
+class BattlePatternRow(Base):
+    """How many revealed battles of a pair got exactly these counted votes (model_a < model_b),
+    per scope and category like pair_counts; kept in the same transactions. Intervals clustered
+    by battle need it: several votes on one battle are not independent (issue 11)."""
+
+    __tablename__ = "battle_patterns"
+
+    scope_key: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_a: Mapped[str] = mapped_column(String(100), primary_key=True)
+    model_b: Mapped[str] = mapped_column(String(100), primary_key=True)
+    wins_a: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    wins_b: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ties: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    both_bad: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    battles: Mapped[int] = mapped_column(Integer)
+
+
 class Ban(Base):
     __tablename__ = "bans"
 

@@ -31,12 +31,14 @@ from .records import (
     ModelRecord,
     NewBattle,
     PairCount,
+    PatternCount,
     Stats,
     TurnRecord,
     VoteResult,
 )
 from .sql import (
     apply_deltas,
+    apply_patterns,
     bans,
     battle_record,
     battles,
@@ -48,6 +50,7 @@ from .sql import (
     models,
     on_boards,
     pairs,
+    patterns,
     settings,
     turns,
     uncount_votes,
@@ -58,6 +61,11 @@ _PAIR_COUNTS = (
     select(pairs.c.model_a, pairs.c.model_b, *(pairs.c[c] for c in tally.COLUMNS))
     .where(pairs.c.scope_key == bindparam("scope_key"), pairs.c.category == bindparam("category"))
     .order_by(pairs.c.model_a, pairs.c.model_b)
+)
+_PATTERNS = (
+    select(patterns.c.model_a, patterns.c.model_b, *(patterns.c[c] for c in tally.PATTERN_COLUMNS))
+    .where(patterns.c.scope_key == bindparam("scope_key"), patterns.c.category == bindparam("category"))
+    .order_by(patterns.c.model_a, patterns.c.model_b)
 )
 MESSAGE_KINDS = frozenset({"header", "a", "b", "ballot", "note"})
 
@@ -277,6 +285,8 @@ class Store:
             counted = counted_outcomes(conn, battle_id)
             rows = tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, added, counted)
             apply_deltas(conn, [r for r in rows if r["category"] != tally.OVERALL])
+            shapes = tally.pattern_deltas(battle.scope_key, battle.model_a, battle.model_b, added, counted, 1)
+            apply_patterns(conn, [r for r in shapes if r["category"] != tally.OVERALL])
 
         await self._db.write(tx)
 
@@ -387,6 +397,16 @@ class Store:
 
         def tx(conn: Connection) -> list[PairCount]:
             return [PairCount._make(r) for r in conn.execute(_PAIR_COUNTS, params) if any(r[2:])]
+
+        return await self._db.read(tx)
+
+    async def battle_patterns(self, scope_key: str | None, category: str | None) -> list[PatternCount]:
+        """Revealed battles per pair (model_a < model_b) and pattern of counted votes; scope None =
+        global. What boards need for intervals clustered by battle (one range read, as above)."""
+        params = {"scope_key": tally.GLOBAL_SCOPE if scope_key is None else scope_key, "category": category or tally.OVERALL}
+
+        def tx(conn: Connection) -> list[PatternCount]:
+            return [PatternCount._make(r) for r in conn.execute(_PATTERNS, params) if r[-1] > 0]
 
         return await self._db.read(tx)
 

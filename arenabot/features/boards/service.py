@@ -21,7 +21,8 @@ class Boards:
                 category = normalise_category(category)
             except ValueError as exc:
                 return refuse(str(exc).capitalize() + ".")
-        counts = await self.state.store.pair_counts(None if global_ else scope.key, category)
+        # Battle patterns, not pair counts: intervals clustered by battle (several voters per battle).
+        counts = await self.state.store.battle_patterns(None if global_ else scope.key, category)
         where = "all servers and workspaces" if global_ else render.place(scope)
         title = "Leaderboard - " + where + (f" - {category.replace('_', ' ')}" if category else "")
         started = time.perf_counter()
