@@ -67,6 +67,7 @@ class ArenaService:
         self.add_model = self.moderation.add_model
         self.set_model_enabled = self.moderation.set_model_enabled
         self.set_model_weight = self.moderation.set_model_weight
+        self.set_model_targets = self.moderation.set_model_targets
         self.ban = self.moderation.ban
         self.unban = self.moderation.unban
         self.close_battle = self.moderation.close_battle

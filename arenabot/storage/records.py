@@ -31,6 +31,7 @@ class ModelRecord:
     enabled: bool = True
     identity_words: list[str] = field(default_factory=list)
     vendor: str | None = None
+    targets: list[str] = field(default_factory=list)  # preferred opponents when sampling
 
     def to_settings(self) -> ModelSettings:
         return ModelSettings(
@@ -45,6 +46,7 @@ class ModelRecord:
             enabled=self.enabled,
             identity_words=list(self.identity_words),
             vendor=self.vendor,
+            targets=list(self.targets),
         )
 
 

@@ -73,6 +73,7 @@ class Model(Base):
     enabled: Mapped[bool] = mapped_column(Boolean)
     identity_words: Mapped[list[str]] = mapped_column(JSON)
     vendor: Mapped[str | None] = mapped_column(String(100))
+    targets: Mapped[list[str] | None] = mapped_column(JSON)  # preferred opponents; NULL = none
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -72,6 +72,7 @@ def model_record(row: Any) -> ModelRecord:
         enabled=bool(row.enabled),
         identity_words=list(row.identity_words or []),
         vendor=row.vendor,
+        targets=list(row.targets or []),
     )
 
 

@@ -91,6 +91,7 @@ def _model_values(settings: ModelSettings, now: datetime) -> dict[str, Any]:
         "enabled": settings.enabled,
         "identity_words": list(settings.identity_words),
         "vendor": settings.vendor,
+        "targets": list(settings.targets),
         "created_at": now,
         "updated_at": now,
     }
@@ -158,8 +159,12 @@ class Store:
         if not await self._db.write(tx):
             raise DuplicateModel(f"a model named {settings_.name!r} already exists; pick another name or update it")
 
-    async def update_model(self, name: str, *, enabled: bool | None = None, weight: float | None = None) -> bool:
+    async def update_model(
+        self, name: str, *, enabled: bool | None = None, weight: float | None = None, targets: Sequence[str] | None = None
+    ) -> bool:
         values: dict[str, Any] = {"updated_at": _now()}
+        if targets is not None:
+            values["targets"] = list(targets)
         if enabled is not None:
             values["enabled"] = enabled
         if weight is not None:

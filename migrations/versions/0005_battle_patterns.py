@@ -1,5 +1,6 @@
 """Battle patterns: per scope, category and pair, how many revealed battles got exactly which
 counted votes (intervals clustered by battle, issue 11); filled from the votes already stored.
+Models get their preferred opponents (`targets`) for sampling.
 
 Revision ID: 0005
 Revises: 0004
@@ -63,8 +64,12 @@ def upgrade() -> None:
         sa.Column('battles', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('scope_key', 'category', 'model_a', 'model_b', 'wins_a', 'wins_b', 'ties', 'both_bad'),
     )
+    with op.batch_alter_table('models', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('targets', sa.JSON(), nullable=True))
     _fill()
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('models', schema=None) as batch_op:
+        batch_op.drop_column('targets')
     op.drop_table('battle_patterns')
