@@ -145,6 +145,19 @@ class ArenaSettings(_Section):
     new_model_boost: float = Field(
         5.0, ge=1, description="Sampling factor for new models (see new_model_battles); FastChat boosts new models five-fold."
     )
+    max_votes_per_day: int = Field(0, ge=0, description="Votes one member may cast here per 24 hours; 0 = no cap.")
+    min_account_age_days: float = Field(
+        0, ge=0, description="A vote counts only from accounts at least this old (Discord: from the user id); 0 = off."
+    )
+    min_member_age_days: float = Field(
+        0,
+        ge=0,
+        description="A vote counts only from members here for at least this long (Discord: joined the server; Slack: first seen by the bot); 0 = off.",
+    )
+    exclude_flagged: bool = Field(
+        False,
+        description="Leave the votes of voters flagged as anomalous (see `voters`) out of this server's boards; the votes stay stored, so this is reversible.",
+    )
     ballot: Literal["reactions", "buttons"] = Field(
         "reactions",
         description="How members vote: reactions under the ballot (tallies visible), or buttons (A, B, Tie, Both bad, Withdraw; each vote confirmed privately).",

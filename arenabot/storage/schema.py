@@ -204,6 +204,16 @@ class BattlePatternRow(Base):
     battles: Mapped[int] = mapped_column(Integer)
 
 
+class FirstSeen(Base):
+    """When the bot first saw a user in a scope: membership age where the platform has none (Slack)."""
+
+    __tablename__ = "first_seen"
+
+    scope_key: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    user_ref: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Ban(Base):
     __tablename__ = "bans"
 

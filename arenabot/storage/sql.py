@@ -24,6 +24,7 @@ pairs: Table = schema.PairCountRow.__table__  # type: ignore[assignment]
 patterns: Table = schema.BattlePatternRow.__table__  # type: ignore[assignment]
 models: Table = schema.Model.__table__  # type: ignore[assignment]
 bans: Table = schema.Ban.__table__  # type: ignore[assignment]
+first_seen: Table = schema.FirstSeen.__table__  # type: ignore[assignment]
 settings: Table = schema.ScopeSetting.__table__  # type: ignore[assignment]
 events: Table = schema.ProcessedEvent.__table__  # type: ignore[assignment]
 

@@ -41,6 +41,7 @@ from .sql import (
     apply_patterns,
     bans,
     battle_record,
+    first_seen,
     battles,
     counted_outcomes,
     fetch_battle,
@@ -414,6 +415,47 @@ class Store:
             return [PatternCount._make(r) for r in conn.execute(_PATTERNS, params) if r[-1] > 0]
 
         return await self._db.read(tx)
+
+    # ---- voter quality ----------------------------------------------------------------------
+
+    async def first_seen(self, scope_key: str, user_ref: str, now: datetime) -> datetime:
+        """When the bot first saw this user here (recorded now if never before)."""
+
+        def tx(conn: Connection) -> datetime:
+            conn.execute(
+                insert(conn, first_seen)
+                .values(scope_key=scope_key, user_ref=user_ref, seen_at=now)
+                .on_conflict_do_nothing(index_elements=["scope_key", "user_ref"])
+            )
+            stmt = select(first_seen.c.seen_at).where(first_seen.c.scope_key == scope_key, first_seen.c.user_ref == user_ref)
+            return conn.execute(stmt).scalar_one()
+
+        return await self._db.write(tx)
+
+    async def votes_elsewhere_since(self, scope_key: str, voter_ref: str, since: datetime, battle_id: int) -> int:
+        """Votes this voter cast here since `since` on battles other than `battle_id` (daily caps)."""
+        stmt = (
+            select(func.count())
+            .select_from(votes.join(battles, battles.c.id == votes.c.battle_id))
+            .where(
+                battles.c.scope_key == scope_key,
+                votes.c.voter_ref == voter_ref,
+                votes.c.created_at >= since,
+                votes.c.battle_id != battle_id,
+            )
+        )
+        return await self._db.read(lambda conn: int(conn.execute(stmt).scalar_one()))
+
+    async def revealed_votes(self, scope_key: str) -> list[tuple[int, str, str, str, list[str], str]]:
+        """(battle id, voter, model_a, model_b, categories, outcome) of every counted vote of the
+        scope's revealed battles: what the boards hold, vote by vote (voter quality)."""
+        stmt = (
+            select(battles.c.id, votes.c.voter_ref, battles.c.model_a, battles.c.model_b, battles.c.categories, votes.c.outcome)
+            .select_from(votes.join(battles, battles.c.id == votes.c.battle_id))
+            .where(battles.c.scope_key == scope_key, battles.c.status == BattleStatus.CLOSED.value, votes.c.counted)
+            .order_by(battles.c.id, votes.c.voter_ref)
+        )
+        return await self._db.read(lambda conn: [(r[0], r[1], r[2], r[3], list(r[4] or []), r[5]) for r in conn.execute(stmt)])
 
     # ---- bans and settings ----------------------------------------------------------------
 

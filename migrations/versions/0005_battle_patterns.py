@@ -1,6 +1,7 @@
 """Battle patterns: per scope, category and pair, how many revealed battles got exactly which
 counted votes (intervals clustered by battle, issue 11); filled from the votes already stored.
-Models get their preferred opponents (`targets`) for sampling.
+Models get their preferred opponents (`targets`) for sampling; `first_seen` records when the bot
+first saw a user in a scope (membership age where the platform has none).
 
 Revision ID: 0005
 Revises: 0004
@@ -66,10 +67,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('models', schema=None) as batch_op:
         batch_op.add_column(sa.Column('targets', sa.JSON(), nullable=True))
+    op.create_table(
+        'first_seen',
+        sa.Column('scope_key', sa.String(length=255), nullable=False),
+        sa.Column('user_ref', sa.String(length=255), nullable=False),
+        sa.Column('seen_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('scope_key', 'user_ref'),
+    )
     _fill()
 
 
 def downgrade() -> None:
+    op.drop_table('first_seen')
     with op.batch_alter_table('models', schema=None) as batch_op:
         batch_op.drop_column('targets')
     op.drop_table('battle_patterns')

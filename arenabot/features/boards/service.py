@@ -8,12 +8,14 @@ from arenabot import render
 from arenabot.categories import normalise_category
 from arenabot.domain import Actor, Scope
 from arenabot.features.shared import ArenaState
+from arenabot.features.voters import Voters
 from arenabot.replies import Reply, refuse
 
 
 class Boards:
-    def __init__(self, state: ArenaState):
+    def __init__(self, state: ArenaState, voters: Voters):
         self.state = state
+        self.voters = voters
 
     async def leaderboard(self, scope: Scope, *, category: str | None = None, global_: bool = False, top: int = 20) -> Reply:
         if category:
@@ -23,6 +25,8 @@ class Boards:
                 return refuse(str(exc).capitalize() + ".")
         # Battle patterns, not pair counts: intervals clustered by battle (several voters per battle).
         counts = await self.state.store.battle_patterns(None if global_ else scope.key, category)
+        if not global_:  # a scope may leave its flagged voters' votes out (exclude_flagged)
+            counts = await self.voters.board_patterns(scope.key, category, counts)
         where = "all servers and workspaces" if global_ else render.place(scope)
         title = "Leaderboard - " + where + (f" - {category.replace('_', ' ')}" if category else "")
         started = time.perf_counter()
