@@ -1,7 +1,7 @@
 """The arena's features, each a package owning its service code, its chat commands and its
 per-scope settings. They share one `ArenaState` (shared.py); `arenabot.arena.ArenaService`
 composes them. Dependencies between them point one way only: voting and moderation use
-battles (to close and reveal); nothing uses voting, boards or moderation."""
+battles (to close and reveal), boards uses voters; nothing uses voting, boards or moderation."""
 
 from __future__ import annotations
 
