@@ -106,4 +106,4 @@ def merge_patterns(rows: Iterable[dict[str, object]]) -> list[dict[str, object]]
         )
         merged[key] += int(row["battles"])  # type: ignore[call-overload]
     fields = ("scope_key", "category", "model_a", "model_b", *COLUMNS)
-    return [{**dict(zip(fields, key)), "battles": n} for key, n in sorted(merged.items()) if n]
+    return [{**dict(zip(fields, key, strict=True)), "battles": n} for key, n in sorted(merged.items()) if n]

@@ -84,4 +84,6 @@ async def test_voters_lists_the_flagged_and_exclude_flagged_drops_them_reversibl
         assert "left out of this server's boards" in (await service.list_voters(MOD, SCOPE)).text
         assert (await service.set_setting(MOD, SCOPE, "exclude_flagged", "false")).ok
         again = (await service.leaderboard(SCOPE)).board
-        assert again.votes == before.votes and all(math.isclose(x.rating, y.rating) for x, y in zip(again.rows, before.rows))
+        assert again.votes == before.votes and all(
+            math.isclose(x.rating, y.rating) for x, y in zip(again.rows, before.rows, strict=True)
+        )
