@@ -36,7 +36,6 @@ UNRATED_SD = 350.0
 # least this share of its weighted battles.
 ACTIVE_FLOOR = 0.15
 Z95 = 1.959963984540054
-MODE = "var"
 
 
 @dataclass(frozen=True)
@@ -146,9 +145,9 @@ def _need_allocation(cands, ii, jj, stats, counts=None) -> np.ndarray:
     (a vote's information is p(1-p), largest for close pairs; weights (p(1-p))^OPPONENT_SHARPNESS).
     Pair (i, j) gets i's share times j's weight among i's opponents, plus the converse.
 
-    Measured against the earlier rule (`_variance_reduction`, A-optimal on overlapping pairs,
-    kept below for reference): at the same vote counts it orders the board as well and wastes
-    far fewer votes on the interval-width goal (figures: bench/sampling_bench.py)."""
+    Measured against the rule it replaced (A-optimal reduction of the variance of overlapping
+    pairs' differences, in git history): it orders the board about as fast and wastes far fewer
+    votes on the interval-width goal (figures: bench/sampling_bench.py)."""
     c = 400.0 / math.log(10.0)
     m = len(cands)
     rated = [x.name in stats for x in cands]
@@ -167,43 +166,6 @@ def _need_allocation(cands, ii, jj, stats, counts=None) -> np.ndarray:
     near /= near.sum(axis=1, keepdims=True)
     alloc = (var / var.sum())[:, None] * near
     return alloc[ii, jj] + alloc[jj, ii]
-
-
-def _variance_reduction(cands, ii, jj, stats, counts=None) -> np.ndarray:
-    """Expected drop, from one vote on each pair, of the uncertainty that matters:
-    U = mean of Var(r_k - r_l) over the pairs (k, l) whose 95% intervals overlap
-        + mean of every model's own Var(r_k) (relative to the mean: its interval's width),
-    the two goals of a board (a trustworthy order, narrow intervals) weighted equally.
-
-    Settled pairs drop out of U, so votes go to crowded, uncertain stretches of the board and
-    to models whose own interval is wide. With `counts` (the battles behind the board) the
-    covariance S of the ratings is the inverse Fisher information; a vote on (i, j) with win
-    chance p adds information p(1-p) along x = e_i - e_j, a rank-one update, and U = tr(A S)
-    falls by p(1-p) x'SAS x / (1 + p(1-p) x'Sx) (the A-optimal design criterion). Without
-    counts, the board's intervals are taken as independent variances. Close pairs (p near 1/2)
-    teach the most per vote, so they are preferred, not avoided.
-    """
-    c = 400.0 / math.log(10.0)
-    m = len(cands)
-    rated = [x.name in stats for x in cands]
-    mean = float(np.mean([s[0] for s in stats.values()])) if stats else 1000.0
-    rating = np.array([stats[x.name][0] if r else mean for x, r in zip(cands, rated)]) / c
-    sd = np.array([stats[x.name][1] if r else UNRATED_SD for x, r in zip(cands, rated)]) / c
-    cov = np.linalg.inv(_information(cands, rating, counts)) if counts is not None else np.diag(sd**2)
-    centre = np.eye(m) - 1.0 / m
-    cov = centre @ cov @ centre
-    sd = np.sqrt(np.clip(np.diag(cov), 1e-12, None))
-    gap = np.abs(rating[:, None] - rating[None, :])
-    overlap = (gap < Z95 * (sd[:, None] + sd[None, :])).astype(float)  # the intervals overlap
-    np.fill_diagonal(overlap, 0.0)
-    n_overlapping = max(overlap.sum() / 2, 1.0)
-    weight = (np.diag(overlap.sum(axis=1)) - overlap) / n_overlapping + centre / m  # U = tr(weight @ cov)
-    p = expit(rating[ii] - rating[jj])
-    info = p * (1 - p)
-    b = cov @ weight @ cov
-    quad_b = b[ii, ii] + b[jj, jj] - 2 * b[ii, jj]
-    quad_s = cov[ii, ii] + cov[jj, jj] - 2 * cov[ii, jj]
-    return info * quad_b / (1.0 + info * quad_s)
 
 
 def sample_pair(
