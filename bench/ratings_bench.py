@@ -23,7 +23,6 @@ Run: .venv/bin/python bench/ratings_bench.py [--battles 1670000] [--models 129] 
      [--no-peers] [--engine] [--elo | --elo-only] [--elo-rounds 1000] [--elo-peer-rounds 2]
 The machine is shared: figures move with the load average, printed alongside.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -68,22 +67,13 @@ def child(npz: str, out: str, rounds: int) -> int:
     t2 = time.perf_counter()
     fschat_like = rate_counts(counts, ci="none", l2_C=1.0, double=True)
     t_fs = time.perf_counter() - t2
-    json.dump(
-        {
-            "seconds": t_total,
-            "cpu_seconds": cpu_total,
-            "aggregate_seconds": t_agg,
-            "sandwich_seconds": t_sandwich,
-            "fschat_switches_seconds": t_fs,
-            "peak_rss_mb": peak,
-            "rss_before_mb": base_rss,
-            "ratings": board.ratings(),
-            "ratings_l2_double": fschat_like.ratings(),
-            "ci_width": float(np.mean([r.ci_upper - r.ci_lower for r in board.rows])),
-            "sandwich_width": float(np.mean([r.ci_upper - r.ci_lower for r in sandwich.rows])),
-        },
-        open(out, "w"),
-    )
+    json.dump({
+        "seconds": t_total, "cpu_seconds": cpu_total, "aggregate_seconds": t_agg, "sandwich_seconds": t_sandwich,
+        "fschat_switches_seconds": t_fs, "peak_rss_mb": peak, "rss_before_mb": base_rss,
+        "ratings": board.ratings(), "ratings_l2_double": fschat_like.ratings(),
+        "ci_width": float(np.mean([r.ci_upper - r.ci_lower for r in board.rows])),
+        "sandwich_width": float(np.mean([r.ci_upper - r.ci_lower for r in sandwich.rows])),
+    }, open(out, "w"))
     return 0
 
 
@@ -107,13 +97,13 @@ def ensure_peers_venv() -> Path | None:
     return python
 
 
-def fastchat_style_elo(names: np.ndarray, winners: np.ndarray, rng: np.random.Generator, k: float = 4.0) -> dict[str, float]:
+def fastchat_style_elo(names: np.ndarray, winners: np.ndarray, rng: np.random.Generator,
+                       k: float = 4.0) -> dict[str, float]:
     """One round of FastChat's documented Elo bootstrap: resample the log with replacement (in
     the resampled, shuffled order) and replay it row by row (K=4, scale 400, base 10, init 1000)."""
     pick = rng.integers(0, len(winners), len(winners))
     try:
         import pandas as pd
-
         frame = pd.DataFrame({"model_a": names[0][pick], "model_b": names[1][pick], "winner": winners[pick]})
         rows = frame[["model_a", "model_b", "winner"]].itertuples()
     except ImportError:
@@ -152,11 +142,9 @@ def elo_section(models, a, b, o, rounds: int, peer_rounds: int) -> None:
         fastchat_style_elo((names[a], names[b]), winners, rng)
         print(f"  fastchat-style: round {r + 1}/{peer_rounds} after {time.perf_counter() - t1:.1f} s", flush=True)
     per_round = (time.perf_counter() - t1) / peer_rounds
-    print(
-        f"fastchat-style Elo bootstrap: {per_round:.1f} s a round -> {100 * per_round:.0f} s for 100 rounds "
-        f"(timed on {peer_rounds}); ours for {rounds}: {ours:.1f} s = {100 * per_round / ours:.1f}x faster "
-        f"for {rounds // 100}x the rounds; load average now {os.getloadavg()[0]:.1f}"
-    )
+    print(f"fastchat-style Elo bootstrap: {per_round:.1f} s a round -> {100 * per_round:.0f} s for 100 rounds "
+          f"(timed on {peer_rounds}); ours for {rounds}: {ours:.1f} s = {100 * per_round / ours:.1f}x faster "
+          f"for {rounds // 100}x the rounds; load average now {os.getloadavg()[0]:.1f}")
 
 
 def engine_main(args) -> int:
@@ -164,46 +152,30 @@ def engine_main(args) -> int:
 
     models, a, b, o, _ = arena_like_battles(args.models, args.battles, seed=0)
     ties = np.mean(o >= 2)
-    print(
-        f"{args.battles:,} battles, {args.models} models, {ties:.0%} ties; {os.cpu_count()} cores; "
-        f"load average {os.getloadavg()[0]:.1f}"
-    )
+    print(f"{args.battles:,} battles, {args.models} models, {ties:.0%} ties; {os.cpu_count()} cores; "
+          f"load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         npz = os.path.join(tmp, "battles.npz")
-        np.savez(npz, models=np.array(models), model_a=a.astype(np.int32), model_b=b.astype(np.int32), outcome=o.astype(np.int8))
+        np.savez(npz, models=np.array(models), model_a=a.astype(np.int32), model_b=b.astype(np.int32),
+                 outcome=o.astype(np.int8))
         ours_path = os.path.join(tmp, "ours.json")
-        subprocess.run(
-            [sys.executable, __file__, "--child", npz, ours_path, "--rounds", str(args.rounds), "--engine"], check=True
-        )
+        subprocess.run([sys.executable, __file__, "--child", npz, ours_path, "--rounds", str(args.rounds), "--engine"],
+                       check=True)
         ours = json.load(open(ours_path))
-        print(
-            f"ours: Bradley-Terry + {args.rounds}-round bootstrap {ours['seconds']:.2f} s wall, "
-            f"{ours['cpu_seconds']:.2f} s CPU on both cores (aggregation {ours['aggregate_seconds']:.2f} s), "
-            f"load average now {os.getloadavg()[0]:.1f}; peak RSS {ours['peak_rss_mb']:.0f} MB "
-            f"(process incl. interpreter and battle arrays; {ours['rss_before_mb']:.0f} MB before the fit)"
-        )
-        print(
-            f"ours: Bradley-Terry + sandwich from battles {ours['sandwich_seconds']:.3f} s; "
-            f"mean 95% CI width bootstrap {ours['ci_width']:.2f} vs sandwich {ours['sandwich_width']:.2f}"
-        )
+        print(f"ours: Bradley-Terry + {args.rounds}-round bootstrap {ours['seconds']:.2f} s wall, "
+              f"{ours['cpu_seconds']:.2f} s CPU on both cores (aggregation {ours['aggregate_seconds']:.2f} s), "
+              f"load average now {os.getloadavg()[0]:.1f}; peak RSS {ours['peak_rss_mb']:.0f} MB "
+              f"(process incl. interpreter and battle arrays; {ours['rss_before_mb']:.0f} MB before the fit)")
+        print(f"ours: Bradley-Terry + sandwich from battles {ours['sandwich_seconds']:.3f} s; "
+              f"mean 95% CI width bootstrap {ours['ci_width']:.2f} vs sandwich {ours['sandwich_width']:.2f}")
         if args.no_peers:
             return 0
         python = ensure_peers_venv()
         if python is None:
             return 0
         peers_path = os.path.join(tmp, "peers.json")
-        proc = subprocess.run(
-            [
-                str(python),
-                str(HERE / "peers" / "run_peers.py"),
-                npz,
-                peers_path,
-                "--rounds",
-                str(args.peer_rounds),
-                "--only",
-                args.peers,
-            ]
-        )
+        proc = subprocess.run([str(python), str(HERE / "peers" / "run_peers.py"), npz, peers_path,
+                               "--rounds", str(args.peer_rounds), "--only", args.peers])
         if proc.returncode or not os.path.exists(peers_path):
             print("peers run failed", file=sys.stderr)
             return 0
@@ -222,10 +194,8 @@ def engine_main(args) -> int:
             ref = ours["ratings"]
         common = [m for m in res["ratings"] if m in ref]
         diff = max(abs(res["ratings"][m] - ref[m]) for m in common) if common else float("nan")
-        print(
-            f"{name:32s} {res['seconds']:9.2f} {our_seconds:7.2f} {res['seconds'] / our_seconds:8.1f}x "
-            f"{diff:14.4f}  {res.get('note', '')}"
-        )
+        print(f"{name:32s} {res['seconds']:9.2f} {our_seconds:7.2f} {res['seconds'] / our_seconds:8.1f}x "
+              f"{diff:14.4f}  {res.get('note', '')}")
     return 0
 
 
@@ -246,18 +216,11 @@ def write_log(path: str, models: list[str], a, b, o, *, array: bool) -> None:
         step = 100_000
         for start in range(0, n, step):
             end = min(n, start + step)
-            lines = [
-                f'{{"model_a": "{ma}", "model_b": "{mb}", "winner": "{w}", "judge": "arena_user_{j}", '
-                f'"anony": {an}, "tstamp": {t:.4f}}}'
-                for ma, mb, w, j, an, t in zip(
-                    names[a[start:end]].tolist(),
-                    names[b[start:end]].tolist(),
-                    WINNERS[o[start:end]].tolist(),
-                    judge[start:end].tolist(),
-                    anony[start:end].tolist(),
-                    tstamp[start:end].tolist(),
-                )
-            ]
+            lines = [f'{{"model_a": "{ma}", "model_b": "{mb}", "winner": "{w}", "judge": "arena_user_{j}", '
+                     f'"anony": {an}, "tstamp": {t:.4f}}}'
+                     for ma, mb, w, j, an, t in zip(names[a[start:end]].tolist(), names[b[start:end]].tolist(),
+                                                     WINNERS[o[start:end]].tolist(), judge[start:end].tolist(),
+                                                     anony[start:end].tolist(), tstamp[start:end].tolist())]
             fh.write(sep.join(lines) + (sep if end < n or not array else ""))
         fh.write("\n]\n" if array else "")
 
@@ -314,12 +277,8 @@ def run_ours(argv: list[str], out_path: str) -> dict:
     if proc.returncode:
         raise SystemExit(f"arenabot {' '.join(argv)} failed: {proc.stderr.read().decode()[-800:]}")
     peak = int(open(hwm_file).read()) / 1024
-    return {
-        "seconds": wall,
-        "peak_mb": peak,
-        "peak_tree_mb": max(peak_tree, peak),
-        "cpu_seconds": usage.ru_utime + usage.ru_stime,
-    }
+    return {"seconds": wall, "peak_mb": peak, "peak_tree_mb": max(peak_tree, peak),
+            "cpu_seconds": usage.ru_utime + usage.ru_stime}
 
 
 def phases(log: str, rounds: int) -> int:
@@ -333,10 +292,8 @@ def phases(log: str, rounds: int) -> int:
     t2, c2 = time.perf_counter(), time.process_time()
     rate_battles(log_.models, log_.model_a, log_.model_b, log_.outcome, ci="bootstrap", rounds=rounds, seed=0)
     t3, c3 = time.perf_counter(), time.process_time()
-    print(
-        f"  phases: imports {t1 - t0:.2f} s ({c1 - c0:.2f} CPU), reading {t2 - t1:.2f} s ({c2 - c1:.2f} CPU in "
-        f"this process; a helper process reads half), fit + {rounds} bootstrap rounds {t3 - t2:.2f} s ({c3 - c2:.2f} CPU)"
-    )
+    print(f"  phases: imports {t1 - t0:.2f} s ({c1 - c0:.2f} CPU), reading {t2 - t1:.2f} s ({c2 - c1:.2f} CPU in "
+          f"this process; a helper process reads half), fit + {rounds} bootstrap rounds {t3 - t2:.2f} s ({c3 - c2:.2f} CPU)")
     return 0
 
 
@@ -353,11 +310,9 @@ def end_to_end(args) -> int:
         write_log(lines, models, a, b, o, array=False)
         write_log(array, models, a, b, o, array=True)
         size_lines, size_array = os.path.getsize(lines) / 2**20, os.path.getsize(array) / 2**20
-        print(
-            f"{args.battles:,} battles, {args.models} models: JSON lines {size_lines:.0f} MiB, JSON array "
-            f"{size_array:.0f} MiB (written in {time.perf_counter() - t0:.0f} s); {os.cpu_count()} cores, "
-            f"load average {os.getloadavg()[0]:.1f}"
-        )
+        print(f"{args.battles:,} battles, {args.models} models: JSON lines {size_lines:.0f} MiB, JSON array "
+              f"{size_array:.0f} MiB (written in {time.perf_counter() - t0:.0f} s); {os.cpu_count()} cores, "
+              f"load average {os.getloadavg()[0]:.1f}")
         out = os.path.join(tmp, "out.json")
         ours = {}
         for label, path, size in (("JSON lines", lines, size_lines), ("JSON array", array, size_array)):
@@ -367,50 +322,38 @@ def end_to_end(args) -> int:
                     ours[label] = res
             res = ours[label]
             n = json.load(open(out))["n_battles"]
-            print(
-                f"ours, {label:10s}: {res['seconds']:6.2f} s wall ({res['cpu_seconds']:.2f} s CPU), peak RSS "
-                f"{res['peak_mb']:.0f} MB its process, {res['peak_tree_mb']:.0f} MB with its helper (sampled) = "
-                f"{res['peak_tree_mb'] / size:.2f}x the file; {n:,.0f} battles rated; best of {args.repeat}, "
-                f"load average now {os.getloadavg()[0]:.1f}"
-            )
+            print(f"ours, {label:10s}: {res['seconds']:6.2f} s wall ({res['cpu_seconds']:.2f} s CPU), peak RSS "
+                  f"{res['peak_mb']:.0f} MB its process, {res['peak_tree_mb']:.0f} MB with its helper (sampled) = "
+                  f"{res['peak_tree_mb'] / size:.2f}x the file; {n:,.0f} battles rated; best of {args.repeat}, "
+                  f"load average now {os.getloadavg()[0]:.1f}")
             if label == "JSON lines":
                 # as the command line does (arenabot/cli.py): one BLAS thread, set before numpy loads
-                subprocess.run(
-                    [sys.executable, __file__, "--phases", path, "--rounds", str(args.rounds)],
-                    check=True,
-                    env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
-                )
+                subprocess.run([sys.executable, __file__, "--phases", path, "--rounds", str(args.rounds)], check=True,
+                               env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
         if args.no_peers:
             return 0
         python = ensure_peers_venv()
         if python is None:
             return 0
         peer_out = os.path.join(tmp, "fastchat.json")
-        proc = subprocess.run(
-            [str(python), str(HERE / "peers" / "fastchat_e2e.py"), lines, peer_out, "--rounds", str(args.peer_rounds)]
-        )
+        proc = subprocess.run([str(python), str(HERE / "peers" / "fastchat_e2e.py"), lines, peer_out,
+                               "--rounds", str(args.peer_rounds)])
         if proc.returncode or not os.path.exists(peer_out):
             print("FastChat's method failed to run", file=sys.stderr)
             return 0
         peer = json.load(open(peer_out))
     ours_s = ours["JSON lines"]["seconds"]
-    print(
-        f"FastChat's method: {peer['seconds_1000_rounds']:.1f} s for 1,000 rounds = load {peer['load_seconds']:.1f} s + "
-        f"fit {peer['fit_seconds']:.1f} s + bootstrap {peer['bootstrap_seconds']:.1f} s for {peer['rounds_run']} "
-        f"rounds scaled to 1,000; peak RSS {peer['peak_rss_mb']:.0f} MB ({peer['method']})"
-    )
-    print(
-        f"speed-up end to end (JSON lines): {peer['seconds_1000_rounds'] / ours_s:.0f}x "
-        f"(target >= 100x); load average now {os.getloadavg()[0]:.1f}"
-    )
+    print(f"FastChat's method: {peer['seconds_1000_rounds']:.1f} s for 1,000 rounds = load {peer['load_seconds']:.1f} s + "
+          f"fit {peer['fit_seconds']:.1f} s + bootstrap {peer['bootstrap_seconds']:.1f} s for {peer['rounds_run']} "
+          f"rounds scaled to 1,000; peak RSS {peer['peak_rss_mb']:.0f} MB ({peer['method']})")
+    print(f"speed-up end to end (JSON lines): {peer['seconds_1000_rounds'] / ours_s:.0f}x "
+          f"(target >= 100x); load average now {os.getloadavg()[0]:.1f}")
     if "rating_systems" not in peer["method"]:
         # compute_bt/compute_bootstrap_bt are not on PyPI (fschat 0.2.36 predates them): say what
         # the same command gives against the figure issue 14 recorded for them on this machine.
-        print(
-            f"note: FastChat's compute_bt + compute_bootstrap_bt (not installable from PyPI) took about "
-            f"{args.reference_seconds:.0f} s here when issue 14 was filed; against that figure (not measured "
-            f"in this run): {args.reference_seconds / ours_s:.0f}x"
-        )
+        print(f"note: FastChat's compute_bt + compute_bootstrap_bt (not installable from PyPI) took about "
+              f"{args.reference_seconds:.0f} s here when issue 14 was filed; against that figure (not measured "
+              f"in this run): {args.reference_seconds / ours_s:.0f}x")
     return 0
 
 
@@ -420,12 +363,8 @@ def main() -> int:
     parser.add_argument("--models", type=int, default=129)
     parser.add_argument("--rounds", type=int, default=1000)
     parser.add_argument("--peer-rounds", type=int, default=2)
-    parser.add_argument(
-        "--reference-seconds",
-        type=float,
-        default=175.0,
-        help="issue 14's recorded time for FastChat's compute_bt method, shown when it cannot run",
-    )
+    parser.add_argument("--reference-seconds", type=float, default=175.0,
+                        help="issue 14's recorded time for FastChat's compute_bt method, shown when it cannot run")
     parser.add_argument("--repeat", type=int, default=1, help="runs of our command per file (best is shown)")
     parser.add_argument("--peers", default="choix,evalica,arena-rank,fschat")
     parser.add_argument("--no-peers", action="store_true")
