@@ -152,12 +152,12 @@ def _need_allocation(cands, ii, jj, stats, counts=None) -> np.ndarray:
     m = len(cands)
     rated = [x.name in stats for x in cands]
     mean = float(np.mean([s[0] for s in stats.values()])) if stats else 1000.0
-    rating = np.array([stats[x.name][0] if r else mean for x, r in zip(cands, rated)]) / c
+    rating = np.array([stats[x.name][0] if r else mean for x, r in zip(cands, rated, strict=True)]) / c
     if counts is not None:
         centre = np.eye(m) - 1.0 / m
         var = np.diag(centre @ np.linalg.inv(_information(cands, rating, counts)) @ centre).copy()
     else:
-        var = (np.array([stats[x.name][1] if r else UNRATED_SD for x, r in zip(cands, rated)]) / c) ** 2
+        var = (np.array([stats[x.name][1] if r else UNRATED_SD for x, r in zip(cands, rated, strict=True)]) / c) ** 2
     var = np.clip(var, 1e-12, None)
     p = expit(rating[ii] - rating[jj])
     near = np.zeros((m, m))
