@@ -7,9 +7,16 @@ from __future__ import annotations
 import math
 import random
 
+import pytest
+
 from arenabot.domain import Actor, Outcome
 from arenabot.storage import NewBattle
 from tests.core.conftest import ALICE, BOB, MOD, SCOPE, battle
+
+
+@pytest.fixture
+def core_db_url(db_url: str) -> str:
+    return db_url  # the store's new queries run on SQLite and PostgreSQL
 
 
 async def test_the_daily_cap_refuses_new_votes_not_changes(core, platform, clock):
