@@ -73,6 +73,10 @@ class ModelSettings(_Section):
         description="Extra words that reveal this model (vendor, family); a reply naming one is an identity leak.",
     )
     vendor: str | None = Field(None, description="Vendor name, also an identity word.")
+    targets: list[str] = Field(
+        default_factory=list,
+        description="Preferred opponents: this model's battles are drawn against these (strongly preferred, not exclusive).",
+    )
     show_reasoning: bool = Field(
         False,
         description="Show the model's reasoning (<think> blocks, reasoning fields) to voters; hidden by default so it cannot unblind a battle.",
@@ -137,6 +141,27 @@ class ArenaSettings(_Section):
     )
     sampling: Literal["weighted", "active"] = Field(
         "weighted", description="Pair sampling: by weight, or preferring the pairs whose next vote most sharpens the ranking."
+    )
+    new_model_battles: int = Field(
+        0,
+        ge=0,
+        description="A model with fewer battles than this on the board is sampled new_model_boost times as often; 0 = no boost.",
+    )
+    new_model_boost: float = Field(
+        5.0, ge=1, description="Sampling factor for new models (see new_model_battles); FastChat boosts new models five-fold."
+    )
+    max_votes_per_day: int = Field(0, ge=0, description="Votes one member may cast here per 24 hours; 0 = no cap.")
+    min_account_age_days: float = Field(
+        0, ge=0, description="A vote counts only from accounts at least this old (Discord: from the user id); 0 = off."
+    )
+    min_member_age_days: float = Field(
+        0,
+        ge=0,
+        description="A vote counts only from members here for at least this long (Discord: joined the server; Slack: first seen by the bot); 0 = off.",
+    )
+    exclude_flagged: bool = Field(
+        False,
+        description="Leave the votes of voters flagged as anomalous (see `voters`) out of this server's boards; the votes stay stored, so this is reversible.",
     )
     ballot: Literal["reactions", "buttons"] = Field(
         "reactions",

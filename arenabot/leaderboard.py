@@ -3,6 +3,10 @@
 Interactive boards use the sandwich (robust) confidence interval: a few milliseconds even for
 100 models, where a 1,000-round bootstrap would take far longer. The result is cached keyed on
 the counts themselves, so an unchanged board is free and any new vote is a cache miss.
+
+Given battle patterns (PatternCount rows: a pair, the votes of one battle, how many battles), the
+interval is clustered by battle: several voters on one battle read the same two replies, so
+their votes are not independent (issue 11). With one voter per battle it equals the plain one.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ class LeaderboardCache:
         self._boards: OrderedDict[tuple, tuple[list[LeaderboardRow], list[str], int]] = OrderedDict()
 
     def board(self, counts: Sequence, *, title: str, top: int = 20) -> Leaderboard:
-        """`counts` are PairCount records (model_a, model_b, wins_a, wins_b, ties, both_bad)."""
-        key = tuple(sorted((c.model_a, c.model_b, c.wins_a, c.wins_b, c.ties, c.both_bad) for c in counts))
+        """`counts` are PairCount records (model_a, model_b, wins_a, wins_b, ties, both_bad) or
+        PatternCount records (the same plus `battles`: intervals clustered by battle)."""
+        key = tuple(sorted(tuple(c) for c in counts))
         cached = self._boards.get(key)
         if cached is None:
             cached = self._compute(key)
@@ -32,16 +37,22 @@ class LeaderboardCache:
         else:
             self._boards.move_to_end(key)
         rows, notes, votes = cached
-        return Leaderboard(rows=rows[:top], title=title, votes=votes, method="Bradley-Terry, 95% CI (sandwich)", notes=notes)
+        clustered = bool(key) and len(key[0]) == 7
+        method = "Bradley-Terry, 95% CI (sandwich, clustered by battle)" if clustered else "Bradley-Terry, 95% CI (sandwich)"
+        return Leaderboard(rows=rows[:top], title=title, votes=votes, method=method, notes=notes)
 
     @staticmethod
     def _compute(key: tuple) -> tuple[list[LeaderboardRow], list[str], int]:
-        votes = sum(row[2] + row[3] + row[4] + row[5] for row in key)
         if not key:
             return [], [], 0
-        from arenabot.ratings import rate_pairs  # numpy/scipy load on the first board, not at start-up
+        from arenabot.ratings import rate_pairs, rate_patterns  # numpy/scipy load on the first board, not at start-up
 
-        result = rate_pairs(key, ci="sandwich")
+        if len(key[0]) == 7:  # battle patterns: each row stands for `battles` battles
+            votes = sum((row[2] + row[3] + row[4] + row[5]) * row[6] for row in key)
+            result = rate_patterns(key, ci="sandwich")
+        else:
+            votes = sum(row[2] + row[3] + row[4] + row[5] for row in key)
+            result = rate_pairs(key, ci="sandwich")
         rows = [
             LeaderboardRow(r.model, r.rating, r.ci_lower, r.ci_upper, r.rank, int(r.battles), r.win_rate) for r in result.rows
         ]

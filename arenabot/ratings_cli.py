@@ -140,7 +140,8 @@ def interval_kind(args) -> str:
 
 
 def compute(log, args, progress=None):
-    """The board the command line asks for. `progress(n)`: n bootstrap rounds done."""
+    """The board the command line asks for. `progress(n)`: n bootstrap rounds done.
+    Bradley-Terry clusters its intervals on question_id when the file has it."""
     import numpy as np
 
     from arenabot.ratings import STYLE_FEATURES, rate_battles, rate_elo, rate_style, style_features
@@ -183,11 +184,12 @@ def compute(log, args, progress=None):
         if missing:
             board.rejected["no conv_metadata for style control"] = missing
         return board
-    return rate_battles(
+    board = rate_battles(
         log.models,
         log.model_a,
         log.model_b,
         log.outcome,
+        battle=log.battle,
         ci=ci,
         rounds=rounds,
         seed=args.seed,
@@ -197,6 +199,8 @@ def compute(log, args, progress=None):
         anchor=args.anchor,
         progress=progress,
     )
+    board.extra["clustered_on"] = "question_id" if log.battle is not None else "none (one vote per battle)"
+    return board
 
 
 def board_view(board, log=None):
@@ -255,6 +259,7 @@ def run(args) -> int:
                 categories=bool(args.category),
                 anony=args.anonymous_only,
                 tstamp=args.elo,
+                battle=not (args.elo or args.style),  # only Bradley-Terry clusters on question_id
             )
     except (battlelog.LogError, OSError, UnicodeDecodeError) as exc:
         raise CliError(str(exc), code=2) from exc

@@ -150,7 +150,13 @@ class ArenaClient(discord.AutoShardedClient):
         known = payload.member or self.get_user(payload.user_id)
         if known is not None and known.bot:
             return
-        actor = Actor(user_ref=str(payload.user_id), display_name=known.display_name if known else "")
+        actor = Actor(
+            user_ref=str(payload.user_id),
+            display_name=known.display_name if known else "",
+            # Voter-quality facts: the id is a snowflake holding the account's creation time.
+            account_created_at=discord.utils.snowflake_time(payload.user_id),
+            joined_at=known.joined_at if isinstance(known, discord.Member) else None,
+        )
         ref = message_ref(payload.channel_id, payload.message_id)
         event_id = reaction_event_id(payload, added)
         if not added:

@@ -112,7 +112,7 @@ class ArenaListeners:
             actor = await self.users.actor(user, command.get("user_name", ""))
             text = slack_unescape(command.get("text", "")).strip()
             if text.split(" ", 1)[0].lower() in ("", "help"):
-                reply = self._help()
+                reply = self._help(actor)
             else:
                 ctx = CommandContext(self.service, self.platform, _scope(command), channel, actor)
                 reply = await dispatch(self.service.commands, ctx, text)
@@ -139,7 +139,7 @@ class ArenaListeners:
                 await self._show_refusal(reply, channel, user, thread_ts)
                 return
         if not text:
-            await self.sender.send(self._help(), channel=channel, user=user, thread_ts=thread_ts)
+            await self.sender.send(self._help(actor), channel=channel, user=user, thread_ts=thread_ts)
             return
         reply = await self.service.start_battle(self.platform, _scope(body), channel, actor, text)
         await self._show_refusal(reply, channel, user, thread_ts)
@@ -214,8 +214,8 @@ class ArenaListeners:
             dataclasses.replace(reply, private=True), channel=channel, user=user, thread_ts=thread_ts, respond=respond
         )
 
-    def _help(self) -> Reply:
-        return Reply(f"{_HELP_INTRO}\n{self.service.help_text()}", private=True)
+    def _help(self, actor: Actor) -> Reply:
+        return Reply(f"{_HELP_INTRO}\n{self.service.help_text(moderator=actor.is_moderator)}", private=True)
 
     async def _show_refusal(self, reply: Reply, channel: str, user: str, thread_ts: str | None) -> None:
         # Successes show themselves (the thread, the ballot, the private reveal); refusals are

@@ -15,7 +15,7 @@ from arenabot.domain import BattleStatus, Outcome
 from . import tally
 from .interop import CleanBattle, judge_for, parse_clean_battle, record_digest
 from .records import ImportReport
-from .sql import apply_deltas, battles, events, insert, settings, votes
+from .sql import apply_deltas, apply_patterns, battles, events, insert, settings, votes
 
 _INTERNAL_SCOPE = "arenabot"  # scope_settings rows the store itself keeps
 _EXPORT_SALT_KEY = "export_salt"
@@ -111,6 +111,8 @@ def import_clean_battles(conn: Connection, records: Sequence[Any], scope_key: st
             deltas += _insert_imported(conn, new, scope_key, now)
             imported += len(new)
     apply_deltas(conn, tally.merge_deltas(deltas))
+    # An imported record is one battle with one vote: its pattern is its single outcome.
+    apply_patterns(conn, tally.merge_patterns({**row, "battles": 1} for row in deltas))
     return ImportReport(imported, duplicates, bad)
 
 

@@ -34,6 +34,7 @@ class ModelRecord:
     limits: dict[str, Any] | None = None  # None: the defaults
     show_reasoning: bool = False
     source: str | None = None  # "file" | "chat" | None (registered before this was kept)
+    targets: list[str] = field(default_factory=list)  # preferred opponents when sampling
 
     def to_settings(self) -> ModelSettings:
         return ModelSettings(
@@ -50,6 +51,7 @@ class ModelRecord:
             vendor=self.vendor,
             show_reasoning=self.show_reasoning,
             limits=ModelLimits.model_validate(self.limits or {}),
+            targets=list(self.targets),
         )
 
 
@@ -158,6 +160,19 @@ class PairCount(NamedTuple):
     @property
     def total(self) -> int:
         return self.wins_a + self.wins_b + self.ties + self.both_bad
+
+
+class PatternCount(NamedTuple):
+    """`battles` revealed battles of one pair (model_a < model_b) whose counted votes were exactly
+    wins_a, wins_b, ties and both_bad: the input of intervals clustered by battle."""
+
+    model_a: str
+    model_b: str
+    wins_a: int
+    wins_b: int
+    ties: int
+    both_bad: int
+    battles: int
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ class Model(Base):
     # "file": defined in arenabot.toml (updated from it at start-up); "chat": added by a
     # moderator; NULL: registered before arenabot kept track.
     source: Mapped[str | None] = mapped_column(String(16))
+    targets: Mapped[list[str] | None] = mapped_column(JSON)  # preferred opponents; NULL = none
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -190,6 +191,34 @@ class PairCountRow(Base):
     wins_b: Mapped[int] = mapped_column(Integer)
     ties: Mapped[int] = mapped_column(Integer)
     both_bad: Mapped[int] = mapped_column(Integer)
+
+
+class BattlePatternRow(Base):
+    """How many revealed battles of a pair got exactly these counted votes (model_a < model_b),
+    per scope and category like pair_counts; kept in the same transactions. Intervals clustered
+    by battle need it: several votes on one battle are not independent (issue 11)."""
+
+    __tablename__ = "battle_patterns"
+
+    scope_key: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_a: Mapped[str] = mapped_column(String(100), primary_key=True)
+    model_b: Mapped[str] = mapped_column(String(100), primary_key=True)
+    wins_a: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    wins_b: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ties: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    both_bad: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    battles: Mapped[int] = mapped_column(Integer)
+
+
+class FirstSeen(Base):
+    """When the bot first saw a user in a scope: membership age where the platform has none (Slack)."""
+
+    __tablename__ = "first_seen"
+
+    scope_key: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    user_ref: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Ban(Base):

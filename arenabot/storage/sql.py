@@ -21,8 +21,10 @@ messages: Table = schema.BattleMessage.__table__  # type: ignore[assignment]
 turns: Table = schema.Turn.__table__  # type: ignore[assignment]
 votes: Table = schema.Vote.__table__  # type: ignore[assignment]
 pairs: Table = schema.PairCountRow.__table__  # type: ignore[assignment]
+patterns: Table = schema.BattlePatternRow.__table__  # type: ignore[assignment]
 models: Table = schema.Model.__table__  # type: ignore[assignment]
 bans: Table = schema.Ban.__table__  # type: ignore[assignment]
+first_seen: Table = schema.FirstSeen.__table__  # type: ignore[assignment]
 settings: Table = schema.ScopeSetting.__table__  # type: ignore[assignment]
 events: Table = schema.ProcessedEvent.__table__  # type: ignore[assignment]
 
@@ -74,6 +76,7 @@ def model_record(row: Any) -> ModelRecord:
         limits=dict(row.limits) if row.limits else None,
         show_reasoning=bool(row.show_reasoning),
         source=row.source,
+        targets=list(row.targets or []),
     )
 
 
@@ -100,6 +103,15 @@ _ADD_TO_PAIR = text(
     " ties = pair_counts.ties + excluded.ties, both_bad = pair_counts.both_bad + excluded.both_bad"
 )
 
+ADD_TO_PATTERN_SQL = (
+    "INSERT INTO battle_patterns (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad, battles)"
+    " VALUES ({}) ON CONFLICT (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad)"
+    " DO UPDATE SET battles = battle_patterns.battles + excluded.battles"
+)
+_ADD_TO_PATTERN = text(
+    ADD_TO_PATTERN_SQL.format(":scope_key, :category, :model_a, :model_b, :wins_a, :wins_b, :ties, :both_bad, :battles")
+)
+
 
 def claim_event(conn: Connection, event_id: str, now: datetime) -> bool:
     """True if this transaction is the first to see `event_id`. The key is unique, so a concurrent
@@ -112,6 +124,12 @@ def apply_deltas(conn: Connection, rows: list[dict[str, object]]) -> None:
     concurrent writers lock them in the same order."""
     if rows:
         conn.execute(_ADD_TO_PAIR, rows)
+
+
+def apply_patterns(conn: Connection, rows: list[dict[str, object]]) -> None:
+    """Atomic increments of battle-pattern counts, rows in key order (see `apply_deltas`)."""
+    if rows:
+        conn.execute(_ADD_TO_PATTERN, rows)
 
 
 COUNTED_OUTCOMES = (
@@ -142,6 +160,13 @@ def uncount_votes(conn: Connection, battle: BattleRecord) -> None:
     if not counted:
         return
     if on_boards(battle):
-        removal = {o: -n for o, n in counted.items()}
-        apply_deltas(conn, tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, removal))
+        apply_deltas(
+            conn,
+            tally.vote_deltas(
+                battle.scope_key, battle.model_a, battle.model_b, battle.categories, {o: -n for o, n in counted.items()}
+            ),
+        )
+        apply_patterns(
+            conn, tally.pattern_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, counted, -1)
+        )
     conn.execute(update(votes).where(and_(votes.c.battle_id == battle.id, votes.c.counted)).values(counted=False))

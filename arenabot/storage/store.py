@@ -33,23 +33,27 @@ from .records import (
     ModelSync,
     NewBattle,
     PairCount,
+    PatternCount,
     Stats,
     TurnRecord,
     VoteResult,
 )
 from .sql import (
     apply_deltas,
+    apply_patterns,
     bans,
     battle_record,
     battles,
     counted_outcomes,
     fetch_battle,
+    first_seen,
     insert,
     messages,
     model_record,
     models,
     on_boards,
     pairs,
+    patterns,
     settings,
     turns,
     uncount_votes,
@@ -60,6 +64,11 @@ _PAIR_COUNTS = (
     select(pairs.c.model_a, pairs.c.model_b, *(pairs.c[c] for c in tally.COLUMNS))
     .where(pairs.c.scope_key == bindparam("scope_key"), pairs.c.category == bindparam("category"))
     .order_by(pairs.c.model_a, pairs.c.model_b)
+)
+_PATTERNS = (
+    select(patterns.c.model_a, patterns.c.model_b, *(patterns.c[c] for c in tally.PATTERN_COLUMNS))
+    .where(patterns.c.scope_key == bindparam("scope_key"), patterns.c.category == bindparam("category"))
+    .order_by(patterns.c.model_a, patterns.c.model_b)
 )
 MESSAGE_KINDS = frozenset({"header", "a", "b", "ballot", "note"})
 
@@ -105,6 +114,7 @@ def _model_values(settings: ModelSettings, now: datetime, source: str) -> dict[s
         "limits": settings.limits.model_dump(),
         "show_reasoning": settings.show_reasoning,
         "source": source,
+        "targets": list(settings.targets),
         "created_at": now,
         "updated_at": now,
     }
@@ -195,8 +205,12 @@ class Store:
         if not await self._db.write(tx):
             raise DuplicateModel(f"a model named {settings_.name!r} already exists; pick another name or update it")
 
-    async def update_model(self, name: str, *, enabled: bool | None = None, weight: float | None = None) -> bool:
+    async def update_model(
+        self, name: str, *, enabled: bool | None = None, weight: float | None = None, targets: Sequence[str] | None = None
+    ) -> bool:
         values: dict[str, Any] = {"updated_at": _now()}
+        if targets is not None:
+            values["targets"] = list(targets)
         if enabled is not None:
             values["enabled"] = enabled
         if weight is not None:
@@ -323,6 +337,8 @@ class Store:
             counted = counted_outcomes(conn, battle_id)
             rows = tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, added, counted)
             apply_deltas(conn, [r for r in rows if r["category"] != tally.OVERALL])
+            shapes = tally.pattern_deltas(battle.scope_key, battle.model_a, battle.model_b, added, counted, 1)
+            apply_patterns(conn, [r for r in shapes if r["category"] != tally.OVERALL])
 
         await self._db.write(tx)
 
@@ -435,6 +451,57 @@ class Store:
             return [PairCount._make(r) for r in conn.execute(_PAIR_COUNTS, params) if any(r[2:])]
 
         return await self._db.read(tx)
+
+    async def battle_patterns(self, scope_key: str | None, category: str | None) -> list[PatternCount]:
+        """Revealed battles per pair (model_a < model_b) and pattern of counted votes; scope None =
+        global. What boards need for intervals clustered by battle (one range read, as above)."""
+        params = {"scope_key": tally.GLOBAL_SCOPE if scope_key is None else scope_key, "category": category or tally.OVERALL}
+
+        def tx(conn: Connection) -> list[PatternCount]:
+            return [PatternCount._make(r) for r in conn.execute(_PATTERNS, params) if r[-1] > 0]
+
+        return await self._db.read(tx)
+
+    # ---- voter quality ----------------------------------------------------------------------
+
+    async def first_seen(self, scope_key: str, user_ref: str, now: datetime) -> datetime:
+        """When the bot first saw this user here (recorded now if never before)."""
+
+        def tx(conn: Connection) -> datetime:
+            conn.execute(
+                insert(conn, first_seen)
+                .values(scope_key=scope_key, user_ref=user_ref, seen_at=now)
+                .on_conflict_do_nothing(index_elements=["scope_key", "user_ref"])
+            )
+            stmt = select(first_seen.c.seen_at).where(first_seen.c.scope_key == scope_key, first_seen.c.user_ref == user_ref)
+            return conn.execute(stmt).scalar_one()
+
+        return await self._db.write(tx)
+
+    async def votes_elsewhere_since(self, scope_key: str, voter_ref: str, since: datetime, battle_id: int) -> int:
+        """Votes this voter cast here since `since` on battles other than `battle_id` (daily caps)."""
+        stmt = (
+            select(func.count())
+            .select_from(votes.join(battles, battles.c.id == votes.c.battle_id))
+            .where(
+                battles.c.scope_key == scope_key,
+                votes.c.voter_ref == voter_ref,
+                votes.c.created_at >= since,
+                votes.c.battle_id != battle_id,
+            )
+        )
+        return await self._db.read(lambda conn: int(conn.execute(stmt).scalar_one()))
+
+    async def revealed_votes(self, scope_key: str) -> list[tuple[int, str, str, str, list[str], str]]:
+        """(battle id, voter, model_a, model_b, categories, outcome) of every counted vote of the
+        scope's revealed battles: what the boards hold, vote by vote (voter quality)."""
+        stmt = (
+            select(battles.c.id, votes.c.voter_ref, battles.c.model_a, battles.c.model_b, battles.c.categories, votes.c.outcome)
+            .select_from(votes.join(battles, battles.c.id == votes.c.battle_id))
+            .where(battles.c.scope_key == scope_key, battles.c.status == BattleStatus.CLOSED.value, votes.c.counted)
+            .order_by(battles.c.id, votes.c.voter_ref)
+        )
+        return await self._db.read(lambda conn: [(r[0], r[1], r[2], r[3], list(r[4] or []), r[5]) for r in conn.execute(stmt)])
 
     # ---- bans and settings ----------------------------------------------------------------
 

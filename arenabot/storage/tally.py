@@ -76,3 +76,34 @@ def merge_deltas(rows: Iterable[dict[str, object]]) -> list[dict[str, object]]:
         {"scope_key": k[0], "category": k[1], "model_a": k[2], "model_b": k[3], **{c: counts[c] for c in COLUMNS}}
         for k, counts in sorted(merged.items())
     ]
+
+
+# ---- battle patterns: what intervals clustered by battle need ----------------------------------
+
+PATTERN_COLUMNS = (*COLUMNS, "battles")
+PatternKey = tuple[str, str, str, str, int, int, int, int]  # PairKey + the votes of one battle
+
+
+def pattern_deltas(
+    scope_key: str, model_a: str, model_b: str, categories: Iterable[str], counted: Mapping[Outcome, int], battles: int
+) -> list[dict[str, object]]:
+    """Rows for the battle_patterns upsert: one revealed battle whose counted votes are `counted`
+    joins (battles=+1) or leaves (-1) the count of battles of its pair with exactly those votes
+    (see `arenabot.ratings.BattlePatterns`). A battle without counted votes is no pattern."""
+    return [{**row, "battles": battles} for row in vote_deltas(scope_key, model_a, model_b, categories, counted)]
+
+
+def merge_patterns(rows: Iterable[dict[str, object]]) -> list[dict[str, object]]:
+    """Sum pattern rows that share a key (bulk imports), sorted by key."""
+    merged: Counter[PatternKey] = Counter()
+    for row in rows:
+        key = (
+            str(row["scope_key"]),
+            str(row["category"]),
+            str(row["model_a"]),
+            str(row["model_b"]),
+            *(int(row[c]) for c in COLUMNS),  # type: ignore[call-overload]
+        )
+        merged[key] += int(row["battles"])  # type: ignore[call-overload]
+    fields = ("scope_key", "category", "model_a", "model_b", *COLUMNS)
+    return [{**dict(zip(fields, key, strict=True)), "battles": n} for key, n in sorted(merged.items()) if n]

@@ -21,7 +21,17 @@ from sqlalchemy.engine import Connection
 from arenabot.domain import Outcome
 
 from .records import BattleRecord
-from .sql import CLAIM_CLOSE, COUNTED_OUTCOMES, apply_deltas, battle_record, battles, claim_event, votes
+from .sql import (
+    ADD_TO_PATTERN_SQL,
+    CLAIM_CLOSE,
+    COUNTED_OUTCOMES,
+    apply_deltas,
+    apply_patterns,
+    battle_record,
+    battles,
+    claim_event,
+    votes,
+)
 
 _VOTE_COLUMNS = [
     votes.c.id.label("vote_id"),
@@ -127,6 +137,9 @@ class CoreVoteIO:
     def add_pairs(self, rows: list[dict[str, object]]) -> None:
         apply_deltas(self.conn, rows)
 
+    def add_patterns(self, rows: list[dict[str, object]]) -> None:
+        apply_patterns(self.conn, rows)
+
     def add_counted(self, battle_id: int, delta: int) -> None:
         self.conn.execute(_ADD_COUNTED, {"battle_id": battle_id, "delta": delta})
 
@@ -158,6 +171,8 @@ _RAW_ADD_PAIR = (
     " ties = ties + excluded.ties, both_bad = both_bad + excluded.both_bad"
 )
 _PAIR_KEYS = ("scope_key", "category", "model_a", "model_b", "wins_a", "wins_b", "ties", "both_bad")
+_RAW_ADD_PATTERN = ADD_TO_PATTERN_SQL.format(", ".join("?" * 9))
+_PATTERN_KEYS = (*_PAIR_KEYS, "battles")
 _RAW_ADD_COUNTED = "UPDATE battles SET counted_votes = counted_votes + ? WHERE id = ?"
 _TIMES = {"created_at", "closes_at", "closed_at", "leaked_at"}
 
@@ -237,6 +252,10 @@ class SQLiteVoteIO:
     def add_pairs(self, rows: list[dict[str, object]]) -> None:
         if rows:
             self.raw.executemany(_RAW_ADD_PAIR, [tuple(r[k] for k in _PAIR_KEYS) for r in rows])
+
+    def add_patterns(self, rows: list[dict[str, object]]) -> None:
+        if rows:
+            self.raw.executemany(_RAW_ADD_PATTERN, [tuple(r[k] for k in _PATTERN_KEYS) for r in rows])
 
     def add_counted(self, battle_id: int, delta: int) -> None:
         self.raw.execute(_RAW_ADD_COUNTED, (delta, battle_id))

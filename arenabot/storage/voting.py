@@ -113,6 +113,7 @@ def _close_and_tally(io: CoreVoteIO | SQLiteVoteIO, battle: BattleRecord, now: d
         return False
     counted = io.counted_outcomes(battle.id)  # read after the claim: every vote before it has committed
     io.add_pairs(tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, counted))
+    io.add_patterns(tally.pattern_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, counted, 1))
     return True
 
 

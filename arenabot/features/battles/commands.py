@@ -27,5 +27,13 @@ COMMANDS = (
 
 SETTINGS = tuple(
     ScopeSetting(key)
-    for key in ("battle_window_minutes", "max_turns", "rate_limit_battles", "rate_limit_minutes", "max_prompt_chars")
+    for key in (
+        "battle_window_minutes",
+        "max_turns",
+        "rate_limit_battles",
+        "rate_limit_minutes",
+        "max_prompt_chars",
+        "new_model_battles",
+        "new_model_boost",
+    )
 )

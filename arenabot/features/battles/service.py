@@ -92,11 +92,22 @@ class Battles:
         state = self.state
         models, detector = await state.registry()
         candidates = [
-            Candidate(m.name, m.weight, available=state.hub.is_available(m.name)) for m in models if m.enabled and m.weight > 0
+            Candidate(m.name, m.weight, tuple(m.targets), available=state.hub.is_available(m.name))
+            for m in models
+            if m.enabled and m.weight > 0
         ]
-        board = await self._sampling_board(scope.key) if arena.sampling == "active" else None
+        boost = arena.new_model_battles > 0 and arena.new_model_boost != 1
+        # The board gives "active" its intervals and the boost each model's battles so far.
+        board = await self.sampling_board(scope.key) if arena.sampling == "active" or boost else None
         try:
-            model_a, model_b = sample_pair(candidates, state.rng, board=board, strategy=arena.sampling)
+            model_a, model_b = sample_pair(
+                candidates,
+                state.rng,
+                board=board,
+                strategy=arena.sampling,
+                new_model_boost=arena.new_model_boost,
+                new_model_battles=arena.new_model_battles,
+            )
         except NotEnoughModels:
             return refuse(
                 "Fewer than two models are available right now, so no battle can start. A moderator can enable more models."
@@ -124,7 +135,7 @@ class Battles:
         )
         return await self._guarded(battle, self._open_and_play(platform, battle, arena, detector, prompt), platform)
 
-    async def _sampling_board(self, scope_key: str) -> Any:
+    async def sampling_board(self, scope_key: str) -> Any:
         """The scope's current board for active sampling; a slightly stale one is fine, so it is
         recomputed at most every SAMPLING_BOARD_TTL_S instead of on every battle."""
         cached = self._boards_for_sampling.get(scope_key)

@@ -51,6 +51,10 @@ async def _model_weight(ctx: CommandContext, name: str, weight: float) -> Reply:
     return await ctx.service.set_model_weight(ctx.actor, name, weight)
 
 
+async def _model_targets(ctx: CommandContext, name: str, opponents: str = "") -> Reply:
+    return await ctx.service.set_model_targets(ctx.actor, name, opponents)
+
+
 async def _ban(ctx: CommandContext, user: str, reason: str = "") -> Reply:
     return await ctx.service.ban(ctx.actor, ctx.scope, user, reason)
 
@@ -113,6 +117,16 @@ COMMANDS = (
         "Set a model's sampling weight (0 never samples it)",
         _model_weight,
         params=(_model_name(), Param("weight", "Relative sampling weight", **_WEIGHT)),  # type: ignore[arg-type]
+        moderator=True,
+    ),
+    Command(
+        ("model", "targets"),
+        "Set a model's preferred opponents (comma-separated; none clears them)",
+        _model_targets,
+        params=(
+            _model_name(),
+            Param("opponents", "Model names, comma-separated; leave out to clear", required=False, default="", text="rest"),
+        ),
         moderator=True,
     ),
     Command(
