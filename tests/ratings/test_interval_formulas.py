@@ -55,3 +55,32 @@ def test_a_single_model_has_a_zero_width_interval():
     opts = FitOptions()
     se = sandwich_se(counts, fit_counts(counts, opts), opts, anchor=None)
     assert se.shape == (1,) and se[0] == 0.0
+
+
+def _spread_counts(weight: float = 1.0) -> PairCounts:
+    ii, jj = np.triu_indices(3, 1)
+    one = np.array
+    return PairCounts(["a", "b", "c"], ii, jj, one([6.0, 9, 4]) * weight, one([3.0, 2, 5]) * weight,
+                      one([1.0, 0, 2]) * weight, np.zeros(3))
+
+
+def _bootstrap(counts: PairCounts, resample: str, rounds: int = 64):
+    from arenabot.ratings.ci import bootstrap_betas
+
+    opts = FitOptions()
+    return bootstrap_betas(counts, fit_counts(counts, opts), opts, rounds, seed=3, resample=resample, workers=1)
+
+
+def test_multinomial_resampling_is_its_own_scheme_until_counts_are_weighted():
+    """`--resample multinomial` redraws exactly the battles there are; it falls back to Poisson
+    draws only for weighted (fractional) counts, which cannot be redrawn battle by battle."""
+    whole = _spread_counts()
+    assert not np.allclose(_bootstrap(whole, "multinomial"), _bootstrap(whole, "poisson"))
+    weighted = _spread_counts(weight=0.75)
+    assert np.array_equal(_bootstrap(weighted, "multinomial"), _bootstrap(weighted, "poisson"))
+
+
+def test_a_single_bootstrap_round_is_allowed_and_none_is_refused():
+    assert _bootstrap(_spread_counts(), "fast-poisson", rounds=1).shape == (1, 3)
+    with pytest.raises(ValueError, match="at least 1"):
+        _bootstrap(_spread_counts(), "fast-poisson", rounds=0)
