@@ -13,23 +13,41 @@ from arenabot.ratings.bt import FitOptions, fit_counts
 from arenabot.ratings.ci import sandwich_se
 
 
-def two_models(wins_a: float, wins_b: float, ties: float = 0.0) -> PairCounts:
+def two_models(wins_a: float, wins_b: float, ties: float = 0.0, both_bad: float = 0.0) -> PairCounts:
     one = np.array
-    return PairCounts(["a", "b"], one([0]), one([1]), one([wins_a]), one([wins_b]), one([ties]), one([0.0]))
+    return PairCounts(["a", "b"], one([0]), one([1]), one([wins_a]), one([wins_b]), one([ties]), one([both_bad]))
 
 
-@pytest.mark.parametrize(("wins_a", "wins_b", "ties"), [(30, 10, 0), (12, 20, 8), (3, 1, 0)])
-def test_two_models_standard_errors_are_the_closed_form(wins_a, wins_b, ties):
-    counts, opts = two_models(wins_a, wins_b, ties), FitOptions()
+@pytest.mark.parametrize(("wins_a", "wins_b", "ties", "both_bad"), [(30, 10, 0, 0), (12, 20, 8, 0), (12, 20, 3, 5), (3, 1, 0, 0)])
+def test_two_models_standard_errors_are_the_closed_form(wins_a, wins_b, ties, both_bad):
+    counts, opts = two_models(wins_a, wins_b, ties, both_bad), FitOptions()
     fit = fit_counts(counts, opts)
-    # Var(beta_a - beta_b) = meat / H^2 with p = a's share (a tie half a win), H = n p (1 - p)
-    # and meat the squared scores: a win (1 - p)^2, a loss p^2, a tie (1/2 - p)^2.
+    # Var(beta_a - beta_b) = meat / H^2 with p = a's share (a tie or a both-bad half a win),
+    # H = n p (1 - p) and meat the squared scores: a win (1 - p)^2, a loss p^2, a tie (1/2 - p)^2.
+    ties = ties + both_bad
     n = wins_a + wins_b + ties
     p = (wins_a + ties / 2) / n
     meat = wins_a * (1 - p) ** 2 + wins_b * p**2 + ties * (0.5 - p) ** 2
     se_difference = np.sqrt(meat) / (n * p * (1 - p))
     assert sandwich_se(counts, fit, opts, anchor=0) == pytest.approx([0.0, se_difference], rel=1e-6)
     assert sandwich_se(counts, fit, opts, anchor=None) == pytest.approx([se_difference / 2] * 2, rel=1e-6)
+
+
+def test_the_priors_virtual_ties_count_in_the_errors():
+    """A model that never lost: the prior's virtual tie against a phantom of strength 0 is an
+    observation too, with its own score (1/2 - sigmoid(beta)) in the meat and curvature in H."""
+    counts, opts = two_models(5, 0), FitOptions()
+    fit = fit_counts(counts, opts)
+    assert fit.prior == 1.0
+    beta = fit.beta
+    s = 1 / (1 + np.exp(-(beta[0] - beta[1])))
+    sk = 1 / (1 + np.exp(-beta))
+    pair = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    hess = 5 * s * (1 - s) * pair + np.diag(fit.prior * sk * (1 - sk))
+    meat = 5 * (1 - s) ** 2 * pair + np.diag(fit.prior * (0.5 - sk) ** 2)
+    cov = np.linalg.inv(hess) @ meat @ np.linalg.inv(hess)
+    se_difference = np.sqrt(cov[0, 0] - 2 * cov[0, 1] + cov[1, 1])
+    assert sandwich_se(counts, fit, opts, anchor=1) == pytest.approx([se_difference, 0.0], rel=1e-6)
 
 
 @pytest.mark.parametrize(
