@@ -55,6 +55,7 @@ class ArenaService:
 
         # The entry points adapters call, each owned by one feature.
         self.start_battle = self.battles.start_battle
+        self.compare = self.battles.compare
         self.follow_up = self.battles.follow_up
         self.sweep = self.battles.sweep
         self.drain = self.battles.drain

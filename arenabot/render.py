@@ -72,6 +72,21 @@ def revealed_header(battle_id: int, prompt: str, categories: Sequence[str], mode
     )
 
 
+def named_header(battle_id: int, prompt: str, categories: Sequence[str], model_a: str, model_b: str, window_text: str) -> str:
+    shown = prompt if len(prompt) <= 300 else prompt[:297] + "..."
+    return (
+        f"**Arena battle #{battle_id}** ({_category_text(categories)}): side by side\n"
+        f"> {shown.replace(chr(10), chr(10) + '> ')}\n"
+        f"Model A: **{model_a}** · Model B: **{model_b}**. Vote after reading both; voting closes {window_text}. "
+        "Named battles count on the named leaderboard only."
+    )
+
+
+def named_closed_text(counted_votes: int) -> str:
+    votes = f"{counted_votes} counted vote{'s' if counted_votes != 1 else ''}"
+    return f"**Voting closed:** {votes}, on the named leaderboard."
+
+
 def ballot_text(turn: int = 1, max_turns: int = 1, mode: str = "reactions") -> str:
     more = ""
     if turn < max_turns:

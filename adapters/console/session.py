@@ -67,7 +67,13 @@ class ConsoleSession:
             self.platform.say(f"{CONSOLE_HELP}\n{self.service.help_text()}")
         elif text.startswith("/"):
             ctx = CommandContext(self.service, self.platform, CONSOLE_SCOPE, CHANNEL, self.actor, thread_ref=self.thread)
-            self.show(await dispatch(self.service.commands, ctx, text[1:]))
+            before = set(self.platform.ballots)
+            reply = await dispatch(self.service.commands, ctx, text[1:])
+            opened = sorted(set(self.platform.ballots) - before)
+            if opened:  # a command that started a battle (/compare, /battle): vote keys now go to it
+                self.thread = opened[-1]
+            if not (opened and reply.ok):
+                self.show(reply)
         else:
             await self.prompt(text)
         return True

@@ -55,6 +55,7 @@ def battle_record(row: Any) -> BattleRecord:
         closed_at=row.closed_at,
         counted_votes=row.counted_votes,
         leaked_at=row.leaked_at,
+        anony=bool(row.anony),
     )
 
 
@@ -140,5 +141,10 @@ def uncount_votes(conn: Connection, battle: BattleRecord) -> None:
         return
     if on_boards(battle):
         removal = {o: -n for o, n in counted.items()}
-        apply_deltas(conn, tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, removal))
+        apply_deltas(
+            conn,
+            tally.vote_deltas(
+                tally.board_scope(battle.scope_key, battle.anony), battle.model_a, battle.model_b, battle.categories, removal
+            ),
+        )
     conn.execute(update(votes).where(and_(votes.c.battle_id == battle.id, votes.c.counted)).values(counted=False))

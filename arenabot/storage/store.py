@@ -193,6 +193,7 @@ class Store:
             "closes_at": new.closes_at,
             "closed_at": None,
             "leaked_at": None,
+            "anony": new.anony,
         }
         battle_id = await self._db.write(lambda conn: battle_io(conn).insert_battle(values))
         return battle_record(SimpleNamespace(**values, id=battle_id))
@@ -276,7 +277,9 @@ class Store:
             if not on_boards(battle):
                 return  # an open battle's votes reach the pair counts (all its categories) at the reveal
             counted = counted_outcomes(conn, battle_id)
-            rows = tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, added, counted)
+            rows = tally.vote_deltas(
+                tally.board_scope(battle.scope_key, battle.anony), battle.model_a, battle.model_b, added, counted
+            )
             apply_deltas(conn, [r for r in rows if r["category"] != tally.OVERALL])
 
         await self._db.write(tx)
@@ -380,11 +383,12 @@ class Store:
 
     # ---- leaderboard input ----------------------------------------------------------------
 
-    async def pair_counts(self, scope_key: str | None, category: str | None) -> list[PairCount]:
-        """Aggregated outcomes per pair (model_a < model_b); scope None = global (every scope).
+    async def pair_counts(self, scope_key: str | None, category: str | None, mode: str = "anonymous") -> list[PairCount]:
+        """Aggregated outcomes per pair (model_a < model_b); scope None = global (every scope);
+        mode "anonymous" (blind battles) or "named" (side-by-side battles).
 
         One primary-key range read: global totals are kept as their own scope ("*")."""
-        params = {"scope_key": tally.GLOBAL_SCOPE if scope_key is None else scope_key, "category": category or tally.OVERALL}
+        params = {"scope_key": tally.read_scope(scope_key, mode), "category": category or tally.OVERALL}
 
         def tx(conn: Connection) -> list[PairCount]:
             return [PairCount._make(r) for r in conn.execute(_PAIR_COUNTS, params) if any(r[2:])]

@@ -121,3 +121,15 @@ async def test_console_draws_either_ballot_mode_as_the_a_b_t_x_prompt(core, mode
         out = await _console(service, f"A question about {mode}\nt\n")
         assert "Vote: a = A is better, b = B is better, t = tie, x = both are bad (or type a follow-up)" in out
         assert (await service.store.get_battle(1)).status is BattleStatus.CLOSED
+
+
+async def test_console_compare_votes_on_the_named_battle_and_its_board(core):
+    async with core() as service:
+        out = await _console(service, "/compare alpha gamma Why is the sky blue?\nb\n/leaderboard mode=named\n/leaderboard\n/quit\n")
+        battle = await service.store.get_battle(1)
+        assert not battle.anony and (battle.model_a, battle.model_b) == ("alpha", "gamma")
+        assert battle.status is BattleStatus.CLOSED and battle.counted_votes == 1
+        assert "Model A: alpha · Model B: gamma" in out and "Voting closed: 1 counted vote" in out
+        named, blind = out.split("Leaderboard - this console")[1:]
+        assert "gamma" in named and "named battles" in named
+        assert "No counted votes yet" in blind

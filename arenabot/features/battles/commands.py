@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from arenabot.categories import TOPIC_CATEGORIES
 from arenabot.chatcommands.spec import Command, CommandContext, Param, ScopeSetting
 from arenabot.replies import Reply
 
+if TYPE_CHECKING:
+    from arenabot.arena import ArenaService
+
 
 async def _battle(ctx: CommandContext, prompt: str, category: str | None = None) -> Reply:
     return await ctx.service.start_battle(ctx.platform, ctx.scope, ctx.channel_ref, ctx.actor, prompt, category=category)
+
+
+async def _compare(ctx: CommandContext, model_a: str, model_b: str, prompt: str) -> Reply:
+    return await ctx.service.compare(ctx.platform, ctx.scope, ctx.channel_ref, ctx.actor, model_a, model_b, prompt)
+
+
+async def _enabled_model_names(service: ArenaService, typed: str) -> list[str]:
+    models, _ = await service.state.registry()
+    return [m.name for m in models if m.enabled and m.name.lower().startswith(typed.lower())]
 
 
 COMMANDS = (
@@ -22,6 +36,18 @@ COMMANDS = (
         ),
         opens_thread=True,
         details="vote on the ballot; reply in its thread to continue both conversations (up to {max_turns} turns, until the first vote)",
+    ),
+    Command(
+        ("compare",),
+        "Side by side: two models you pick answer your prompt, names shown (named leaderboard)",
+        _compare,
+        params=(
+            Param("model_a", "The first model", suggest=_enabled_model_names),
+            Param("model_b", "The second model", suggest=_enabled_model_names),
+            Param("prompt", "What to ask both models", text="rest"),
+        ),
+        opens_thread=True,
+        details="votes count on `leaderboard mode=named` only, never on the anonymous boards",
     ),
 )
 

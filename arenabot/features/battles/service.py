@@ -55,15 +55,10 @@ class Battles:
     ) -> Reply:
         """Refuse at once (nothing stored, nothing posted) or run a whole first turn."""
         prompt = prompt.strip()
-        if actor.is_bot:
-            return refuse("Bots cannot start battles.")
         arena = await self.state.arena_settings(scope.key)
-        if not prompt:
-            return refuse("Write a prompt to start a battle, e.g. `battle Write a haiku about rain`.")
-        if len(prompt) > arena.max_prompt_chars:
-            return refuse(
-                f"That prompt is {len(prompt)} characters long; the limit here is {arena.max_prompt_chars}. Shorten it and try again."
-            )
+        refusal = self._check_start(actor, prompt, arena, "battle Write a haiku about rain")
+        if refusal is not None:
+            return refusal
         named: str | None = None
         if category:
             try:
@@ -73,6 +68,50 @@ class Battles:
 
         async def start() -> Reply:
             return await self._sample_and_play(platform, scope, channel_ref, actor, prompt, named, arena)
+
+        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key), start)
+        assert reply is not None, "a middleware swallowed a battle start"
+        return reply
+
+    @staticmethod
+    def _check_start(actor: Actor, prompt: str, arena: ArenaSettings, example: str) -> Reply | None:
+        if actor.is_bot:
+            return refuse("Bots cannot start battles.")
+        if not prompt:
+            return refuse(f"Write a prompt to start a battle, e.g. `{example}`.")
+        if len(prompt) > arena.max_prompt_chars:
+            return refuse(
+                f"That prompt is {len(prompt)} characters long; the limit here is {arena.max_prompt_chars}. Shorten it and try again."
+            )
+        return None
+
+    async def compare(
+        self, platform: ChatPlatform, scope: Scope, channel_ref: str, actor: Actor, model_a: str, model_b: str, prompt: str
+    ) -> Reply:
+        """A named (side-by-side) battle: the creator picks both models, whose names are shown
+        from the start. Voting works as in a blind battle; the votes count on the named boards
+        only. Bans and rate limits apply (the same middleware chain as blind battles)."""
+        prompt = prompt.strip()
+        arena = await self.state.arena_settings(scope.key)
+        refusal = self._check_start(actor, prompt, arena, "compare model-a model-b Write a haiku about rain")
+        if refusal is not None:
+            return refusal
+        models, detector = await self.state.registry()
+        enabled = {m.name.lower(): m.name for m in models if m.enabled}
+        picked: list[str] = []
+        for typed in (model_a, model_b):
+            name = enabled.get(typed.strip().lower())
+            if name is None:
+                listed = ", ".join(f"`{n}`" for n in sorted(enabled.values())) or "none"
+                return refuse(f"There is no enabled model called `{typed.strip()}`. Models you can compare: {listed}.")
+            picked.append(name)
+        if picked[0] == picked[1]:
+            return refuse("Pick two different models to compare.")
+
+        async def start() -> Reply:
+            return await self._create_and_play(
+                platform, scope, channel_ref, actor, prompt, None, arena, detector, picked[0], picked[1], anony=False
+            )
 
         reply = await self.chain.run(Call("start_battle", platform, actor, scope.key), start)
         assert reply is not None, "a middleware swallowed a battle start"
@@ -100,7 +139,24 @@ class Battles:
             return refuse(
                 "Fewer than two models are available right now, so no battle can start. A moderator can enable more models."
             )
+        return await self._create_and_play(platform, scope, channel_ref, actor, prompt, named, arena, detector, model_a, model_b)
 
+    async def _create_and_play(
+        self,
+        platform: ChatPlatform,
+        scope: Scope,
+        channel_ref: str,
+        actor: Actor,
+        prompt: str,
+        named: str | None,
+        arena: ArenaSettings,
+        detector: IdentityDetector,
+        model_a: str,
+        model_b: str,
+        *,
+        anony: bool = True,
+    ) -> Reply:
+        state = self.state
         classification = classify(prompt)
         categories = list(classification.categories)
         if named and named not in categories:
@@ -119,6 +175,7 @@ class Battles:
                 prompt=prompt,
                 created_at=now,
                 closes_at=now + timedelta(minutes=arena.battle_window_minutes),
+                anony=anony,
             )
         )
         return await self._guarded(battle, self._open_and_play(platform, battle, arena, detector, prompt), platform)
@@ -139,14 +196,15 @@ class Battles:
         window = f"in {duration_text(arena.battle_window_minutes)}"
         if arena.close_after_votes:
             window += f" or after {arena.close_after_votes} vote{'s' if arena.close_after_votes != 1 else ''}"
-        refs = await platform.open_thread(
-            battle.channel_ref,
-            render.battle_title(battle.id),
-            render.header(battle.id, prompt, battle.categories, window),
-        )
+        if battle.anony:
+            header = render.header(battle.id, prompt, battle.categories, window)
+        else:
+            header = render.named_header(battle.id, prompt, battle.categories, battle.model_a, battle.model_b, window)
+        refs = await platform.open_thread(battle.channel_ref, render.battle_title(battle.id), header)
         await self.state.store.set_battle_refs(battle.id, refs.thread_ref, refs.header_ref)
         battle = dataclasses.replace(battle, thread_ref=refs.thread_ref, header_ref=refs.header_ref)
-        if detector.find(prompt) and await self.state.flag_identity_leak(battle.id):
+        # A named battle shows its names already: nothing can leak them.
+        if battle.anony and detector.find(prompt) and await self.state.flag_identity_leak(battle.id):
             await platform.post(refs.thread_ref, render.identity_leak_text("prompt"))
         return await self._play_turn(platform, battle, arena, detector, prompt, index=0)
 
@@ -222,7 +280,8 @@ class Battles:
                 await platform.post(thread_ref, render.side_failed_text(result.side, result.error or "failed"))
             return Reply(f"Battle #{battle.id} is void: {reason}.", ok=False)
 
-        if detector.leaks(*(r.text for r in results.values())) and await state.flag_identity_leak(battle.id):
+        leaks = battle.anony and detector.leaks(*(r.text for r in results.values()))
+        if leaks and await state.flag_identity_leak(battle.id):
             await platform.post(thread_ref, render.identity_leak_text("reply"))
         await self._post_ballot(platform, battle, thread_ref, arena, index)
         return Reply(f"Battle #{battle.id} is ready for votes.", private=True)
@@ -306,7 +365,7 @@ class Battles:
         return await self._guarded(battle, self._continue(platform, battle, arena, detector, text), platform)
 
     async def _read_thread_message(self, platform: ChatPlatform, battle: BattleRecord, text: str) -> None:
-        if battle.status is not BattleStatus.OPEN or battle.identity_leak or battle.leaked_at is not None:
+        if not battle.anony or battle.status is not BattleStatus.OPEN or battle.identity_leak or battle.leaked_at is not None:
             return
         detector = await self.state.battle_detector(battle.model_a, battle.model_b)
         if not detector.find(text):
@@ -322,7 +381,7 @@ class Battles:
     ) -> Reply:
         if MULTI_TURN not in battle.categories:
             await self.state.store.add_categories(battle.id, [MULTI_TURN])
-        if detector.find(text) and await self.state.flag_identity_leak(battle.id):
+        if battle.anony and detector.find(text) and await self.state.flag_identity_leak(battle.id):
             await platform.post(battle.thread_ref or battle.channel_ref, render.identity_leak_text("prompt"))
         return await self._play_turn(platform, battle, arena, detector, text, index=battle.turns)
 
@@ -344,6 +403,9 @@ class Battles:
     async def _reveal(self, platform: ChatPlatform, battle: BattleRecord) -> None:
         thread_ref = battle.thread_ref or battle.channel_ref
         try:
+            if not battle.anony:  # the names were shown all along: only say that voting is over
+                await platform.post(thread_ref, render.named_closed_text(battle.counted_votes))
+                return
             if battle.header_ref:
                 await platform.edit(
                     battle.header_ref,

@@ -9,21 +9,28 @@ from arenabot.categories import normalise_category
 from arenabot.domain import Actor, Scope
 from arenabot.features.shared import ArenaState
 from arenabot.replies import Reply, refuse
+from arenabot.storage import BOARD_MODES as MODES
 
 
 class Boards:
     def __init__(self, state: ArenaState):
         self.state = state
 
-    async def leaderboard(self, scope: Scope, *, category: str | None = None, global_: bool = False, top: int = 20) -> Reply:
+    async def leaderboard(
+        self, scope: Scope, *, category: str | None = None, global_: bool = False, top: int = 20, mode: str = "anonymous"
+    ) -> Reply:
+        if mode not in MODES:
+            return refuse(f"Unknown leaderboard mode `{mode}`: use {' or '.join(MODES)}.")
         if category:
             try:
                 category = normalise_category(category)
             except ValueError as exc:
                 return refuse(str(exc).capitalize() + ".")
-        counts = await self.state.store.pair_counts(None if global_ else scope.key, category)
+        counts = await self.state.store.pair_counts(None if global_ else scope.key, category, mode)
         where = "all servers and workspaces" if global_ else render.place(scope)
         title = "Leaderboard - " + where + (f" - {category.replace('_', ' ')}" if category else "")
+        if mode == "named":
+            title += " - named battles"
         started = time.perf_counter()
         board = self.state.leaderboards.board(counts, title=title, top=top)
         self.state.events.leaderboard_computed(time.perf_counter() - started)
