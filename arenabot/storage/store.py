@@ -40,6 +40,7 @@ from .sql import (
     bans,
     battle_record,
     battles,
+    claim_event,
     counted_outcomes,
     fetch_battle,
     insert,
@@ -379,6 +380,18 @@ class Store:
     async def has_votes(self, battle_id: int) -> bool:
         """Any standing vote, counted or not (a leaked battle's votes never count)."""
         stmt = select(votes.c.id).where(votes.c.battle_id == battle_id, votes.c.outcome.is_not(None)).limit(1)
+        return await self._db.read(lambda conn: conn.execute(stmt).first() is not None)
+
+    async def claim_event(self, event_id: str, now: datetime) -> bool:
+        """True the first time `event_id` is seen (in any process): a replayed platform event is
+        told apart from a new one, e.g. so a replayed "new round" click starts no second battle."""
+        return await self._db.write(lambda conn: claim_event(conn, event_id, now))
+
+    async def has_voted(self, battle_id: int, voter_ref: str) -> bool:
+        """Whether this member has a standing vote on the battle (counted or not)."""
+        stmt = select(votes.c.id).where(
+            votes.c.battle_id == battle_id, votes.c.voter_ref == voter_ref, votes.c.outcome.is_not(None)
+        )
         return await self._db.read(lambda conn: conn.execute(stmt).first() is not None)
 
     # ---- leaderboard input ----------------------------------------------------------------
