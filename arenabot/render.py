@@ -24,7 +24,7 @@ OUTCOME_LABELS: dict[Outcome, str] = {
     Outcome.BOTH_BAD: "both are bad",
 }
 SIDE_LABELS: dict[Side, str] = {Side.A: "Model A", Side.B: "Model B"}
-NEW_ROUND_EMOJI = "🔁"  # on a reaction ballot: start a new round (not a vote)
+NEW_ROUND_EMOJI = "🔁"  # on a reaction ballot: start a new round (not a vote); Slack calls it :repeat:
 NEW_ROUND_LABEL = "New round"  # the button on a button ballot
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 from arenabot.render import NEW_ROUND_EMOJI
 from tests.discord.fake_discord import MANAGE_GUILD
 from tests.discord.harness import arena_settings, eventually, running_bot
+from tests.support.waiting import until_async
 from tests.discord.test_buttons import answered, buttons_settings, start_button_battle
 from tests.discord.test_discord_adapter import (
     A,
+    ballot_of,
     battle_id_of,
     dms_to,
     start_battle,
@@ -39,11 +41,14 @@ async def test_a_voter_chats_on_then_a_reaction_starts_a_new_round(fake, sqlite_
 
         await fake.react(voter, int(ballot["id"]), NEW_ROUND_EMOJI)
         new_thread = await eventually(lambda: next((t for t in threads(fake) if t != thread_id), None), "new round thread")
-        new = await bot.service.store.get_battle(await battle_id_of(bot, new_thread))
+        new = await until_async(
+            lambda: bot.service.store.battle_by_thread("discord", str(new_thread)), what="the new round's battle"
+        )
         assert new.prompt == "Suggest a name for a cat" and new.anony and new.creator_ref == str(voter)
         await eventually(
             lambda: any(f"battle #{new.id}" in m["content"] for m in thread_messages(fake, thread_id)), "link in the old thread"
         )
+        await eventually(lambda: ballot_of(fake, new_thread), "the new round's ballot")  # it ran to the end
 
 
 async def test_the_new_round_button_and_arena_again_in_the_thread(fake, sqlite_url):
