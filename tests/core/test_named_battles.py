@@ -107,3 +107,17 @@ async def test_compare_and_named_board_from_text_commands(core, platform):
         assert "named battles" in board.text and "gamma" in board.text
         assert "No counted votes yet" in (await run(BOB, "leaderboard")).text
         assert not (await run(BOB, "leaderboard mode=secret")).ok
+
+
+async def test_model_suggestions_for_compare_are_the_enabled_models(core):
+    async with core(models=[
+        {"name": "alpha", "provider": "openai"},
+        {"name": "alpine", "provider": "openai"},
+        {"name": "beta", "provider": "openai"},
+        {"name": "alps-off", "provider": "openai", "enabled": False},
+    ]) as service:
+        compare = next(c for c in service.commands if c.path == ("compare",))
+        suggest = compare.param("model_a").suggest
+        assert suggest is not None and compare.param("model_b").suggest is suggest
+        assert sorted(await suggest(service, "AL")) == ["alpha", "alpine"]
+        assert sorted(await suggest(service, "")) == ["alpha", "alpine", "beta"]
