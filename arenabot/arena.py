@@ -57,6 +57,10 @@ class ArenaService:
 
         # The entry points adapters call, each owned by one feature.
         self.start_battle = self.battles.start_battle
+        self.compare = self.battles.compare
+        self.again = self.battles.again_in
+        self.new_round = self.battles.new_round
+        self.new_round_on_ballot = self.battles.new_round_on_ballot
         self.follow_up = self.battles.follow_up
         self.sweep = self.battles.sweep
         self.drain = self.battles.drain

@@ -120,6 +120,11 @@ class ArenaSettings(_Section):
     max_turns: int = Field(
         3, ge=1, description="Turns per battle, the opening prompt included; follow-ups stop at the first vote."
     )
+    max_chat_turns: int = Field(
+        10,
+        ge=0,
+        description="Turns voters may keep chatting with both models in the thread after their vote (the creator too after the reveal); never change a vote. 0 = off.",
+    )
     battle_window_minutes: float = Field(
         360, gt=0, description="Minutes a battle stays blind and open for votes before the names are revealed."
     )

@@ -12,11 +12,11 @@ from discord import app_commands
 
 from adapters.discord import endpoints
 from adapters.discord.actors import actor_for
-from adapters.discord.buttons import VoteButton
+from adapters.discord.buttons import NewRoundButton, VoteButton
 from adapters.discord.commands import CommandRunner, build_command_tree
 from adapters.discord.pacing import EditPacer
 from adapters.discord.platform import DiscordPlatform, message_ref
-from adapters.discord.reactions import install_dispatch_keys, outcome_for, reaction_event_id
+from adapters.discord.reactions import install_dispatch_keys, is_new_round, outcome_for, reaction_event_id
 from adapters.discord.secret import SECRET_BALLOT_NOTE, SecretBallot
 from adapters.discord.sync import sync_if_changed
 from arenabot.config import Settings
@@ -82,7 +82,7 @@ class ArenaClient(discord.AutoShardedClient):
         """Runs once per login, never on gateway reconnects or resumes."""
         install_dispatch_keys(self)
         # Ballot buttons are recognised by their custom id, whichever process posted them.
-        self.add_dynamic_items(VoteButton)
+        self.add_dynamic_items(VoteButton, NewRoundButton)
         if self.settings.discord.api_base:
             await endpoints.follow_advertised_gateway(self)
         if self._sync_commands:
@@ -143,6 +143,9 @@ class ArenaClient(discord.AutoShardedClient):
     async def _on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
         if payload.guild_id is None or self.user is None or payload.user_id == self.user.id:
             return  # DMs, and the bot's own ballot reactions
+        if added and is_new_round(payload.emoji):
+            await self._on_new_round_reaction(payload)
+            return
         outcome = outcome_for(payload.emoji)
         if outcome is None:
             return
@@ -174,6 +177,16 @@ class ArenaClient(discord.AutoShardedClient):
             text = f"{reply.text}\n{SECRET_BALLOT_NOTE}" if reply.ok else reply.text
             await self.platform.notify(actor.user_ref, str(payload.channel_id), text, withdraw_battle=reply.withdraw_battle)
         elif not reply.ok:  # e.g. banned, or the battle is void: say so privately
+            await self.platform.notify(actor.user_ref, str(payload.channel_id), reply.text)
+
+    async def _on_new_round_reaction(self, payload: discord.RawReactionActionEvent) -> None:
+        known = payload.member or self.get_user(payload.user_id)
+        if known is None or known.bot:
+            return
+        actor = Actor(user_ref=str(payload.user_id), display_name=known.display_name)
+        ref = message_ref(payload.channel_id, payload.message_id)
+        reply = await self.service.new_round_on_ballot(self.platform, ref, actor, reaction_event_id(payload, True))
+        if reply is not None and not reply.ok:  # e.g. not voted yet, or rate limited: say so privately
             await self.platform.notify(actor.user_ref, str(payload.channel_id), reply.text)
 
     # ----- follow-ups -------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ VOTE_REACTIONS: dict[Outcome, str] = {
     Outcome.BOTH_BAD: "-1",
 }
 _REACTION_ALIASES = {"thumbsdown": "-1"}
+NEW_ROUND_REACTION = "repeat"  # 🔁 on a reaction ballot: a new round, not a vote
 _REMEMBERED_BALLOTS = 10_000
 
 

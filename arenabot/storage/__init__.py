@@ -17,8 +17,10 @@ from .records import (
     VoteStatus,
 )
 from .store import Store
+from .tally import MODES as BOARD_MODES
 
 __all__ = [
+    "BOARD_MODES",
     "BattleRecord",
     "DuplicateModel",
     "ImportReport",

@@ -77,6 +77,7 @@ class NewBattle:
     prompt: str
     created_at: datetime
     closes_at: datetime
+    anony: bool = True  # False: a named (side-by-side) battle
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class BattleRecord:
     closed_at: datetime | None
     counted_votes: int
     leaked_at: datetime | None = None  # a thread message named one of its models (votes after it do not count)
+    anony: bool = True  # False: a named (side-by-side) battle, counted on the named boards only
 
     @property
     def is_open(self) -> bool:
@@ -121,6 +123,7 @@ class TurnRecord:
     completion_tokens: int | None = None
     finish_reason: str | None = None
     error: str | None = None
+    after_vote: bool = False  # chatted on after a vote or the reveal
 
 
 VoteStatus = Literal["counted", "changed", "withdrawn", "unchanged", "duplicate", "late", "void", "no_vote", "final"]

@@ -18,6 +18,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -119,6 +121,8 @@ class Battle(Base):
     # When a message in the thread (not the creator's prompt) named one of this battle's models:
     # votes cast from then on do not count, earlier ones still do.
     leaked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # False for a named (side-by-side) battle: names shown from the start, its own board.
+    anony: Mapped[bool] = mapped_column(Boolean, server_default=sa_true())
 
 
 class BattleMessage(Base):
@@ -147,6 +151,8 @@ class Turn(Base):
     finish_reason: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Chatted on after a vote or the reveal: kept with the conversation, never judged by a vote.
+    after_vote: Mapped[bool] = mapped_column(Boolean, server_default=sa_false())
 
 
 class Vote(Base):

@@ -57,6 +57,7 @@ def battle_record(row: Any) -> BattleRecord:
         closed_at=row.closed_at,
         counted_votes=row.counted_votes,
         leaked_at=row.leaked_at,
+        anony=bool(row.anony),
     )
 
 
@@ -160,13 +161,8 @@ def uncount_votes(conn: Connection, battle: BattleRecord) -> None:
     if not counted:
         return
     if on_boards(battle):
-        apply_deltas(
-            conn,
-            tally.vote_deltas(
-                battle.scope_key, battle.model_a, battle.model_b, battle.categories, {o: -n for o, n in counted.items()}
-            ),
-        )
-        apply_patterns(
-            conn, tally.pattern_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, counted, -1)
-        )
+        removal = {o: -n for o, n in counted.items()}
+        scope = tally.board_scope(battle.scope_key, battle.anony)
+        apply_deltas(conn, tally.vote_deltas(scope, battle.model_a, battle.model_b, battle.categories, removal))
+        apply_patterns(conn, tally.pattern_deltas(scope, battle.model_a, battle.model_b, battle.categories, counted, -1))
     conn.execute(update(votes).where(and_(votes.c.battle_id == battle.id, votes.c.counted)).values(counted=False))

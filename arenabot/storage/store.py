@@ -44,6 +44,7 @@ from .sql import (
     bans,
     battle_record,
     battles,
+    claim_event,
     counted_outcomes,
     fetch_battle,
     first_seen,
@@ -252,6 +253,7 @@ class Store:
             "closes_at": new.closes_at,
             "closed_at": None,
             "leaked_at": None,
+            "anony": new.anony,
         }
         battle_id = await self._db.write(lambda conn: battle_io(conn).insert_battle(values))
         return battle_record(SimpleNamespace(**values, id=battle_id))
@@ -335,9 +337,10 @@ class Store:
             if not on_boards(battle):
                 return  # an open battle's votes reach the pair counts (all its categories) at the reveal
             counted = counted_outcomes(conn, battle_id)
-            rows = tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, added, counted)
+            scope = tally.board_scope(battle.scope_key, battle.anony)
+            rows = tally.vote_deltas(scope, battle.model_a, battle.model_b, added, counted)
             apply_deltas(conn, [r for r in rows if r["category"] != tally.OVERALL])
-            shapes = tally.pattern_deltas(battle.scope_key, battle.model_a, battle.model_b, added, counted, 1)
+            shapes = tally.pattern_deltas(scope, battle.model_a, battle.model_b, added, counted, 1)
             apply_patterns(conn, [r for r in shapes if r["category"] != tally.OVERALL])
 
         await self._db.write(tx)
@@ -439,23 +442,37 @@ class Store:
         stmt = select(votes.c.id).where(votes.c.battle_id == battle_id, votes.c.outcome.is_not(None)).limit(1)
         return await self._db.read(lambda conn: conn.execute(stmt).first() is not None)
 
+    async def claim_event(self, event_id: str, now: datetime) -> bool:
+        """True the first time `event_id` is seen (in any process): a replayed platform event is
+        told apart from a new one, e.g. so a replayed "new round" click starts no second battle."""
+        return await self._db.write(lambda conn: claim_event(conn, event_id, now))
+
+    async def has_voted(self, battle_id: int, voter_ref: str) -> bool:
+        """Whether this member has a standing vote on the battle (counted or not)."""
+        stmt = select(votes.c.id).where(
+            votes.c.battle_id == battle_id, votes.c.voter_ref == voter_ref, votes.c.outcome.is_not(None)
+        )
+        return await self._db.read(lambda conn: conn.execute(stmt).first() is not None)
+
     # ---- leaderboard input ----------------------------------------------------------------
 
-    async def pair_counts(self, scope_key: str | None, category: str | None) -> list[PairCount]:
-        """Aggregated outcomes per pair (model_a < model_b); scope None = global (every scope).
+    async def pair_counts(self, scope_key: str | None, category: str | None, mode: str = "anonymous") -> list[PairCount]:
+        """Aggregated outcomes per pair (model_a < model_b); scope None = global (every scope);
+        mode "anonymous" (blind battles) or "named" (side-by-side battles).
 
         One primary-key range read: global totals are kept as their own scope ("*")."""
-        params = {"scope_key": tally.GLOBAL_SCOPE if scope_key is None else scope_key, "category": category or tally.OVERALL}
+        params = {"scope_key": tally.read_scope(scope_key, mode), "category": category or tally.OVERALL}
 
         def tx(conn: Connection) -> list[PairCount]:
             return [PairCount._make(r) for r in conn.execute(_PAIR_COUNTS, params) if any(r[2:])]
 
         return await self._db.read(tx)
 
-    async def battle_patterns(self, scope_key: str | None, category: str | None) -> list[PatternCount]:
+    async def battle_patterns(self, scope_key: str | None, category: str | None, mode: str = "anonymous") -> list[PatternCount]:
         """Revealed battles per pair (model_a < model_b) and pattern of counted votes; scope None =
-        global. What boards need for intervals clustered by battle (one range read, as above)."""
-        params = {"scope_key": tally.GLOBAL_SCOPE if scope_key is None else scope_key, "category": category or tally.OVERALL}
+        global; mode as for pair_counts. What boards need for intervals clustered by battle (one
+        range read, as above)."""
+        params = {"scope_key": tally.read_scope(scope_key, mode), "category": category or tally.OVERALL}
 
         def tx(conn: Connection) -> list[PatternCount]:
             return [PatternCount._make(r) for r in conn.execute(_PATTERNS, params) if r[-1] > 0]

@@ -17,6 +17,23 @@ from arenabot.domain import Outcome
 COLUMNS = ("wins_a", "wins_b", "ties", "both_bad")
 OVERALL = ""
 GLOBAL_SCOPE = "*"  # never a real scope key, which is always "platform:space"
+# Named (side-by-side) battles count on boards of their own: the same rows under scope keys with
+# this prefix ("named/discord:42", "named/*"), so no anonymous board ever reads them.
+NAMED_PREFIX = "named/"
+MODES = ("anonymous", "named")
+
+
+def board_scope(scope_key: str, anony: bool = True) -> str:
+    """The pair-count scope a battle of `scope_key` counts in: its own, or its named twin."""
+    return scope_key if anony else NAMED_PREFIX + scope_key
+
+
+def read_scope(scope_key: str | None, mode: str = "anonymous") -> str:
+    """The pair-count scope a board reads: a scope or (None) everywhere, in a mode."""
+    if mode not in MODES:
+        raise ValueError(f"unknown board mode {mode!r}: expected one of {', '.join(MODES)}")
+    return board_scope(GLOBAL_SCOPE if scope_key is None else scope_key, mode == "anonymous")
+
 
 _COLUMN = {Outcome.A: "wins_a", Outcome.B: "wins_b", Outcome.TIE: "ties", Outcome.BOTH_BAD: "both_bad"}
 _SWAPPED = {"wins_a": "wins_b", "wins_b": "wins_a", "ties": "ties", "both_bad": "both_bad"}
@@ -59,9 +76,10 @@ def vote_deltas(
         return []
     cats = battle_categories(categories)
     counts = {c: per_column[c] for c in COLUMNS}
+    everywhere = NAMED_PREFIX + GLOBAL_SCOPE if scope_key.startswith(NAMED_PREFIX) else GLOBAL_SCOPE
     return [
         {"scope_key": scope, "category": cat, "model_a": low, "model_b": high, **counts}
-        for scope in sorted({scope_key, GLOBAL_SCOPE})
+        for scope in sorted({scope_key, everywhere})
         for cat in cats
     ]
 

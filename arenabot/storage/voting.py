@@ -86,7 +86,8 @@ def record_vote(
     blind = not leaked
     now_counted = outcome is not None and blind and not battle.identity_leak
     # Only a new vote is followed by the private reveal (the core's rule), so only it becomes final.
-    names_seen = reveals_names and status == "counted"
+    # A named battle shows its names from the start: nothing to reveal, its votes stay changeable.
+    names_seen = reveals_names and status == "counted" and battle.anony
     _write(io, battle.id, voter_ref, outcome, existing, blind=blind, counted=now_counted, now=now, names_seen=names_seen)
     delta = int(now_counted) - int(was_counted)
     if delta:
@@ -112,8 +113,9 @@ def _close_and_tally(io: CoreVoteIO | SQLiteVoteIO, battle: BattleRecord, now: d
     if not io.claim_close(battle.id, now):
         return False
     counted = io.counted_outcomes(battle.id)  # read after the claim: every vote before it has committed
-    io.add_pairs(tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, counted))
-    io.add_patterns(tally.pattern_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, counted, 1))
+    scope = tally.board_scope(battle.scope_key, battle.anony)  # named battles count on their own boards
+    io.add_pairs(tally.vote_deltas(scope, battle.model_a, battle.model_b, battle.categories, counted))
+    io.add_patterns(tally.pattern_deltas(scope, battle.model_a, battle.model_b, battle.categories, counted, 1))
     return True
 
 

@@ -53,7 +53,9 @@ async def test_button_votes_count_once_change_withdraw_and_survive_a_restart(fak
     async with running_bot(settings, fake) as bot:
         thread_id, battle_id, ballot = await start_button_battle(bot, creator)
         ids = custom_ids(ballot)
-        assert ids == [f"arena:vote:{battle_id}:{c}" for c in ("a", "b", "tie", "both_bad", "withdraw")]
+        assert ids == [f"arena:vote:{battle_id}:{c}" for c in ("a", "b", "tie", "both_bad", "withdraw")] + [
+            f"arena:again:{battle_id}"  # the new-round button, in a row of its own
+        ]
         assert not ballot["reactions"], "a button ballot has no reactions"
         assert "button" in ballot["content"]
 

@@ -10,6 +10,7 @@ from arenabot.domain import Actor, Scope
 from arenabot.features.shared import ArenaState
 from arenabot.features.voters import Voters
 from arenabot.replies import Reply, refuse
+from arenabot.storage import BOARD_MODES as MODES
 
 
 class Boards:
@@ -17,18 +18,24 @@ class Boards:
         self.state = state
         self.voters = voters
 
-    async def leaderboard(self, scope: Scope, *, category: str | None = None, global_: bool = False, top: int = 20) -> Reply:
+    async def leaderboard(
+        self, scope: Scope, *, category: str | None = None, global_: bool = False, top: int = 20, mode: str = "anonymous"
+    ) -> Reply:
+        if mode not in MODES:
+            return refuse(f"Unknown leaderboard mode `{mode}`: use {' or '.join(MODES)}.")
         if category:
             try:
                 category = normalise_category(category)
             except ValueError as exc:
                 return refuse(str(exc).capitalize() + ".")
         # Battle patterns, not pair counts: intervals clustered by battle (several voters per battle).
-        counts = await self.state.store.battle_patterns(None if global_ else scope.key, category)
-        if not global_:  # a scope may leave its flagged voters' votes out (exclude_flagged)
+        counts = await self.state.store.battle_patterns(None if global_ else scope.key, category, mode)
+        if not global_ and mode == "anonymous":  # a scope may leave its flagged voters' votes out (exclude_flagged)
             counts = await self.voters.board_patterns(scope.key, category, counts)
         where = "all servers and workspaces" if global_ else render.place(scope)
         title = "Leaderboard - " + where + (f" - {category.replace('_', ' ')}" if category else "")
+        if mode == "named":
+            title += " - named battles"
         started = time.perf_counter()
         board = self.state.leaderboards.board(counts, title=title, top=top)
         self.state.events.leaderboard_computed(time.perf_counter() - started)

@@ -175,7 +175,7 @@ class Voting:
             return refuse(f"Battle #{battle.id} is void: votes on it do not count.")
         if result.status == "unchanged":
             return Reply(f"Your vote on battle #{battle.id} is already: {label}.", private=True, withdraw_battle=withdrawable)
-        if result.status == "counted" and arena.reveal_to_voter and battle.thread_ref:
+        if result.status == "counted" and arena.reveal_to_voter and battle.anony and battle.thread_ref:
             try:
                 await platform.notify(
                     actor.user_ref,
@@ -188,7 +188,9 @@ class Voting:
             await self.battles.reveal(platform, battle)
         verb = "changed to" if result.status == "changed" else "recorded:"
         note = ""
-        if battle.identity_leak:
+        if not battle.anony:
+            note = " Named battles count on the named leaderboard only."
+        elif battle.identity_leak:
             note = " It will not count on the anonymous leaderboard (identity leak)."
         elif battle.leaked_at is not None:
             note = " It will not count: a message in the thread named a model before your vote."
