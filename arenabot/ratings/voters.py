@@ -29,6 +29,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
 # scipy.special, not scipy.stats: the same survival function without a second of imports.
 from scipy.special import chdtrc, expit, ndtr
 
