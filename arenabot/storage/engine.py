@@ -33,6 +33,7 @@ from .records import StorageError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_THREADS = 4
+POOL_SIZE = 10  # PostgreSQL connections per pool (SQLAlchemy's, and asyncpg's for the hot paths)
 WRITE_BATCH = 64  # most write transactions committed together (group commit)
 _BEGIN_OPTION = "arenabot_sqlite_begin"
 
@@ -77,11 +78,29 @@ class Database:
 
 
 class AsyncDatabase(Database):
-    """PostgreSQL through asyncpg."""
+    """PostgreSQL through asyncpg.
+
+    Most transactions run through SQLAlchemy. The hot paths (votes, battle writes, the board's
+    version check) use `pool()`, asyncpg's own pool on the same database: one statement there is
+    one round trip and its own transaction, where SQLAlchemy's checkout, BEGIN and COMMIT add
+    three round trips and Python overhead to each."""
 
     def __init__(self, engine: AsyncEngine):
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._pool: Any = None
+        self._pool_lock = asyncio.Lock()
+
+    async def pool(self) -> Any:
+        """The asyncpg pool (an `asyncpg.Pool`), opened on first use."""
+        if self._pool is None:
+            async with self._pool_lock:
+                if self._pool is None:
+                    import asyncpg
+
+                    dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+                    self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=POOL_SIZE)
+        return self._pool
 
     async def read(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         async with self.engine.connect() as conn:
@@ -92,6 +111,8 @@ class AsyncDatabase(Database):
             return await conn.run_sync(fn, *args, **kwargs)
 
     async def dispose(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
         await self.engine.dispose()
 
 
@@ -279,5 +300,5 @@ def open_database(url: str | URL) -> Database:
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         return ThreadedSQLite(_sqlite_engine(parsed), 1 if _is_memory(parsed) else SQLITE_THREADS)
-    engine = create_async_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_async_engine(parsed, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=10)
     return AsyncDatabase(engine)

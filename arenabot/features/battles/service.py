@@ -129,7 +129,7 @@ class Battles:
         cached = self._boards_for_sampling.get(scope_key)
         if cached and time.monotonic() - cached[0] < SAMPLING_BOARD_TTL_S:
             return cached[1]
-        board = self.state.leaderboards.board(await self.state.store.pair_counts(scope_key, None), title="", top=10_000)
+        board = await self.state.leaderboards.warm_board(self.state.store, scope_key, None, title="", top=10_000)
         self._boards_for_sampling[scope_key] = (time.monotonic(), board)
         return board
 

@@ -21,11 +21,12 @@ class Boards:
                 category = normalise_category(category)
             except ValueError as exc:
                 return refuse(str(exc).capitalize() + ".")
-        counts = await self.state.store.pair_counts(None if global_ else scope.key, category)
         where = "all servers and workspaces" if global_ else render.place(scope)
         title = "Leaderboard - " + where + (f" - {category.replace('_', ' ')}" if category else "")
         started = time.perf_counter()
-        board = self.state.leaderboards.board(counts, title=title, top=top)
+        board = await self.state.leaderboards.warm_board(
+            self.state.store, None if global_ else scope.key, category, title=title, top=top
+        )
         self.state.events.leaderboard_computed(time.perf_counter() - started)
         return Reply(render.leaderboard_text(board), board=board)
 
