@@ -13,7 +13,6 @@ version it saw are read, and the fit starts from the previous ratings.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -34,27 +33,67 @@ class CountsSource(Protocol):
     async def pair_counts_since(self, scope_key: str | None, category: str | None, since: int) -> Sequence[Any]: ...
 
 
-@dataclasses.dataclass
 class _WarmBoard:
-    version: int = -1  # the counts version these pairs are as of; -1: nothing read yet
-    pairs: dict[tuple[str, str], tuple[int, int, int, int]] = dataclasses.field(default_factory=dict)
-    computed: Computed = ([], [], 0)
-    lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
+    """One board's pair counts as arrays the fit takes as they are (turning thousands of rows
+    into arrays was most of a refit), updated in place from the rows that changed."""
+
+    def __init__(self) -> None:
+        import numpy as np  # numpy/scipy load on the first board, not at start-up
+
+        self.version = -1  # the counts version the pairs are as of; -1: nothing read yet
+        self.models: list[str] = []
+        self._index: dict[str, int] = {}
+        self._slots: dict[tuple[int, int], int] = {}  # (i, j), i < j -> row of the arrays
+        self._i: list[int] = []
+        self._j: list[int] = []
+        self._cells = np.zeros((0, 4))  # i wins, j wins, ties, both bad
+        self.computed: Computed = ([], [], 0)
+        self.lock = asyncio.Lock()
+
+    def _model(self, name: str) -> int:
+        found = self._index.get(name)
+        if found is None:
+            found = self._index[name] = len(self.models)
+            self.models.append(name)
+        return found
+
+    def _apply(self, changed: Sequence[Any]) -> None:
+        """Put the rows' current totals in place (totals, not increments: applying one twice is harmless)."""
+        fresh: list[tuple[int, int, tuple[int, ...]]] = []
+        for c in changed:
+            a, b = self._model(c.model_a), self._model(c.model_b)
+            cells = (c.wins_a, c.wins_b, c.ties, c.both_bad) if a < b else (c.wins_b, c.wins_a, c.ties, c.both_bad)
+            key = (a, b) if a < b else (b, a)
+            slot = self._slots.get(key)
+            if slot is None:
+                fresh.append((*key, cells))
+            else:
+                self._cells[slot] = cells
+        if fresh:
+            import numpy as np
+
+            for k, (i, j, _) in enumerate(fresh):
+                self._slots[(i, j)] = len(self._i) + k
+            self._i += [f[0] for f in fresh]
+            self._j += [f[1] for f in fresh]
+            self._cells = np.vstack([self._cells, np.array([f[2] for f in fresh], dtype=float)])
 
     async def refresh(self, store: CountsSource, scope_key: str | None, category: str | None, version: int) -> None:
         if version < self.version:  # the database went back (a restore): start over
-            self.version, self.pairs = -1, {}
+            self.__init__()  # type: ignore[misc]
         changed = await store.pair_counts_since(scope_key, category, self.version)
-        for c in changed:
-            cells = (c.wins_a, c.wins_b, c.ties, c.both_bad)
-            if any(cells):
-                self.pairs[(c.model_a, c.model_b)] = cells
-            else:
-                self.pairs.pop((c.model_a, c.model_b), None)
+        self._apply(changed)
         if changed or self.version == -1:
+            import numpy as np
+
+            from arenabot.ratings import PairCounts
+
+            cells = self._cells
+            counts = PairCounts(
+                list(self.models), np.array(self._i, np.intp), np.array(self._j, np.intp), *(cells[:, k].copy() for k in range(4))
+            )
             previous = {row.model: row.rating for row in self.computed[0]}
-            pairs = tuple(sorted((a, b, *cells) for (a, b), cells in self.pairs.items()))
-            self.computed = compute_board(pairs, previous or None)
+            self.computed = compute_counts(counts, int(cells.sum()), previous or None)
         self.version = max(self.version, version)
 
 
@@ -84,15 +123,22 @@ class LeaderboardCache:
         return Leaderboard(rows=rows[:top], title=title, votes=votes, method=METHOD, notes=notes)
 
 
-def compute_board(key: tuple, start: dict[str, float] | None = None) -> Computed:
-    """Rows, notes and vote total of a board from sorted (model_a, model_b, wins_a, wins_b, ties,
-    both_bad) tuples; `start`: ratings to start the fit from."""
-    votes = sum(row[2] + row[3] + row[4] + row[5] for row in key)
-    if not key:
-        return [], [], 0
-    from arenabot.ratings import rate_pairs  # numpy/scipy load on the first board, not at start-up
+def compute_board(key: tuple) -> Computed:
+    """Rows, notes and vote total of a board from (model_a, model_b, wins_a, wins_b, ties,
+    both_bad) tuples."""
+    from arenabot.ratings import counts_from_pairs
 
-    result = rate_pairs(key, ci="sandwich", start=start)
+    return compute_counts(counts_from_pairs(key), sum(row[2] + row[3] + row[4] + row[5] for row in key))
+
+
+def compute_counts(counts: Any, votes: int, start: dict[str, float] | None = None) -> Computed:
+    """Rows, notes and vote total of a board from a `ratings.PairCounts`; `start`: the ratings
+    to start the fit from (the previous board's: a few Newton steps fewer)."""
+    if not votes:
+        return [], [], 0
+    from arenabot.ratings import rate_counts
+
+    result = rate_counts(counts, ci="sandwich", start=start)
     rows = [LeaderboardRow(r.model, r.rating, r.ci_lower, r.ci_upper, r.rank, int(r.battles), r.win_rate) for r in result.rows]
     notes = [PROVISIONAL_NOTE if "prior" in note else note for note in result.notes]
     return rows, notes, votes

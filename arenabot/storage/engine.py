@@ -99,7 +99,7 @@ class AsyncDatabase(Database):
                     import asyncpg
 
                     dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-                    self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=POOL_SIZE)
+                    self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=POOL_SIZE, reset=_keep_session)
         return self._pool
 
     async def read(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -246,6 +246,12 @@ class ThreadedSQLite(Database):
         for conn in self._connections:
             conn.close()
         self.engine.dispose()
+
+
+async def _keep_session(_connection: Any) -> None:
+    """The fast paths leave no session state behind (no SET, LISTEN or advisory lock), so a
+    connection goes back to the pool as it is: asyncpg's default reset is one more round trip
+    per statement."""
 
 
 def _settle(settled: list[tuple[asyncio.Future[Any], tuple[bool, Any]]]) -> None:

@@ -98,6 +98,7 @@ class Store:
         self._db = database
         # PostgreSQL's hot paths go straight through asyncpg (pg_fast.py); None on SQLite.
         self._pg = database if isinstance(database, AsyncDatabase) else None
+        self._votes: pg_fast.VoteBatcher | None = None
 
     @classmethod
     async def open(cls, url: str, upgrade: bool = True) -> Store:
@@ -382,9 +383,10 @@ class Store:
         outcome = Outcome(outcome) if outcome is not None else None
         only_if = Outcome(only_if) if only_if is not None else None
         if self._pg is not None:  # one round trip: the same transaction as a server-side function
-            return await pg_fast.record_vote(
-                await self._pg.pool(), battle_id, voter_ref, outcome, event_id, now, only_if, reveals_names, close_after
-            )
+            if self._votes is None:
+                self._votes = pg_fast.VoteBatcher(await self._pg.pool())
+            args = pg_fast.vote_args(battle_id, voter_ref, outcome, event_id, now, only_if, reveals_names, close_after)
+            return await self._votes.record(args)
         return await self._db.write(
             voting.record_vote, battle_id, voter_ref, outcome, event_id, now, only_if, reveals_names, close_after
         )
