@@ -94,7 +94,9 @@ async def bench(url: str, n_votes: int, n_models: int, reads: int) -> None:
 
 async def run(args: argparse.Namespace) -> None:
     databases = Databases(args.pg)
-    print(f"boards bench: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, {args.big_votes:,} votes, {args.models} models")
+    print(
+        f"boards bench: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, {args.big_votes:,} votes, {args.models} models"
+    )
     try:
         print("== SQLite")
         await bench(databases.sqlite("boards"), args.big_votes, args.models, args.reads)
@@ -108,7 +110,11 @@ async def run(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pg", default=os.environ.get("ARENABOT_TEST_POSTGRES_URL"), help="PostgreSQL server URL (a scratch database is created and dropped)")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("ARENABOT_TEST_POSTGRES_URL"),
+        help="PostgreSQL server URL (a scratch database is created and dropped)",
+    )
     parser.add_argument("--big-votes", type=int, default=1_000_000)
     parser.add_argument("--models", type=int, default=100)
     parser.add_argument("--reads", type=int, default=40)

@@ -417,7 +417,7 @@ class Store:
         """The pair counts' version: it grows with every committed change of any pair count."""
         if self._pg is not None:
             return await pg_fast.counts_version(await self._pg.pool())
-        return await self._db.read(lambda conn: int(conn.exec_driver_sql(COUNTS_VERSION).scalar_one()))
+        return int(await self._db.scalar(COUNTS_VERSION))
 
     async def pair_counts_since(self, scope_key: str | None, category: str | None, since: int) -> list[PairCount]:
         """The pair-count rows of a board changed after version `since` (-1: all of them), with
