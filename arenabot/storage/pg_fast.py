@@ -4,6 +4,7 @@ transaction (no BEGIN/COMMIT, no SQLAlchemy checkout).
 - a vote is one call of `arenabot_record_vote` (migration 0005_perf), the vote transaction of
   voting.py as a server-side function;
 - a battle's writes (insert, refs, message refs, turns) are one statement each;
+- votes, refs, message refs and turns that arrive together go as one statement (batching.py).
 - a warm board asks for the pair-count version, and for the rows changed since the one it has.
 
 Everything else on PostgreSQL still goes through SQLAlchemy (engine.AsyncDatabase).
@@ -11,15 +12,14 @@ Everything else on PostgreSQL still goes through SQLAlchemy (engine.AsyncDatabas
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Sequence
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 from arenabot.domain import Outcome
 
+from .batching import Batcher
 from .records import BattleRecord, PairCount, VoteResult
 from .sql import COUNTS_VERSION, battle_record
 
@@ -35,8 +35,6 @@ _RECORD_VOTES = (
     " CROSS JOIN LATERAL arenabot_record_vote(v.battle_id, v.voter, v.outcome, v.event, v.now, v.only_if, v.reveals,"
     " v.close_after) AS r ORDER BY v.k"
 )
-MAX_BATCH = 32
-MAX_IN_FLIGHT = 4  # batches on the wire at once, each on its own connection
 
 
 def _aware(value: datetime) -> datetime:
@@ -82,67 +80,18 @@ def _vote_result(row: Any) -> VoteResult:
     return VoteResult(row["o_status"], _battle(row), previous, closed=row["o_closed"], why=row["o_why"], repeat=row["o_repeat"])
 
 
-class VoteBatcher:
-    """Votes that arrive while others are on the wire go together, as one statement.
-
-    On this kind of machine a round trip (two system calls each way) costs more than a vote's
-    work inside PostgreSQL, so batching is what lifts votes per second. A batch is one
-    transaction: each vote in it still runs the whole vote function (its own event claim, battle
-    lock, fresh reads), one battle's votes in the order they arrived, so a replay or a second vote of the same
-    voter in the same batch sees the first. Battles are locked in id order within a batch, but a
-    battle close also takes the counts-version row, so two batches can still deadlock: then, as
-    for any error, nothing of the batch was written and each vote is sent again on its own (its
-    own transaction, its own error)."""
-
-    def __init__(self, pool: Any):
-        self.pool = pool
-        self._queued: list[tuple[VoteArgs, asyncio.Future[VoteResult]]] = []
-        self._in_flight = 0
-        self._senders: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
-
-    async def record(self, args: VoteArgs) -> VoteResult:
-        future: asyncio.Future[VoteResult] = asyncio.get_running_loop().create_future()
-        self._queued.append((args, future))
-        if self._in_flight < MAX_IN_FLIGHT:
-            self._in_flight += 1
-            sender = asyncio.get_running_loop().create_task(self._send_queued())
-            self._senders.add(sender)
-            sender.add_done_callback(self._senders.discard)
-        return await future
-
-    async def _send_queued(self) -> None:
-        try:
-            while self._queued:
-                batch, self._queued = self._queued[:MAX_BATCH], self._queued[MAX_BATCH:]
-                await self._send(batch)
-        finally:
-            self._in_flight -= 1
-
-    async def _send(self, batch: list[tuple[VoteArgs, asyncio.Future[VoteResult]]]) -> None:
-        if len(batch) > 1:
-            ordered = sorted(batch, key=lambda job: job[0][0])  # stable: one battle's votes keep their order
-            try:
-                rows = await self.pool.fetch(
-                    _RECORD_VOTES, *(list(column) for column in zip(*(job[0] for job in ordered), strict=True))
-                )
-            except Exception:
-                pass  # nothing of the batch was written: each on its own below
-            else:
-                for (_, future), row in zip(ordered, rows, strict=True):
-                    if not future.done():
-                        future.set_result(_vote_result(row))
-                return
-        for args, future in batch:
-            try:
-                result = await record_vote(self.pool, args)
-            except BaseException as exc:
-                if not future.done():
-                    future.set_exception(exc)
-                if not isinstance(exc, Exception):
-                    raise
-            else:
-                if not future.done():
-                    future.set_result(result)
+async def record_votes(pool: Any, batch: list[VoteArgs]) -> list[VoteResult]:
+    """Several votes in one statement, so one transaction. Each still runs the whole vote
+    function (its own event claim, battle lock, fresh reads), one battle's votes in the order
+    they came, so a replay or a second vote of the same voter in the batch sees the first.
+    Battles are locked in id order; a close also takes the counts-version row, so two batches can
+    still deadlock: PostgreSQL then fails one, and the batcher sends its votes one by one."""
+    order = sorted(range(len(batch)), key=lambda k: batch[k][0])  # stable
+    rows = await pool.fetch(_RECORD_VOTES, *(list(column) for column in zip(*(batch[k] for k in order), strict=True)))
+    results: list[VoteResult | None] = [None] * len(batch)
+    for k, row in zip(order, rows, strict=True):
+        results[k] = _vote_result(row)
+    return results  # type: ignore[return-value]
 
 
 async def record_vote(pool: Any, args: VoteArgs) -> VoteResult:
@@ -168,19 +117,36 @@ async def insert_battle(pool: Any, values: dict[str, Any]) -> int:
     return int(await pool.fetchval(sql, *args))
 
 
-async def set_refs(pool: Any, battle_id: int, thread_ref: str, header_ref: str) -> None:
-    await pool.execute("UPDATE battles SET thread_ref = $1, header_ref = $2 WHERE id = $3", thread_ref, header_ref, battle_id)
+_SET_REFS = "UPDATE battles SET thread_ref = $1, header_ref = $2 WHERE id = $3"
+_SET_MANY_REFS = (
+    "UPDATE battles AS b SET thread_ref = v.thread_ref, header_ref = v.header_ref"
+    " FROM unnest($1::varchar[], $2::varchar[], $3::integer[]) AS v(thread_ref, header_ref, id) WHERE b.id = v.id"
+)
+RefArgs = tuple[str, str, int]  # thread_ref, header_ref, battle id
 
 
-async def add_message(pool: Any, platform: str, message_ref: str, battle_id: int, kind: str) -> None:
-    await pool.execute(
-        "INSERT INTO battle_messages (platform, message_ref, battle_id, kind) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (platform, message_ref) DO NOTHING",
-        platform,
-        message_ref,
-        battle_id,
-        kind,
-    )
+async def set_refs(pool: Any, args: RefArgs) -> None:
+    await pool.execute(_SET_REFS, *args)
+
+
+async def set_many_refs(pool: Any, batch: list[RefArgs]) -> list[None]:
+    if len({args[2] for args in batch}) < len(batch):
+        raise ValueError("one battle twice in a batch: which refs win is the order of the calls")
+    await pool.execute(_SET_MANY_REFS, *(list(column) for column in zip(*batch, strict=True)))
+    return [None] * len(batch)
+
+
+_ADD_MESSAGES = (
+    "INSERT INTO battle_messages (platform, message_ref, battle_id, kind)"
+    " SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::integer[], $4::varchar[])"
+    " ON CONFLICT (platform, message_ref) DO NOTHING"
+)
+MessageArgs = tuple[str, str, int, str]  # platform, message_ref, battle id, kind
+
+
+async def add_messages(pool: Any, batch: list[MessageArgs]) -> list[None]:
+    await pool.execute(_ADD_MESSAGES, *(list(column) for column in zip(*batch, strict=True)))
+    return [None] * len(batch)
 
 
 _TURN_FIELDS = (
@@ -211,23 +177,26 @@ _TURN_TYPES = (
     "text",
     "timestamptz",
 )
-# The turns and the battle's turn count in one statement: the count adds the new indexes to the
+# Turns and their battles' turn counts in one statement: each count adds the new indexes to the
 # stored ones (a statement does not see its own inserts).
 _ADD_TURNS = (
     "WITH added AS (INSERT INTO turns ("
     + ", ".join(f'"{f}"' for f in _TURN_FIELDS)
     + ") SELECT * FROM unnest("
     + ", ".join(f"${k + 1}::{t}[]" for k, t in enumerate(_TURN_TYPES))
-    + ') RETURNING "index")'
-    ' UPDATE battles SET turn_count = (SELECT count(*) FROM (SELECT "index" FROM turns WHERE battle_id = $1[1]'
-    ' UNION SELECT "index" FROM added) AS i) WHERE id = $1[1]'
+    + ') RETURNING battle_id, "index")'
+    ' UPDATE battles AS b SET turn_count = (SELECT count(*) FROM (SELECT "index" FROM turns WHERE battle_id = b.id'
+    ' UNION SELECT "index" FROM added WHERE added.battle_id = b.id) AS i) WHERE b.id IN (SELECT battle_id FROM added)'
 )
+TurnArgs = list[dict[str, Any]]  # the turn rows of one battle
 
 
-async def add_turns(pool: Any, rows: Sequence[dict[str, Any]]) -> None:
+async def add_turns(pool: Any, batch: list[TurnArgs]) -> list[None]:
+    rows = [row for rows in batch for row in rows]
     for row in rows:
         _aware(row["created_at"])
     await pool.execute(_ADD_TURNS, *([row[f] for row in rows] for f in _TURN_FIELDS))
+    return [None] * len(batch)
 
 
 async def count_recent(pool: Any, scope_key: str, creator_ref: str, since: datetime) -> int:
@@ -239,6 +208,40 @@ async def count_recent(pool: Any, scope_key: str, creator_ref: str, since: datet
             _aware(since),
         )
     )
+
+
+class Batchers:
+    """The batched hot paths of one Store (see batching.py)."""
+
+    def __init__(self, pool: Any):
+        async def vote(args: VoteArgs) -> VoteResult:
+            return await record_vote(pool, args)
+
+        async def votes(batch: list[VoteArgs]) -> list[VoteResult]:
+            return await record_votes(pool, batch)
+
+        async def refs(args: RefArgs) -> None:
+            await set_refs(pool, args)
+
+        async def many_refs(batch: list[RefArgs]) -> list[None]:
+            return await set_many_refs(pool, batch)
+
+        async def messages(batch: list[MessageArgs]) -> list[None]:
+            return await add_messages(pool, batch)
+
+        async def message(args: MessageArgs) -> None:
+            await add_messages(pool, [args])
+
+        async def turns(batch: list[TurnArgs]) -> list[None]:
+            return await add_turns(pool, batch)
+
+        async def turn(rows: TurnArgs) -> None:
+            await add_turns(pool, [rows])
+
+        self.votes: Batcher[VoteArgs, VoteResult] = Batcher(vote, votes)
+        self.refs: Batcher[RefArgs, None] = Batcher(refs, many_refs)
+        self.messages: Batcher[MessageArgs, None] = Batcher(message, messages)
+        self.turns: Batcher[TurnArgs, None] = Batcher(turn, turns)
 
 
 # ---- warm boards -------------------------------------------------------------------------------

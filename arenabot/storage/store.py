@@ -98,7 +98,7 @@ class Store:
         self._db = database
         # PostgreSQL's hot paths go straight through asyncpg (pg_fast.py); None on SQLite.
         self._pg = database if isinstance(database, AsyncDatabase) else None
-        self._votes: pg_fast.VoteBatcher | None = None
+        self._batchers: pg_fast.Batchers | None = None
 
     @classmethod
     async def open(cls, url: str, upgrade: bool = True) -> Store:
@@ -113,6 +113,12 @@ class Store:
 
     async def close(self) -> None:
         await self._db.dispose()
+
+    async def _pg_batchers(self) -> pg_fast.Batchers:
+        assert self._pg is not None
+        if self._batchers is None:
+            self._batchers = pg_fast.Batchers(await self._pg.pool())
+        return self._batchers
 
     @property
     def dialect(self) -> str:
@@ -212,7 +218,7 @@ class Store:
 
     async def set_battle_refs(self, battle_id: int, thread_ref: str, header_ref: str) -> None:
         if self._pg is not None:
-            return await pg_fast.set_refs(await self._pg.pool(), battle_id, thread_ref, header_ref)
+            return await (await self._pg_batchers()).refs.submit((thread_ref, header_ref, battle_id))
         await self._db.write(lambda conn: battle_io(conn).set_refs(battle_id, thread_ref, header_ref))
 
     async def add_message_ref(self, battle_id: int, platform: str, message_ref: str, kind: str) -> None:
@@ -220,7 +226,7 @@ class Store:
         if kind not in MESSAGE_KINDS:
             raise ValueError(f"message kind {kind!r} is not one of {sorted(MESSAGE_KINDS)}")
         if self._pg is not None:
-            return await pg_fast.add_message(await self._pg.pool(), platform, message_ref, battle_id, kind)
+            return await (await self._pg_batchers()).messages.submit((platform, message_ref, battle_id, kind))
         await self._db.write(lambda conn: battle_io(conn).add_message(platform, message_ref, battle_id, kind))
 
     async def get_battle(self, battle_id: int) -> BattleRecord | None:
@@ -264,7 +270,7 @@ class Store:
             for r in records
         ]
         if self._pg is not None:
-            return await pg_fast.add_turns(await self._pg.pool(), rows)
+            return await (await self._pg_batchers()).turns.submit(rows)
         await self._db.write(lambda conn: battle_io(conn).add_turns(battle_id, rows))
 
     async def turns(self, battle_id: int) -> list[TurnRecord]:
@@ -383,10 +389,8 @@ class Store:
         outcome = Outcome(outcome) if outcome is not None else None
         only_if = Outcome(only_if) if only_if is not None else None
         if self._pg is not None:  # one round trip: the same transaction as a server-side function
-            if self._votes is None:
-                self._votes = pg_fast.VoteBatcher(await self._pg.pool())
             args = pg_fast.vote_args(battle_id, voter_ref, outcome, event_id, now, only_if, reveals_names, close_after)
-            return await self._votes.record(args)
+            return await (await self._pg_batchers()).votes.submit(args)
         return await self._db.write(
             voting.record_vote, battle_id, voter_ref, outcome, event_id, now, only_if, reveals_names, close_after
         )
