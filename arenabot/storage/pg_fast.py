@@ -94,14 +94,26 @@ async def record_votes(pool: Any, batch: list[VoteArgs]) -> list[VoteResult]:
     return results  # type: ignore[return-value]
 
 
+DEADLOCK_RETRIES = 5
+
+
 async def record_vote(pool: Any, args: VoteArgs) -> VoteResult:
+    """One vote, its own transaction. A vote alone can still deadlock with a batch in another
+    process (it holds its event claim and waits for the battle; the batch holds the battle and
+    waits for a replay of that event): PostgreSQL then rolls one back, and it is sent again."""
     import asyncpg
 
-    try:
-        row = await pool.fetchrow(_RECORD_VOTE, *args)
-    except asyncpg.NoDataFoundError:
-        raise LookupError(f"no battle with id {args[0]}") from None
-    return _vote_result(row)
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            row = await pool.fetchrow(_RECORD_VOTE, *args)
+        except asyncpg.NoDataFoundError:
+            raise LookupError(f"no battle with id {args[0]}") from None
+        except asyncpg.DeadlockDetectedError:
+            if attempt == DEADLOCK_RETRIES:
+                raise
+        else:
+            return _vote_result(row)
+    raise AssertionError("unreachable")
 
 
 # ---- battles -----------------------------------------------------------------------------------
