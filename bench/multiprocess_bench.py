@@ -43,7 +43,7 @@ from arenabot.providers import ProviderHub  # noqa: E402
 SCOPE = Scope("bench", "space")
 VOTERS = 8
 CLOSE_AFTER = 5
-CONCURRENCY = 8  # callers per process for each kind of operation
+CONCURRENCY = 6  # callers per process for each kind of operation
 
 
 def settings_for(url: str):  # type: ignore[no-untyped-def]

@@ -33,7 +33,10 @@ from .records import StorageError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_THREADS = 4
-POOL_SIZE = 10  # PostgreSQL connections per pool (SQLAlchemy's, and asyncpg's for the hot paths)
+# PostgreSQL connections per process: SQLAlchemy's pool (plus as many overflow) and asyncpg's for
+# the hot paths. N processes need N * (2 * POOL_SIZE + FAST_POOL_SIZE) under max_connections.
+POOL_SIZE = 10
+FAST_POOL_SIZE = 8
 WRITE_BATCH = 64  # most write transactions committed together (group commit)
 _BEGIN_OPTION = "arenabot_sqlite_begin"
 
@@ -103,7 +106,7 @@ class AsyncDatabase(Database):
                     import asyncpg
 
                     dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-                    self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=POOL_SIZE, reset=_keep_session)
+                    self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=FAST_POOL_SIZE, reset=_keep_session)
         return self._pool
 
     async def read(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
