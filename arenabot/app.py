@@ -13,7 +13,7 @@ from datetime import datetime
 from arenabot.arena import ArenaService
 from arenabot.config import Settings
 from arenabot.providers import ProviderHub
-from arenabot.storage import Store
+from arenabot.storage import ModelSync, Store
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ async def build_core(
     and yield the service; closes the hub and the store on exit."""
     store = await Store.open(settings.database.url, upgrade=True)
     try:
-        await store.sync_models(settings.models)
+        log_model_sync(await store.sync_models(settings.models))
         own_hub = hub is None
         hub = hub or ProviderHub(settings)
         try:
@@ -41,6 +41,23 @@ async def build_core(
                 await hub.close()
     finally:
         await store.close()
+
+
+def log_model_sync(report: ModelSync) -> None:
+    """Say what the config file changed in the registry, and which names it shares with chat."""
+    if report.added:
+        log.info("models registered from the config file: %s", ", ".join(report.added))
+    for change in report.changes:
+        log.info("model %s (from the config file)", change)
+    for name in report.in_both:
+        log.warning(in_both_text(name))
+
+
+def in_both_text(name: str) -> str:
+    return (
+        f"model {name!r} is defined in the config file and was also added in chat: the file wins "
+        "(its fields are applied at every start); rename one of them, or remove it from the file to manage it in chat"
+    )
 
 
 def choose_adapters(settings: Settings) -> list[str]:

@@ -20,6 +20,7 @@ from arenabot.features.battles import Battles, RateLimit
 from arenabot.features.boards import Boards
 from arenabot.features.moderation import BanCheck, Moderation
 from arenabot.features.shared import ArenaState, utcnow
+from arenabot.features.voters import VoterQuality, Voters
 from arenabot.features.voting import Voting
 from arenabot.middleware import MiddlewareChain
 from arenabot.ops.readiness import Readiness
@@ -44,10 +45,11 @@ class ArenaService:
     ):
         self.state = ArenaState(settings, store, hub, rng=rng, clock=clock)
         # Around start_battle, follow_up, vote and unvote; the supervisor adds its shutdown gate.
-        self.middleware = MiddlewareChain([BanCheck(self.state), RateLimit(self.state)])
+        self.middleware = MiddlewareChain([BanCheck(self.state), RateLimit(self.state), VoterQuality(self.state)])
         self.battles = Battles(self.state, self.middleware)
         self.voting = Voting(self.state, self.middleware, self.battles)
-        self.boards = Boards(self.state)
+        self.voter_scores = Voters(self.state)
+        self.boards = Boards(self.state, self.voter_scores)
         self.scope_settings = scope_settings(FEATURES)
         self.moderation = Moderation(self.state, self.battles, [s.key for s in self.scope_settings])
         self.commands = build_registry(FEATURES)
@@ -55,6 +57,10 @@ class ArenaService:
 
         # The entry points adapters call, each owned by one feature.
         self.start_battle = self.battles.start_battle
+        self.compare = self.battles.compare
+        self.again = self.battles.again_in
+        self.new_round = self.battles.new_round
+        self.new_round_on_ballot = self.battles.new_round_on_ballot
         self.follow_up = self.battles.follow_up
         self.sweep = self.battles.sweep
         self.drain = self.battles.drain
@@ -64,9 +70,11 @@ class ArenaService:
         self.leaderboard = self.boards.leaderboard
         self.models_overview = self.boards.models_overview
         self.stats = self.boards.stats
+        self.list_voters = self.voter_scores.list_flagged
         self.add_model = self.moderation.add_model
         self.set_model_enabled = self.moderation.set_model_enabled
         self.set_model_weight = self.moderation.set_model_weight
+        self.set_model_targets = self.moderation.set_model_targets
         self.ban = self.moderation.ban
         self.unban = self.moderation.unban
         self.close_battle = self.moderation.close_battle
@@ -110,5 +118,5 @@ class ArenaService:
         """Every feature's periodic work; the process supervisor's scheduler runs it."""
         return self.battles.periodic_jobs()
 
-    def help_text(self) -> str:
-        return help_text(self.commands, self.scope_settings, self.settings.arena)
+    def help_text(self, moderator: bool = True) -> str:
+        return help_text(self.commands, self.scope_settings, self.settings.arena, moderator=moderator)

@@ -20,6 +20,8 @@ VOTE_ORDER: tuple[Outcome, ...] = (Outcome.A, Outcome.B, Outcome.TIE, Outcome.BO
 WITHDRAW = "withdraw"
 _CONTROL_PREFIX = "arena:vote:"
 CONTROL_ID_PATTERN = re.compile(r"^arena:vote:(?P<battle>\d{1,18}):(?P<choice>[a-z_]{1,16})$")
+# The "new round" control: not a vote, so an id of its own that no vote pattern matches.
+NEW_ROUND_ID_PATTERN = re.compile(r"^arena:again:(?P<battle>\d{1,18})$")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,10 @@ class Ballot:
     mode: BallotMode = "reactions"
     outcomes: tuple[Outcome, ...] = VOTE_ORDER
     withdraw: bool = True  # offer a withdraw control (reactions withdraw by removing the reaction)
+    new_round: bool = True  # offer the "new round" control (same prompt, two newly drawn models)
+
+    def new_round_control_id(self) -> str:
+        return f"arena:again:{self.battle_id}"
 
     def choices(self) -> list[BallotChoice]:
         """The controls in display order: the outcomes, then withdraw."""
@@ -46,6 +52,12 @@ class Ballot:
 
 def control_id(battle_id: int, outcome: Outcome | None) -> str:
     return f"{_CONTROL_PREFIX}{battle_id}:{outcome.value if outcome is not None else WITHDRAW}"
+
+
+def parse_new_round_id(value: str) -> int | None:
+    """The battle a "new round" control belongs to; None when it is not one."""
+    match = NEW_ROUND_ID_PATTERN.match(value)
+    return int(match["battle"]) if match else None
 
 
 def parse_control_id(value: str) -> tuple[int, Outcome | None] | None:

@@ -98,7 +98,9 @@ def table(view: BoardView, color: bool = False) -> str:
 
     def line(cells: Sequence[str]) -> str:
         # Every column but the model name is right-aligned.
-        return "  ".join(c.ljust(w) if k == 1 else c.rjust(w) for k, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            c.ljust(w) if k == 1 else c.rjust(w) for k, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     head = line(header)
     lines = [f"{_BOLD}{view.title}{_RESET}" if color else view.title] if view.title else []

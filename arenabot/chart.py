@@ -14,10 +14,15 @@ MAX_BARS = 30
 
 
 class RatedRow(Protocol):
-    model: str
-    rating: float
-    ci_lower: float
-    ci_upper: float
+    # Read-only, so frozen dataclasses (render.LeaderboardRow) match too.
+    @property
+    def model(self) -> str: ...
+    @property
+    def rating(self) -> float: ...
+    @property
+    def ci_lower(self) -> float: ...
+    @property
+    def ci_upper(self) -> float: ...
 
 
 def plotting_available() -> bool:

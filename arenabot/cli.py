@@ -43,7 +43,7 @@ class CliError(Exception):
 class ArgumentParser(argparse.ArgumentParser):
     """Usage errors as one line (plus where to look) instead of the usage block."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 

@@ -77,6 +77,15 @@ def _check_config(args: argparse.Namespace) -> int:
         for line in problems:
             print(f"  - {line}", file=sys.stderr)
         return 1
+    if args.connect:
+        import asyncio
+
+        findings = asyncio.run(_connect_checks(settings))
+        for finding in findings:
+            print(f"  {finding.mark} {finding.text}", file=sys.stdout if finding.ok else sys.stderr)
+        if not all(f.ok for f in findings):
+            print("Connection checks failed: fix the lines marked FAIL.", file=sys.stderr)
+            return 1
     from arenabot.app import choose_adapters
 
     demo = sum(m.is_demo for m in settings.models)
@@ -87,11 +96,63 @@ def _check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _connect_checks(settings: Settings) -> list:
+    """The database (read only) and a one-token request to every enabled model."""
+    from arenabot.checkup import Finding, check_models
+    from arenabot.providers import ProviderHub
+    from arenabot.storage import StorageError
+    from arenabot.storage.reach import check_database
+
+    try:
+        findings = [Finding(True, await check_database(settings.database.url))]
+    except StorageError as exc:
+        findings = [Finding(False, str(exc))]
+    else:
+        from arenabot.app import in_both_text
+        from arenabot.storage.reach import models_added_in_chat
+
+        in_chat = set(await models_added_in_chat(settings.database.url) or ())
+        findings += [Finding(True, in_both_text(m.name), warning=True) for m in settings.models if m.name in in_chat]
+    hub = ProviderHub(settings)
+    try:
+        findings += await check_models(hub, settings.models)
+    finally:
+        await hub.close()
+    return findings
+
+
+def console_without_input(stdin) -> bool:
+    """True when the console would start with nobody to talk to: stdin closed, or not a terminal
+    and holding nothing to read (a container's /dev/null). A pipe or a file of prompts is fine."""
+    import os
+    import stat
+
+    try:
+        if stdin is None or stdin.isatty():
+            return stdin is None
+        mode = os.fstat(stdin.fileno()).st_mode
+    except (OSError, ValueError):  # closed, or no file descriptor at all
+        return True
+    return stat.S_ISCHR(mode)  # a character device that is not a terminal: /dev/null and the like
+
+
+def no_platform_text(settings: Settings) -> str:
+    return (
+        "no chat platform to run and no terminal for the console: set "
+        f"{settings.discord.token_env} (Discord) or {settings.slack.bot_token_env} and "
+        f"{settings.slack.app_token_env} (Slack), or run with a terminal attached (docker run -it)"
+    )
+
+
 def _run(args: argparse.Namespace) -> int:
     import asyncio
 
     settings = _settings(args)
     from arenabot.app import choose_adapters, run
+
+    if choose_adapters(settings) == ["adapters.console"] and console_without_input(sys.stdin):
+        # Exiting 0 here made `restart: unless-stopped` start the container again, forever.
+        raise CliError(no_platform_text(settings), 2)
     from arenabot.logs import setup_logging
     from arenabot.storage import StorageError
 
@@ -183,7 +244,7 @@ def _is_backup(head: bytes) -> bool:
     first_line = head.lstrip()[:4096].split(b"\n", 1)[0]
     try:
         header = json.loads(first_line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(header, dict) and header.get("format") == backup.FORMAT
 
@@ -208,7 +269,7 @@ def _import(args: argparse.Namespace) -> int:
         print(f"Restored {sum(counts.values())} rows into {len(counts)} tables from {args.file}.")
         return 0
     scope = _scope(args.scope)
-    imported, duplicates, bad = asyncio.run(_with_service(settings, lambda service: _import_log(service, path, scope)))
+    imported, duplicates, bad = asyncio.run(_import_into(settings.database.url, path, scope))
     text = f"Imported {imported} battles; {duplicates} were already here"
     if bad:
         shown = "\n".join(f"- {line}" for line in bad[:10])
@@ -219,9 +280,22 @@ def _import(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-async def _import_log(service, path: Path, scope: Scope) -> tuple[int, int, list[str]]:
+async def _import_into(url: str, path: Path, scope: Scope) -> tuple[int, int, list[str]]:
+    # Store.open, not build_core: seeding the model registry would leave a database this import
+    # failed on non-empty, and a backup could no longer be restored into it.
+    from arenabot.storage import Store
+
+    store = await Store.open(url, upgrade=True)
+    try:
+        return await _import_log(store, path, scope)
+    finally:
+        await store.close()
+
+
+async def _import_log(store, path: Path, scope: Scope) -> tuple[int, int, list[str]]:
     """Streams the log through the reader `arenabot ratings` uses, storing a batch at a time."""
     import re
+    from datetime import datetime, timezone
 
     from arenabot import battlelog, progress
 
@@ -229,14 +303,14 @@ async def _import_log(service, path: Path, scope: Scope) -> tuple[int, int, list
     bad: list[str] = []
     offset = 0
     renumber = re.compile(r"^record (\d+):")
-    with path.open("rb") as fh, progress.bar("importing", total=path.stat().st_size, bytes_=True) as step:
+    with path.open("rb") as fh, progress.bar("importing", total=path.stat().st_size, bytes_=True) as step:  # noqa: ASYNC240 (CLI: nothing else runs on this loop)
         try:
             for batch in battlelog.iter_record_batches(fh, progress=step):
-                report = await service.store.import_clean_battles(batch, scope.key, service.state.now())
+                report = await store.import_clean_battles(batch, scope.key, datetime.now(timezone.utc))
                 imported += report.imported
                 duplicates += report.duplicates
                 # The store numbers records within the batch; say where they are in the file.
-                bad += [renumber.sub(lambda m: f"record {int(m.group(1)) + offset}:", line) for line in report.bad]
+                bad += [renumber.sub(lambda m: f"record {int(m.group(1)) + offset}:", line) for line in report.bad]  # noqa: B023 (called right away)
                 offset += len(batch)
         except battlelog.LogError as exc:
             raise CliError(f"Cannot read {path}: {exc} (expected a JSON array or JSON lines of clean_battle records)") from exc
@@ -309,6 +383,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_run)
 
     p = sub.add_parser("check-config", help="validate the configuration; prints problems and exits non-zero")
+    p.add_argument(
+        "--connect",
+        action="store_true",
+        help="also connect: open the database (changing nothing) and send each enabled model a one-token request",
+    )
     p.set_defaults(handler=_check_config)
 
     p = sub.add_parser("export", help="back up the whole database (default), or write battles as Chatbot Arena clean_battle JSON")

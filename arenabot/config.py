@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 DEFAULT_CONFIG_FILE = "arenabot.toml"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/arenabot.db"
@@ -71,6 +73,10 @@ class ModelSettings(_Section):
         description="Extra words that reveal this model (vendor, family); a reply naming one is an identity leak.",
     )
     vendor: str | None = Field(None, description="Vendor name, also an identity word.")
+    targets: list[str] = Field(
+        default_factory=list,
+        description="Preferred opponents: this model's battles are drawn against these (strongly preferred, not exclusive).",
+    )
     show_reasoning: bool = Field(
         False,
         description="Show the model's reasoning (<think> blocks, reasoning fields) to voters; hidden by default so it cannot unblind a battle.",
@@ -114,6 +120,11 @@ class ArenaSettings(_Section):
     max_turns: int = Field(
         3, ge=1, description="Turns per battle, the opening prompt included; follow-ups stop at the first vote."
     )
+    max_chat_turns: int = Field(
+        10,
+        ge=0,
+        description="Turns voters may keep chatting with both models in the thread after their vote (the creator too after the reveal); never change a vote. 0 = off.",
+    )
     battle_window_minutes: float = Field(
         360, gt=0, description="Minutes a battle stays blind and open for votes before the names are revealed."
     )
@@ -125,6 +136,9 @@ class ArenaSettings(_Section):
     reply_timeout_seconds: float = Field(
         120, gt=0, description="Per-side limit for one reply; a side over it fails and voids the battle."
     )
+    max_reply_chars: int = Field(
+        32_000, ge=100, description="Longest reply shown and stored; a longer one is cut there, with a note saying so."
+    )
     reveal_to_voter: bool = Field(True, description="Tell a voter the names privately right after a blind vote.")
     sweep_interval_seconds: float = Field(30, gt=0, description="How often expired battles are closed and revealed.")
     system_prompt: str | None = Field(
@@ -132,6 +146,27 @@ class ArenaSettings(_Section):
     )
     sampling: Literal["weighted", "active"] = Field(
         "weighted", description="Pair sampling: by weight, or preferring the pairs whose next vote most sharpens the ranking."
+    )
+    new_model_battles: int = Field(
+        0,
+        ge=0,
+        description="A model with fewer battles than this on the board is sampled new_model_boost times as often; 0 = no boost.",
+    )
+    new_model_boost: float = Field(
+        5.0, ge=1, description="Sampling factor for new models (see new_model_battles); FastChat boosts new models five-fold."
+    )
+    max_votes_per_day: int = Field(0, ge=0, description="Votes one member may cast here per 24 hours; 0 = no cap.")
+    min_account_age_days: float = Field(
+        0, ge=0, description="A vote counts only from accounts at least this old (Discord: from the user id); 0 = off."
+    )
+    min_member_age_days: float = Field(
+        0,
+        ge=0,
+        description="A vote counts only from members here for at least this long (Discord: joined the server; Slack: first seen by the bot); 0 = off.",
+    )
+    exclude_flagged: bool = Field(
+        False,
+        description="Leave the votes of voters flagged as anomalous (see `voters`) out of this server's boards; the votes stay stored, so this is reversible.",
     )
     ballot: Literal["reactions", "buttons"] = Field(
         "reactions",
@@ -228,6 +263,7 @@ class Settings(_Section):
     def secret_values(self) -> list[str]:
         """Every configured secret's value, for log redaction."""
         names = [self.discord.token_env, self.slack.bot_token_env, self.slack.app_token_env, self.slack.signing_secret_env]
+        names.append("ARENABOT_DATABASE_PASSWORD")
         names += [m.api_key_env for m in self.models if m.api_key_env]
         return [v for v in (self.secret(n) for n in names) if v]
 
@@ -272,7 +308,7 @@ def _key_path(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
     return ".".join(parts)
 
 
-def _describe(error: dict[str, Any], data: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails, data: dict[str, Any]) -> str:
     key = _key_path(error["loc"], data) or "(top level)"
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -300,7 +336,23 @@ _ENV_OVERRIDES = [
 ]
 
 
-def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
+DATABASE_PASSWORD_ENV = "ARENABOT_DATABASE_PASSWORD"
+
+
+def with_password(url: str, password: str) -> str:
+    """The URL with this password, escaped as a URL needs (a password with @, : or / would
+    otherwise break it): lets compose pass the password on its own, never pasted into a URL."""
+    from sqlalchemy.engine import make_url  # only when the variable is set: start-up stays light
+
+    try:
+        return make_url(url).set(password=password).render_as_string(hide_password=False)
+    except Exception:
+        raise ConfigError(
+            "database", [f"url is not a valid database URL, so {DATABASE_PASSWORD_ENV} cannot be added to it"]
+        ) from None
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read the TOML file (ARENABOT_CONFIG or ./arenabot.toml), then apply environment overrides."""
     env = os.environ if env is None else env
     explicit = path or env.get("ARENABOT_CONFIG")
@@ -311,9 +363,15 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
             data = tomllib.loads(file.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(file), [f"not valid TOML: {exc}; fix the syntax at that line"]) from None
+        except UnicodeDecodeError as exc:
+            line = file.read_bytes()[: exc.start].count(b"\n") + 1
+            raise ConfigError(str(file), [f"not UTF-8 text (byte {exc.start}, line {line}); save the file as UTF-8"]) from None
     elif explicit:
         raise ConfigError(str(file), ["file not found; create it, or unset ARENABOT_CONFIG to run with the defaults"])
     for variable, section, key in _ENV_OVERRIDES:
         if env.get(variable):
             data.setdefault(section, {})[key] = env[variable]
+    if env.get(DATABASE_PASSWORD_ENV):
+        database = data.setdefault("database", {})
+        database["url"] = with_password(str(database.get("url", DEFAULT_DATABASE_URL)), env[DATABASE_PASSWORD_ENV])
     return settings_from_dict(data, str(file) if file.is_file() else "defaults")

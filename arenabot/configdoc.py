@@ -20,6 +20,10 @@ _ENV_VARIABLES = [
         "Path of the TOML settings file (default `./arenabot.toml`; a missing default file means built-in defaults).",
     ),
     ("ARENABOT_DATABASE_URL", "Overrides `database.url`."),
+    (
+        "ARENABOT_DATABASE_PASSWORD",
+        "The database password, put into the URL escaped (so `@`, `:` or `/` in it are safe); Docker Compose sets it from `POSTGRES_PASSWORD`.",
+    ),
     ("DISCORD_TOKEN", "Discord bot token (the name is `discord.token_env`). Set it to run the Discord adapter."),
     ("SLACK_BOT_TOKEN", "Slack bot token `xoxb-...` (the name is `slack.bot_token_env`). Set it to run the Slack adapter."),
     ("SLACK_APP_TOKEN", "Slack app-level token `xapp-...` for Socket Mode (`slack.app_token_env`)."),
@@ -39,7 +43,7 @@ def _default(field: FieldInfo) -> str:
     if field.is_required():
         return "required"
     if field.default_factory is not None:
-        value: Any = field.default_factory()
+        value: Any = field.get_default(call_default_factory=True)
         if value and isinstance(value, list) and isinstance(value[0], BaseModel):
             return "built-in demo models"
     else:
@@ -55,6 +59,17 @@ def _table(model: type[BaseModel]) -> list[str]:
         description = (field.description or "").replace("|", "\\|")
         rows.append(f"| `{name}` | `{_type_name(field)}` | {_default(field)} | {description} |")
     return rows
+
+
+# Who owns a model: the file or the moderators in chat.
+MODELS_FROM_THE_FILE = [
+    "Models defined here are the file's: at every start each one is registered, or its fields",
+    "(limits and `show_reasoning` included) are updated from the file, one log line per change, so",
+    "editing an entry and restarting takes effect (a moderator's `/arena model disable` or `weight` on",
+    "such a model lasts until the next start; change the file to make it stick). Models added in chat",
+    "with `/arena model add` stay in the database and are left alone. A name both in the file and",
+    "added in chat is reported at start-up and by `arenabot check-config --connect`; the file wins.",
+]
 
 
 def render() -> str:
@@ -73,7 +88,7 @@ def render() -> str:
         section = field.annotation
         assert isinstance(section, type) and issubclass(section, BaseModel)
         lines += [f"## `[{name}]`", "", *_table(section), ""]
-    lines += ["## `[[models]]` (one table per model)", "", *_table(ModelSettings), ""]
+    lines += ["## `[[models]]` (one table per model)", "", *MODELS_FROM_THE_FILE, "", *_table(ModelSettings), ""]
     lines += ["## `[models.limits]` (inside a `[[models]]` entry)", "", *_table(ModelLimits), ""]
     lines += ["## Environment variables", "", "| variable | meaning |", "| --- | --- |"]
     lines += [f"| `{var}` | {meaning} |" for var, meaning in _ENV_VARIABLES]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class Outcome(str, enum.Enum):
@@ -72,6 +73,10 @@ class Actor:
     display_name: str = ""
     is_bot: bool = False
     is_moderator: bool = False
+    # Facts for voter-quality rules, when the platform knows them (None: unknown). Discord: the
+    # account's creation (from the user id) and when the member joined the server.
+    account_created_at: datetime | None = None
+    joined_at: datetime | None = None
 
 
 @dataclass(frozen=True)

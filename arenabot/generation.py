@@ -18,6 +18,7 @@ from arenabot.domain import Message, Side
 from arenabot.ports import ChatPlatform, ReplyStream
 from arenabot.providers import Completion, ProviderError
 from arenabot.render import SIDE_LABELS
+from arenabot.replytext import DEFAULT_MAX_CHARS, ReplyText, capped
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +55,20 @@ async def _stream_side(
     model: ModelSettings,
     messages: Sequence[Message],
     timeout_s: float,
+    max_chars: int = DEFAULT_MAX_CHARS,
 ) -> SideResult:
     result = SideResult(side)
     started = time.perf_counter()
+    reply = ReplyText(max_chars)
 
     async def on_delta(piece: str) -> None:
-        result.text += piece
-        await stream.update(result.text)
+        if reply.add(piece):
+            await stream.update(reply.text)
 
     try:
         async with asyncio.timeout(timeout_s):
             result.completion = await hub.complete(model, messages, on_delta)
-        result.text = result.completion.text or result.text
+        result.text = capped(result.completion.text, max_chars) if result.completion.text else reply.text
     except TimeoutError:
         result.error = f"no complete answer within {timeout_s:g} seconds"
     except ProviderError as exc:
@@ -74,12 +77,15 @@ async def _stream_side(
         log.warning("battle side %s failed: %s", side.value, exc.user_message)
     except asyncio.CancelledError:
         result.stopped = True
+        result.text = reply.text
         await asyncio.shield(_finish_quietly(stream, (result.text + "\n\n" if result.text else "") + STOPPED_NOTE))
         raise
     except Exception:  # a backend bug must not take the bot down
         log.exception("model %s failed unexpectedly", model.name)
         result.error = "unexpected error while generating"
     result.latency_s = time.perf_counter() - started
+    if result.completion is None:
+        result.text = reply.text  # what arrived before the failure
     if result.error:
         shown = (result.text + "\n\n" if result.text else "") + f"_({SIDE_LABELS[side]} failed: {result.error})_"
         await _finish_quietly(stream, shown)
@@ -102,12 +108,13 @@ async def generate_turn(
     models: dict[Side, ModelSettings],
     histories: dict[Side, list[Message]],
     timeout_s: float,
+    max_chars: int = DEFAULT_MAX_CHARS,
 ) -> dict[Side, SideResult]:
     """Stream both replies into the thread; returns each side's result (failed/stopped ones too)."""
     # Placeholders in a fixed order, so Model A always appears above Model B.
     streams = {side: await platform.start_reply(thread_ref, SIDE_LABELS[side]) for side in (Side.A, Side.B)}
     tasks = {
-        side: asyncio.create_task(_stream_side(hub, streams[side], side, models[side], histories[side], timeout_s))
+        side: asyncio.create_task(_stream_side(hub, streams[side], side, models[side], histories[side], timeout_s, max_chars))
         for side in (Side.A, Side.B)
     }
     results: dict[Side, SideResult] = {}

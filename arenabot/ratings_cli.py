@@ -8,6 +8,7 @@ winner, same model on both sides, missing field, unreadable line) are counted an
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 # Input formats of battlelog.FORMATS, repeated so that defining the command loads no numpy.
@@ -32,9 +33,25 @@ def parse_anchor(text: str) -> tuple[str, float]:
     try:
         if not sep or not model:
             raise ValueError
-        return model, float(rating)
+        value = float(rating)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--anchor expects MODEL=RATING, e.g. mixtral-8x7b-instruct-v0.1=1114; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"--anchor expects MODEL=RATING, e.g. mixtral-8x7b-instruct-v0.1=1114; got {text!r}"
+        ) from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"--anchor's rating must be a finite number, e.g. {model}=1114; got {rating!r}")
+    return model, value
+
+
+def _seed(text: str) -> int:
+    """numpy's generators take seeds from 0 to 2**32 - 1 (legacy) or any non-negative integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed expects a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed must be 0 or more, got {value}")
+    return value
 
 
 def _positive_float(text: str) -> float:
@@ -83,7 +100,7 @@ def register(subparsers) -> None:
         help="online Elo (K=4) in timestamp order instead of Bradley-Terry (intervals only with --bootstrap N)",
     )
     p.add_argument("--style", action="store_true", help="style control (length, headers, lists, bold from conv_metadata)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="bootstrap seed, 0 or more (default 0)")
     p.add_argument(
         "--output",
         choices=OUTPUTS,
@@ -123,7 +140,8 @@ def interval_kind(args) -> str:
 
 
 def compute(log, args, progress=None):
-    """The board the command line asks for. `progress(n)`: n bootstrap rounds done."""
+    """The board the command line asks for. `progress(n)`: n bootstrap rounds done.
+    Bradley-Terry clusters its intervals on question_id when the file has it."""
     import numpy as np
 
     from arenabot.ratings import STYLE_FEATURES, rate_battles, rate_elo, rate_style, style_features
@@ -166,11 +184,12 @@ def compute(log, args, progress=None):
         if missing:
             board.rejected["no conv_metadata for style control"] = missing
         return board
-    return rate_battles(
+    board = rate_battles(
         log.models,
         log.model_a,
         log.model_b,
         log.outcome,
+        battle=log.battle,
         ci=ci,
         rounds=rounds,
         seed=args.seed,
@@ -180,6 +199,8 @@ def compute(log, args, progress=None):
         anchor=args.anchor,
         progress=progress,
     )
+    board.extra["clustered_on"] = "question_id" if log.battle is not None else "none (one vote per battle)"
+    return board
 
 
 def board_view(board, log=None):
@@ -238,6 +259,7 @@ def run(args) -> int:
                 categories=bool(args.category),
                 anony=args.anonymous_only,
                 tstamp=args.elo,
+                battle=not (args.elo or args.style),  # only Bradley-Terry clusters on question_id
             )
     except (battlelog.LogError, OSError, UnicodeDecodeError) as exc:
         raise CliError(str(exc), code=2) from exc

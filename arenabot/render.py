@@ -24,6 +24,8 @@ OUTCOME_LABELS: dict[Outcome, str] = {
     Outcome.BOTH_BAD: "both are bad",
 }
 SIDE_LABELS: dict[Side, str] = {Side.A: "Model A", Side.B: "Model B"}
+NEW_ROUND_EMOJI = "🔁"  # on a reaction ballot: start a new round (not a vote); Slack calls it :repeat:
+NEW_ROUND_LABEL = "New round"  # the button on a button ballot
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,11 @@ def _category_text(categories: Sequence[str]) -> str:
     return ", ".join(c.replace("_", " ") for c in categories) or "general"
 
 
-def header(battle_id: int, prompt: str, categories: Sequence[str], window_text: str) -> str:
+def header(battle_id: int, prompt: str, categories: Sequence[str], window_text: str, round_of: int | None = None) -> str:
     shown = prompt if len(prompt) <= 300 else prompt[:297] + "..."
+    again = f", a new round of battle #{round_of}" if round_of is not None else ""
     return (
-        f"**Arena battle #{battle_id}** ({_category_text(categories)})\n"
+        f"**Arena battle #{battle_id}** ({_category_text(categories)}{again})\n"
         f"> {shown.replace(chr(10), chr(10) + '> ')}\n"
         f"Two anonymous models answer below. Vote after reading both; names are revealed {window_text}."
     )
@@ -72,14 +75,41 @@ def revealed_header(battle_id: int, prompt: str, categories: Sequence[str], mode
     )
 
 
+def named_header(battle_id: int, prompt: str, categories: Sequence[str], model_a: str, model_b: str, window_text: str) -> str:
+    shown = prompt if len(prompt) <= 300 else prompt[:297] + "..."
+    return (
+        f"**Arena battle #{battle_id}** ({_category_text(categories)}): side by side\n"
+        f"> {shown.replace(chr(10), chr(10) + '> ')}\n"
+        f"Model A: **{model_a}** · Model B: **{model_b}**. Vote after reading both; voting closes {window_text}. "
+        "Named battles count on the named leaderboard only."
+    )
+
+
+def new_round_text(new_battle_id: int) -> str:
+    return f"**New round:** battle #{new_battle_id} asks two newly drawn anonymous models the same prompt."
+
+
+def later_turn_failed_text(side: Side, reason: str) -> str:
+    return f"**{SIDE_LABELS[side]} could not answer:** {reason}. The battle and its votes are unchanged."
+
+
+def named_closed_text(counted_votes: int) -> str:
+    votes = f"{counted_votes} counted vote{'s' if counted_votes != 1 else ''}"
+    return f"**Voting closed:** {votes}, on the named leaderboard."
+
+
 def ballot_text(turn: int = 1, max_turns: int = 1, mode: str = "reactions") -> str:
     more = ""
     if turn < max_turns:
         more = f"\nThe creator may reply in this thread to continue both conversations (turn {turn} of {max_turns}) until the first vote."
+    after = (
+        "\nAfter voting you may keep chatting with both models here, or start a new round "
+        f"({'the New round button' if mode == 'buttons' else NEW_ROUND_EMOJI + ' reaction'} or `again`): same prompt, two new models."
+    )
     if mode == "buttons":
-        return f"**Which answer is better?** Vote with a button below; only you see your vote.{more}"
+        return f"**Which answer is better?** Vote with a button below; only you see your vote.{more}{after}"
     options = " · ".join(f"{VOTE_EMOJI[o]} {OUTCOME_LABELS[o]}" for o in Outcome)
-    return f"**Which answer is better?** React to vote: {options}{more}"
+    return f"**Which answer is better?** React to vote: {options}{more}{after}"
 
 
 # Button captions of a ballot drawn with buttons, by outcome (None: withdraw).
@@ -124,6 +154,14 @@ def identity_leak_text(where: str) -> str:
     )
 
 
+def voting_not_opened_text(permission: str, fix: str) -> str:
+    options = " ".join(VOTE_EMOJI[o] for o in Outcome)
+    return (
+        f"I could not add the vote reactions here (missing the **{permission}** permission). "
+        f"Vote by adding one yourself: {options}. {fix}"
+    )
+
+
 def thread_leak_text() -> str:
     return (
         "Heads up: a message in this thread named one of these models, so from now on this battle is "
@@ -162,7 +200,9 @@ def leaderboard_text(board: Leaderboard) -> str:
     right = {0, 2, 4, 5}
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.rjust(w) if k in right else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            c.rjust(w) if k in right else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     table = [line(header_row), line(["-" * w for w in widths]), *(line(r) for r in rows)]
     footer = f"{board.votes} counted vote{'s' if board.votes != 1 else ''} · {board.method}"

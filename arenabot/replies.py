@@ -12,6 +12,8 @@ class Reply:
     """`text` is generic Markdown. Refusals have ok=False and are usually private (ephemeral/DM).
 
     `file` is an attachment (name, bytes); `board` lets an adapter draw a chart or table itself.
+    `withdraw_battle` is set on a vote's confirmation while that vote can still be withdrawn: the
+    adapter may attach the ballot's private Withdraw control for that battle to it.
     """
 
     text: str
@@ -19,6 +21,7 @@ class Reply:
     private: bool = False
     file: tuple[str, bytes] | None = None
     board: Leaderboard | None = None
+    withdraw_battle: int | None = None
 
 
 def refuse(text: str) -> Reply:

@@ -1,7 +1,10 @@
 """Discord adapter throughput against the local fake Discord: reaction votes per second end to end
 (gateway dispatch -> discord.py -> adapter -> core -> database) and streamed-edit counts.
 
-    .venv/bin/python bench/discord_bench.py [--voters 200] [--db sqlite+aiosqlite:///tmp/bench.db]
+    .venv/bin/python bench/discord_bench.py [--voters 200] [--db sqlite+aiosqlite:///tmp/bench.db] [--secret]
+
+--secret gives the bot Manage Messages, so it removes every voter's reaction once the vote is
+stored (the secret ballot) and confirms each vote by DM; it also times until the ballot is clean.
 """
 from __future__ import annotations
 
@@ -14,13 +17,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.discord.fake_discord import FakeDiscord  # noqa: E402
+from tests.discord.fake_discord import BOT_ID, MANAGE_MESSAGES, FakeDiscord  # noqa: E402
 from tests.discord.harness import arena_settings, eventually, running_bot  # noqa: E402
 
 
-async def main(voters: int, db_url: str | None) -> None:
+async def main(voters: int, db_url: str | None, secret: bool) -> None:
     fake = FakeDiscord()
     await fake.start()
+    if secret:
+        fake.give_role(BOT_ID, fake.add_role("arenabot", MANAGE_MESSAGES))
+    hidden_s = 0.0
     db_url = db_url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     settings = arena_settings(db_url, fake, delay_s=0.01)
     try:
@@ -49,6 +55,9 @@ async def main(voters: int, db_url: str | None) -> None:
             while await counted() < voters:
                 await asyncio.sleep(0.01)
             vote_s = time.perf_counter() - started
+            if secret:
+                await eventually(lambda: len(fake.messages[int(ballot["id"])]["reactions"]) == 4, "every reaction removed", timeout=120)
+                hidden_s = time.perf_counter() - started
 
             def dms_sent() -> bool:
                 dm_channels = {c["id"] for c in fake.channels.values() if c["type"] == 1}
@@ -65,6 +74,8 @@ async def main(voters: int, db_url: str | None) -> None:
     print(f"database: {db_url.split('://')[0]}")
     print(f"battle (two streamed demo replies, 10 ms/word): {battle_s:.2f} s, {edits} message edits in the thread")
     print(f"{voters} reaction votes end to end: {vote_s:.2f} s = {voters / vote_s:.0f} votes/s counted")
+    if secret:
+        print(f"... and every voter's reaction removed again (secret ballot): {hidden_s:.2f} s")
     print(f"... and each voter's private reveal DM sent: {dm_s:.2f} s")
     print(f"{voters} concurrent DMs through DiscordPlatform.notify alone: {notify_s:.2f} s")
 
@@ -73,5 +84,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--voters", type=int, default=200)
     parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--secret", action="store_true", help="the bot may remove reactions: time the secret ballot")
     args = parser.parse_args()
-    asyncio.run(main(args.voters, args.db))
+    asyncio.run(main(args.voters, args.db, args.secret))

@@ -11,6 +11,14 @@ as the bot does) every REFIT votes (250 and 1,000), and the next REFIT pairs are
 and votes until every model's 95% interval is narrower than +-25 points. Every seed's figures
 are printed, then the medians. Figures are noisy on a shared machine only in time, not votes.
 
+Measured 2026-12-01 with the variance-share, near-opponent rule (`_need_allocation`), medians of
+9 seeds, uniform vs active: refit 1,000: tau >= 0.95 125,000 vs 106,000 (15% fewer), every CI
+< +-25 45,000 vs 47,000 (4% more); refit 250: tau 117,250 vs 117,500 (0%), CI 44,750 vs 45,500
+(2% more). The rule it replaced (A-optimal on overlapping pairs) at refit 1,000: tau 109,000 (13%
+fewer), CI 56,000 (24% more). Under this truth uniform pairing already keeps every model's
+interval within about 10% of the others (23-26 points at 40,000 votes), so no rule can save much
+on the CI goal by shifting votes between models; the 40% target is not met.
+
 Run: .venv/bin/python bench/sampling_bench.py [--seeds 9] [--refits 250,1000] [--models 129]
 """
 from __future__ import annotations

@@ -40,6 +40,9 @@ def to_console(text: str, ansi: bool) -> str:
     return _CODE.sub(r"\1", text)
 
 
+PACED_CHARS = 400  # more new text than this is printed at once, not word by word
+
+
 class ConsoleStream:
     def __init__(self, console: ConsolePlatform, label: str):
         self._console = console
@@ -126,6 +129,9 @@ class ConsolePlatform:
         new = stream.text[stream.shown :]
         if not new:
             return
+        # A word at a time only for what a reader can follow as it comes: a long stretch (a
+        # buffered reply played back, a model that sent much at once) prints at once.
+        paced = paced and len(new) <= PACED_CHARS
         pieces = re.findall(r"\S+\s*|\s+", new) if paced and self.word_delay else [new]
         stream.shown = len(stream.text)
         for piece in pieces:
@@ -143,7 +149,7 @@ class ConsolePlatform:
         while self._queue:
             stream = self._queue.pop(0)
             self._activate(stream)
-            await self.show(stream, paced=True)  # play back what it wrote while waiting
+            await self.show(stream, paced=not stream.finished)  # play back what it wrote while waiting
             if not stream.finished:
                 return
             await self.show(stream, paced=False)

@@ -31,6 +31,8 @@ WELCOME = (
 CONSOLE_HELP = """Console arena
 - type a prompt: two anonymous models answer it (a second line continues the conversation)
 - a / b / t / x: vote A better / B better / tie / both bad; the names are revealed right away
+- after a vote: /chat <text> keeps chatting with both models of that battle, /again starts a new
+  round (the same prompt, two newly drawn models)
 - /new: leave the current battle and start fresh with the next prompt · /quit: leave
 Every command below works after a slash (you are this arena's moderator), e.g. /leaderboard global, /model disable demo-fox"""
 
@@ -41,6 +43,7 @@ class ConsoleSession:
         self.platform = platform
         self.actor = actor
         self.thread: str | None = None  # the current battle's thread
+        self.voted: str | None = None  # the thread of the battle voted on last (/chat, /again)
 
     def show(self, reply: Reply | None) -> None:
         if reply is None:
@@ -63,11 +66,20 @@ class ConsoleSession:
         elif lowered == "/new":
             self.thread = None
             self.platform.say("Type a prompt to start a new battle.")
+        elif lowered.startswith("/chat ") or lowered == "/chat":
+            await self.chat_on(text[len("/chat") :].strip())
         elif lowered == "/help":
             self.platform.say(f"{CONSOLE_HELP}\n{self.service.help_text()}")
         elif text.startswith("/"):
-            ctx = CommandContext(self.service, self.platform, CONSOLE_SCOPE, CHANNEL, self.actor, thread_ref=self.thread)
-            self.show(await dispatch(self.service.commands, ctx, text[1:]))
+            here = self.thread or self.voted  # `again` after a vote names the battle just voted on
+            ctx = CommandContext(self.service, self.platform, CONSOLE_SCOPE, CHANNEL, self.actor, thread_ref=here)
+            before = set(self.platform.ballots)
+            reply = await dispatch(self.service.commands, ctx, text[1:])
+            opened = sorted(set(self.platform.ballots) - before)
+            if opened:  # a command that started a battle (/compare, /battle): vote keys now go to it
+                self.thread = opened[-1]
+            if not (opened and reply.ok):
+                self.show(reply)
         else:
             await self.prompt(text)
         return True
@@ -89,7 +101,7 @@ class ConsoleSession:
 
     async def vote(self, outcome: Outcome) -> None:
         battle_id = self.platform.ballots.get(self.thread) if self.thread else None
-        if battle_id is None:
+        if battle_id is None or self.thread is None:
             self.platform.say("Nothing to vote on yet: type a prompt first.")
             return
         # By battle id, like a button: the console's keys work the same in either ballot mode.
@@ -102,7 +114,19 @@ class ConsoleSession:
             await self.service.close_battle(self.platform, self.actor, f"#{battle.id}", scope=CONSOLE_SCOPE)
         elif reply is not None and (not reply.ok or battle is None or battle.status is BattleStatus.OPEN):
             self.show(reply)  # a revealed battle speaks for itself
+        self.voted = self.thread
         self.thread = None
+
+    async def chat_on(self, text: str) -> None:
+        if self.voted is None:
+            self.platform.say("Vote on a battle first; then /chat <text> keeps chatting with both of its models.")
+            return
+        if not text:
+            self.platform.say("Usage: /chat <text>")
+            return
+        reply = await self.service.follow_up(self.platform, self.voted, self.actor, text)
+        if reply is not None and not reply.ok:
+            self.show(reply)
 
 
 def _start_reader(stream: TextIO, loop: asyncio.AbstractEventLoop) -> asyncio.Queue[str | None]:

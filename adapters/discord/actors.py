@@ -40,6 +40,9 @@ def actor_for(
         display_name=user.display_name,
         is_bot=user.bot,
         is_moderator=is_moderator(user, moderator_role, permissions),
+        # Voter-quality facts: the id is a snowflake holding the account's creation time.
+        account_created_at=discord.utils.snowflake_time(user.id),
+        joined_at=user.joined_at if isinstance(user, discord.Member) else None,
     )
 
 

@@ -17,9 +17,16 @@ import discord
 
 from adapters.discord.actors import actor_for
 from adapters.discord.responses import respond
-from arenabot.ballot import CONTROL_ID_PATTERN, Ballot, parse_control_id
+from arenabot.ballot import (
+    CONTROL_ID_PATTERN,
+    NEW_ROUND_ID_PATTERN,
+    Ballot,
+    control_id,
+    parse_control_id,
+    parse_new_round_id,
+)
 from arenabot.domain import Outcome
-from arenabot.render import BUTTON_LABELS, VOTE_EMOJI
+from arenabot.render import BUTTON_LABELS, NEW_ROUND_EMOJI, NEW_ROUND_LABEL, VOTE_EMOJI
 
 if TYPE_CHECKING:
     from adapters.discord.client import ArenaClient
@@ -52,16 +59,64 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CONTRO
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any) -> VoteButton:
         return cls(match.string)
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         client: ArenaClient = interaction.client  # type: ignore[assignment]
         await vote_by_button(client, interaction, self.battle_id, self.outcome)
 
 
+class NewRoundButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEW_ROUND_ID_PATTERN.pattern):
+    """Starts a new round of its battle (same prompt, two newly drawn models); not a vote."""
+
+    def __init__(self, custom_id: str) -> None:
+        battle_id = parse_new_round_id(custom_id)
+        if battle_id is None:
+            raise ValueError(f"not a new-round control id: {custom_id!r}")
+        self.battle_id = battle_id
+        button: discord.ui.Button[Any] = discord.ui.Button(
+            label=NEW_ROUND_LABEL, style=discord.ButtonStyle.success, custom_id=custom_id, emoji=NEW_ROUND_EMOJI, row=1
+        )
+        super().__init__(button)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any) -> NewRoundButton:
+        return cls(match.string)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        client: ArenaClient = interaction.client  # type: ignore[assignment]
+        if interaction.guild_id is None:
+            return
+        if not await _acknowledge(interaction):
+            return  # a replay: the first delivery started (or was refused) the round
+        actor = actor_for(interaction.user, client.settings.discord.moderator_role)
+        reply = await client.service.new_round(client.platform, self.battle_id, actor, interaction_event_id(interaction))
+        if reply is not None:
+            await respond(interaction, reply, public=False)
+
+
+async def _acknowledge(interaction: discord.Interaction) -> bool:
+    try:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        return True
+    except discord.HTTPException as exc:  # already acknowledged (a replay) or expired
+        log.info("could not acknowledge button interaction %s: %s", interaction.id, exc.status)
+        return False
+
+
 def ballot_view(ballot: Ballot) -> discord.ui.View:
-    """The ballot's buttons in one row (five at most, Discord's row limit)."""
+    """The ballot's vote buttons in one row (five at most, Discord's row limit), the new-round
+    button in the next."""
     view = discord.ui.View(timeout=None)
     for choice in ballot.choices():
         view.add_item(VoteButton(choice.control_id))
+    if ballot.new_round:
+        view.add_item(NewRoundButton(ballot.new_round_control_id()))
+    return view
+
+
+def withdraw_view(battle_id: int) -> discord.ui.View:
+    """The Withdraw button alone, for a vote's private confirmation (a secret reaction ballot)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(VoteButton(control_id(battle_id, None)))
     return view
 
 
@@ -71,8 +126,8 @@ def interaction_event_id(interaction: discord.Interaction) -> str:
 
 
 async def vote_by_button(client: ArenaClient, interaction: discord.Interaction, battle_id: int, outcome: Outcome | None) -> None:
-    if interaction.guild_id is None:
-        return
+    if interaction.guild_id is None and outcome is not None:
+        return  # in a DM only the confirmation's Withdraw control exists; votes are cast on the ballot
     try:
         await interaction.response.defer(ephemeral=True, thinking=True)
         acknowledged = True

@@ -12,11 +12,12 @@ from discord import app_commands
 
 from adapters.discord import endpoints
 from adapters.discord.actors import actor_for
-from adapters.discord.buttons import VoteButton
+from adapters.discord.buttons import NewRoundButton, VoteButton
 from adapters.discord.commands import CommandRunner, build_command_tree
 from adapters.discord.pacing import EditPacer
 from adapters.discord.platform import DiscordPlatform, message_ref
-from adapters.discord.reactions import install_dispatch_keys, outcome_for, reaction_event_id
+from adapters.discord.reactions import install_dispatch_keys, is_new_round, outcome_for, reaction_event_id
+from adapters.discord.secret import SECRET_BALLOT_NOTE, SecretBallot
 from adapters.discord.sync import sync_if_changed
 from arenabot.config import Settings
 from arenabot.domain import Actor
@@ -57,7 +58,7 @@ class ArenaClient(discord.AutoShardedClient):
         config = settings.discord
         super().__init__(
             intents=arena_intents(message_content),
-            shard_ids=config.shard_ids,
+            shard_ids=config.shard_ids,  # type: ignore[arg-type]  # None means "all shards" at run time; the typed options omit it
             shard_count=config.shard_count,
             max_messages=None,  # votes read raw events; no message cache needed
             allowed_mentions=discord.AllowedMentions.none(),  # model output must never ping anyone
@@ -66,6 +67,7 @@ class ArenaClient(discord.AutoShardedClient):
         self.settings = settings
         self.service = service
         self.platform = DiscordPlatform(self, EditPacer(edit_interval))
+        self.secret_ballot = SecretBallot(self)
         self.tree = app_commands.CommandTree(self)
         runner = CommandRunner(self)
         for group in build_command_tree(service.commands, runner, runner.autocomplete, moderator_group=config.moderator_group):
@@ -80,7 +82,7 @@ class ArenaClient(discord.AutoShardedClient):
         """Runs once per login, never on gateway reconnects or resumes."""
         install_dispatch_keys(self)
         # Ballot buttons are recognised by their custom id, whichever process posted them.
-        self.add_dynamic_items(VoteButton)
+        self.add_dynamic_items(VoteButton, NewRoundButton)
         if self.settings.discord.api_base:
             await endpoints.follow_advertised_gateway(self)
         if self._sync_commands:
@@ -141,6 +143,9 @@ class ArenaClient(discord.AutoShardedClient):
     async def _on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
         if payload.guild_id is None or self.user is None or payload.user_id == self.user.id:
             return  # DMs, and the bot's own ballot reactions
+        if added and is_new_round(payload.emoji):
+            await self._on_new_round_reaction(payload)
+            return
         outcome = outcome_for(payload.emoji)
         if outcome is None:
             return
@@ -148,14 +153,40 @@ class ArenaClient(discord.AutoShardedClient):
         known = payload.member or self.get_user(payload.user_id)
         if known is not None and known.bot:
             return
-        actor = Actor(user_ref=str(payload.user_id), display_name=known.display_name if known else "")
+        actor = Actor(
+            user_ref=str(payload.user_id),
+            display_name=known.display_name if known else "",
+            # Voter-quality facts: the id is a snowflake holding the account's creation time.
+            account_created_at=discord.utils.snowflake_time(payload.user_id),
+            joined_at=known.joined_at if isinstance(known, discord.Member) else None,
+        )
         ref = message_ref(payload.channel_id, payload.message_id)
         event_id = reaction_event_id(payload, added)
-        if added:
-            reply = await self.service.vote(self.platform, ref, actor, outcome, event_id)
-        else:
+        if not added:
+            if self.secret_ballot.caused(payload, event_id):
+                return  # the bot hid a stored vote's reaction: not a withdrawal
             reply = await self.service.unvote(self.platform, ref, actor, outcome, event_id)
-        if reply is not None and not reply.ok:  # e.g. banned, or the battle is void: say so privately
+            if reply is not None and not reply.ok:
+                await self.platform.notify(actor.user_ref, str(payload.channel_id), reply.text)
+            return
+        reply = await self.service.vote(self.platform, ref, actor, outcome, event_id)
+        if reply is None:
+            return  # not a ballot, or a replayed event already handled (and hidden) once
+        if await self.secret_ballot.conceal(payload):
+            # The reaction is gone, so the voter learns what was stored only from us, privately.
+            text = f"{reply.text}\n{SECRET_BALLOT_NOTE}" if reply.ok else reply.text
+            await self.platform.notify(actor.user_ref, str(payload.channel_id), text, withdraw_battle=reply.withdraw_battle)
+        elif not reply.ok:  # e.g. banned, or the battle is void: say so privately
+            await self.platform.notify(actor.user_ref, str(payload.channel_id), reply.text)
+
+    async def _on_new_round_reaction(self, payload: discord.RawReactionActionEvent) -> None:
+        known = payload.member or self.get_user(payload.user_id)
+        if known is None or known.bot:
+            return
+        actor = Actor(user_ref=str(payload.user_id), display_name=known.display_name)
+        ref = message_ref(payload.channel_id, payload.message_id)
+        reply = await self.service.new_round_on_ballot(self.platform, ref, actor, reaction_event_id(payload, True))
+        if reply is not None and not reply.ok:  # e.g. not voted yet, or rate limited: say so privately
             await self.platform.notify(actor.user_ref, str(payload.channel_id), reply.text)
 
     # ----- follow-ups -------------------------------------------------------------------------------

@@ -9,28 +9,38 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
 
 class EditPacer:
-    """Grants edit turns no closer together than `interval` seconds, first come first served."""
+    """Grants edit turns no closer together than `interval` seconds, first come first served.
 
-    def __init__(self, interval: float = 1.0) -> None:
+    `clock` and `sleep` are there for tests (a fake clock makes the spacing exact)."""
+
+    def __init__(
+        self,
+        interval: float = 1.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         if interval < 0:
             raise ValueError("edit interval must be >= 0 seconds")
         self.interval = interval
+        self._clock = clock
+        self._sleep = sleep
         self._lock = asyncio.Lock()  # FIFO: streams take turns fairly
-        self._next_at = 0.0
+        self._next_at = float("-inf")
 
     async def turn(self) -> None:
         async with self._lock:
-            loop = asyncio.get_running_loop()
-            delay = self._next_at - loop.time()
+            delay = self._next_at - self._clock()
             if delay > 0:
-                await asyncio.sleep(delay)
-            self._next_at = loop.time() + self.interval
+                await self._sleep(delay)
+            self._next_at = self._clock() + self.interval
 
 
 class CoalescingEditor:

@@ -7,11 +7,13 @@ channel id, a message ref is "channel_id/message_id".
 from __future__ import annotations
 
 import logging
+from typing import Final
 
 import discord
 
-from adapters.discord.buttons import ballot_view
+from adapters.discord.buttons import ballot_view, withdraw_view
 from adapters.discord.pacing import CoalescingEditor, EditPacer
+from adapters.discord.permissions import FIX, missing_in, needs
 from adapters.discord.reactions import VOTE_REACTIONS
 from adapters.discord.text import MESSAGE_LIMIT, preview, split_message
 from arenabot.ports import Ballot, ThreadRefs
@@ -19,7 +21,7 @@ from arenabot.ports import Ballot, ThreadRefs
 log = logging.getLogger(__name__)
 
 THREAD_NAME_LIMIT = 100
-_AUTO_ARCHIVE_MINUTES = 1440
+_AUTO_ARCHIVE_MINUTES: Final = 1440
 
 
 def message_ref(channel_id: int, message_id: int) -> str:
@@ -75,28 +77,45 @@ class DiscordPlatform:
     async def send(self, channel_id: int, text: str) -> list[discord.Message]:
         """Send text to a channel, split over as many messages as it needs."""
         channel = self._channel(channel_id)
-        return [await channel.send(chunk) for chunk in split_message(text, self.limit)]
+        with needs("Send Messages in Threads", channel_id):
+            return [await channel.send(chunk) for chunk in split_message(text, self.limit)]
 
     async def open_thread(self, channel_ref: str, title: str, header: str) -> ThreadRefs:
-        channel = self.client.get_channel(int(channel_ref)) or await self.client.fetch_channel(int(channel_ref))
+        with needs("View Channel", channel_ref):
+            channel = self.client.get_channel(int(channel_ref)) or await self.client.fetch_channel(int(channel_ref))
         if isinstance(channel, discord.Thread) and channel.parent is not None:
             channel = channel.parent  # a battle started inside a thread gets its own thread beside it
         if not isinstance(channel, (discord.TextChannel, discord.ForumChannel)):
             raise ValueError(f"channel {channel_ref} cannot hold threads; run /arena battle in a text channel")
         name = (title.strip() or "Arena battle")[:THREAD_NAME_LIMIT]
         if isinstance(channel, discord.ForumChannel):
-            created = await channel.create_thread(name=name, content=split_message(header, self.limit)[0])
+            with needs("Create Posts", channel.id):
+                created = await channel.create_thread(name=name, content=split_message(header, self.limit)[0])
             thread, header_message = created.thread, created.message
         else:
-            thread = await channel.create_thread(
-                name=name, type=discord.ChannelType.public_thread, auto_archive_duration=_AUTO_ARCHIVE_MINUTES
-            )
+            with needs("Create Public Threads", channel.id):
+                thread = await channel.create_thread(
+                    name=name, type=discord.ChannelType.public_thread, auto_archive_duration=_AUTO_ARCHIVE_MINUTES
+                )
             header_message = (await self.send(thread.id, header))[0]
         return ThreadRefs(thread_ref=str(thread.id), header_ref=message_ref(thread.id, header_message.id))
 
+    async def check_access(self, channel_ref: str) -> list[str]:
+        """For `/arena doctor`: the battle permissions the bot lacks in this channel."""
+        channel = self.client.get_channel(int(channel_ref))
+        if isinstance(channel, discord.Thread) and channel.parent is not None:
+            channel = channel.parent  # battles open their threads in the parent
+        if not isinstance(channel, (discord.TextChannel, discord.ForumChannel)):
+            return [f"<#{channel_ref}> cannot hold battle threads: run battles in a text or forum channel"]
+        me = channel.guild.me
+        if me is None:
+            return ["the bot's own member is not cached yet: try again in a minute"]
+        return [f"missing **{name}** in <#{channel.id}>: {FIX}" for name in missing_in(channel, me)]
+
     async def start_reply(self, thread_ref: str, label: str) -> DiscordReplyStream:
         thread_id = int(thread_ref)
-        placeholder = await self._channel(thread_id).send(f"**{label}**\n*…thinking…*")
+        with needs("Send Messages in Threads", thread_id):
+            placeholder = await self._channel(thread_id).send(f"**{label}**\n*…thinking…*")
         partial = self._channel(thread_id).get_partial_message(placeholder.id)
         return DiscordReplyStream(self, thread_id, partial, label)
 
@@ -108,13 +127,14 @@ class DiscordPlatform:
         thread_id = int(thread_ref)
         channel = self._channel(thread_id)
         chunks = split_message(ballot.text, self.limit)
-        for chunk in chunks[:-1]:
-            await channel.send(chunk)
-        # The controls go under the last part, where readers end up.
-        if ballot.mode == "buttons":
-            last = await channel.send(chunks[-1], view=ballot_view(ballot))
-        else:
-            last = await channel.send(chunks[-1])
+        with needs("Send Messages in Threads", thread_id):
+            for chunk in chunks[:-1]:
+                await channel.send(chunk)
+            # The controls go under the last part, where readers end up.
+            if ballot.mode == "buttons":
+                last = await channel.send(chunks[-1], view=ballot_view(ballot))
+            else:
+                last = await channel.send(chunks[-1])
         return message_ref(thread_id, last.id)
 
     async def open_voting(self, message_ref: str, ballot: Ballot) -> None:
@@ -122,21 +142,28 @@ class DiscordPlatform:
             return  # buttons came with the message
         channel_id, message_id = parse_message_ref(message_ref)
         message = self._channel(channel_id).get_partial_message(message_id)
-        for emoji in VOTE_REACTIONS:
-            await message.add_reaction(emoji)
+        with needs("Add Reactions", channel_id):
+            for emoji in VOTE_REACTIONS:
+                await message.add_reaction(emoji)
 
     async def edit(self, message_ref: str, text: str) -> None:
         channel_id, message_id = parse_message_ref(message_ref)
         await self.pacer.turn()
         await self._channel(channel_id).get_partial_message(message_id).edit(content=preview(text, self.limit))
 
-    async def notify(self, user_ref: str, thread_ref: str, text: str) -> None:
-        """DM one member. Closed DMs are normal on Discord: logged, never raised."""
+    async def notify(self, user_ref: str, thread_ref: str, text: str, *, withdraw_battle: int | None = None) -> None:
+        """DM one member, with a Withdraw button for `withdraw_battle` when given. Closed DMs are
+        normal on Discord: logged, never raised."""
         try:
             dm = await self.client.create_dm(discord.Object(int(user_ref)))
             link = f"\n(battle: <#{thread_ref}>)" if thread_ref else ""
-            for chunk in split_message(text + link, self.limit):
+            chunks = split_message(text + link, self.limit)
+            for chunk in chunks[:-1]:
                 await dm.send(chunk)
+            if withdraw_battle is None:
+                await dm.send(chunks[-1])
+            else:
+                await dm.send(chunks[-1], view=withdraw_view(withdraw_battle))
         except discord.Forbidden:
             log.info("user %s does not accept DMs; private note skipped", user_ref)
         except discord.HTTPException as exc:

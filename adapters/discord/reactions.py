@@ -22,7 +22,7 @@ from typing import Any
 import discord
 
 from arenabot.domain import Outcome
-from arenabot.render import VOTE_EMOJI
+from arenabot.render import NEW_ROUND_EMOJI, VOTE_EMOJI
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,11 @@ def outcome_for(emoji: discord.PartialEmoji) -> Outcome | None:
     if emoji.id is not None or not emoji.name:
         return None
     return _OUTCOME_BY_EMOJI.get(emoji.name.replace(_VARIATION_SELECTOR, ""))
+
+
+def is_new_round(emoji: discord.PartialEmoji) -> bool:
+    """The reaction that starts a new round of the ballot's battle (not a vote)."""
+    return emoji.id is None and (emoji.name or "").replace(_VARIATION_SELECTOR, "") == NEW_ROUND_EMOJI
 
 
 def install_dispatch_keys(client: discord.Client) -> None:

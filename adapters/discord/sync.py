@@ -8,6 +8,7 @@ fields we set), and written only on a difference.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import discord
@@ -32,7 +33,7 @@ _COMMAND_KEYS = ("type", "name", "description", "default_member_permissions", "n
 _DEFAULTS: dict[str, Any] = {"type": 1, "required": False, "nsfw": False, "autocomplete": False}
 
 
-def _normalise(item: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+def _normalise(item: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in keys:
         value = item.get(key, _DEFAULTS.get(key))
@@ -51,7 +52,7 @@ def _normalise(item: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def commands_signature(commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def commands_signature(commands: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return sorted((_normalise(c, _COMMAND_KEYS) for c in commands), key=lambda c: (c.get("type", 1), c["name"]))
 
 

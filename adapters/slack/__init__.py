@@ -68,6 +68,7 @@ async def run(settings: Settings, service: ArenaService) -> None:
     async with aiohttp.ClientSession() as session:
         client = make_client(tokens.bot_token, settings.slack.api_base, session)
         arena = build_app(settings, service, client, signing_secret=tokens.signing_secret)
+        await _check_scopes(client)
         service.attach_platform(arena.platform)  # the supervisor's scheduler sweeps it from now on
         try:
             ready = partial(_report_ready, service)
@@ -81,6 +82,15 @@ async def run(settings: Settings, service: ArenaService) -> None:
             # No new events arrive now; give the ones being handled a moment to finish.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(_settle(arena), SHUTDOWN_GRACE_S)
+
+
+async def _check_scopes(client: Any) -> None:
+    """Name the scopes the app was installed without, once, at start-up (`/arena doctor` too)."""
+    from adapters.slack.scopes import missing_scopes, missing_scopes_text
+
+    missing = await missing_scopes(client)
+    if missing:
+        log.warning("Slack: %s", missing_scopes_text(missing))
 
 
 async def _settle(arena: SlackArena) -> None:
@@ -109,7 +119,9 @@ async def _healthy(request: web.Request) -> web.Response:
 
 
 async def _serve_http(app: Any, port: int, ready: Callable[[bool], None]) -> None:
-    web_app = app.web_app(path=EVENTS_PATH, port=port)
+    from adapters.slack.http import events_app
+
+    web_app = events_app(app, EVENTS_PATH, port)
     web_app.router.add_get(HEALTH_PATH, _healthy)  # for the load balancer's health checks
     runner = web.AppRunner(web_app)
     await runner.setup()

@@ -10,7 +10,7 @@ from typing import Any
 
 from arenabot.ballot import WITHDRAW, Ballot
 from arenabot.domain import Outcome
-from arenabot.render import BUTTON_LABELS
+from arenabot.render import BUTTON_LABELS, NEW_ROUND_LABEL
 
 _PRIMARY = (Outcome.A, Outcome.B)
 
@@ -28,6 +28,15 @@ def ballot_actions(ballot: Ballot) -> dict[str, Any]:
         if choice.outcome in _PRIMARY:
             button["style"] = "primary"
         elements.append(button)
+    if ballot.new_round:  # not a vote: its own action id, handled by its own listener
+        elements.append(
+            {
+                "type": "button",
+                "action_id": ballot.new_round_control_id(),
+                "text": {"type": "plain_text", "text": NEW_ROUND_LABEL},
+                "value": "again",
+            }
+        )
     return {"type": "actions", "block_id": f"arena:ballot:{ballot.battle_id}", "elements": elements}
 
 

@@ -30,7 +30,7 @@ def _table_lines(board: Leaderboard) -> list[str]:
 
     def line(cells: tuple[str, ...]) -> str:
         return "  ".join(
-            c.rjust(w) if k in _RIGHT_ALIGNED else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths))
+            c.rjust(w) if k in _RIGHT_ALIGNED else c.ljust(w) for k, (c, w) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
 
     return [line(_COLUMNS), line(tuple("-" * w for w in widths)), *(line(r) for r in rows)]

@@ -19,11 +19,11 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack.ballot import action_event_id
 from adapters.slack.dedupe import RecentEvents
-from adapters.slack.platform import SlackPlatform, outcome_for_reaction
+from adapters.slack.platform import NEW_ROUND_REACTION, SlackPlatform, outcome_for_reaction
 from adapters.slack.refs import message_ref, parse_ref
 from adapters.slack.replies import ReplySender
 from adapters.slack.users import UserDirectory
-from arenabot.ballot import CONTROL_ID_PATTERN, parse_control_id
+from arenabot.ballot import CONTROL_ID_PATTERN, NEW_ROUND_ID_PATTERN, parse_control_id, parse_new_round_id
 from arenabot.chatcommands.spec import CommandContext
 from arenabot.chatcommands.text import dispatch
 from arenabot.domain import Actor, Scope
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 COMMAND = "/arena"
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _HELP_INTRO = f"Type these after `{COMMAND}` (e.g. `{COMMAND} battle write a haiku about rain`), or mention me with a prompt."
+_NO_CHANNEL = "I could not tell which channel (or who) this came from, so I did nothing. Run `/arena` again in a channel."
 _FAILED = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
@@ -88,6 +89,7 @@ class ArenaListeners:
         app.event("reaction_added")(self.on_reaction_added)
         app.event("reaction_removed")(self.on_reaction_removed)
         app.action(CONTROL_ID_PATTERN)(self.on_vote_button)
+        app.action(NEW_ROUND_ID_PATTERN)(self.on_new_round_button)
 
     async def skip_redelivered_events(self, body: dict[str, Any], next: Any) -> Any:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
@@ -102,12 +104,16 @@ class ArenaListeners:
             await self._command(command, respond)
 
     async def _command(self, command: dict[str, Any], respond: Any) -> None:
-        channel, user = command["channel_id"], command["user_id"]
+        channel, user = command.get("channel_id"), command.get("user_id")
+        if not channel or not user:  # Slack always sends both; a proxy or a test may not
+            log.warning("/arena without %s: answered with a hint", "channel_id" if not channel else "user_id")
+            await respond(response_type="ephemeral", text=_NO_CHANNEL)
+            return
         try:
             actor = await self.users.actor(user, command.get("user_name", ""))
             text = slack_unescape(command.get("text", "")).strip()
             if text.split(" ", 1)[0].lower() in ("", "help"):
-                reply = self._help()
+                reply = self._help(actor)
             else:
                 ctx = CommandContext(self.service, self.platform, _scope(command), channel, actor)
                 reply = await dispatch(self.service.commands, ctx, text)
@@ -134,7 +140,7 @@ class ArenaListeners:
                 await self._show_refusal(reply, channel, user, thread_ts)
                 return
         if not text:
-            await self.sender.send(self._help(), channel=channel, user=user, thread_ts=thread_ts)
+            await self.sender.send(self._help(actor), channel=channel, user=user, thread_ts=thread_ts)
             return
         reply = await self.service.start_battle(self.platform, _scope(body), channel, actor, text)
         await self._show_refusal(reply, channel, user, thread_ts)
@@ -175,6 +181,9 @@ class ArenaListeners:
 
     async def _reaction(self, event: dict[str, Any], body: dict[str, Any], added: bool) -> None:
         item = event.get("item") or {}
+        if added and event.get("reaction") == NEW_ROUND_REACTION and item.get("type") == "message" and event.get("user"):
+            await self._new_round_reaction(event, body)
+            return
         outcome = outcome_for_reaction(event.get("reaction", ""))
         if item.get("type") != "message" or outcome is None or not event.get("user"):
             return
@@ -209,8 +218,40 @@ class ArenaListeners:
             dataclasses.replace(reply, private=True), channel=channel, user=user, thread_ts=thread_ts, respond=respond
         )
 
-    def _help(self) -> Reply:
-        return Reply(f"{_HELP_INTRO}\n{self.service.help_text()}", private=True)
+    async def _new_round_reaction(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        item = event["item"]
+        actor = await self.users.actor(event["user"])
+        ballot = message_ref(item["channel"], item["ts"])
+        event_id = body.get("event_id") or f"{ballot}:{event.get('event_ts')}:again"
+        reply = await self.service.new_round_on_ballot(self.platform, ballot, actor, event_id)
+        if reply is not None:
+            thread = self.platform.ballot_threads.get(ballot)
+            await self._show_refusal(reply, item["channel"], event["user"], parse_ref(thread)[1] if thread else None)
+
+    async def on_new_round_button(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        async with self._busy():
+            battle_id = parse_new_round_id(action.get("action_id", ""))
+            user = (body.get("user") or {}).get("id")
+            if battle_id is None or not user:
+                return
+            actor = await self.users.actor(user)
+            reply = await self.service.new_round(self.platform, battle_id, actor, action_event_id(body, action))
+            if reply is None:
+                return  # a redelivered payload, or a bot
+            container = body.get("container") or {}
+            channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
+            thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
+            await self.sender.send(
+                dataclasses.replace(reply, private=True),
+                channel=channel,
+                user=user,
+                thread_ts=thread_ts,
+                respond=respond if body.get("response_url") else None,
+            )
+
+    def _help(self, actor: Actor) -> Reply:
+        return Reply(f"{_HELP_INTRO}\n{self.service.help_text(moderator=actor.is_moderator)}", private=True)
 
     async def _show_refusal(self, reply: Reply, channel: str, user: str, thread_ts: str | None) -> None:
         # Successes show themselves (the thread, the ballot, the private reveal); refusals are

@@ -20,6 +20,7 @@ from adapters.slack.layout import message_payloads, single_payload
 from adapters.slack.mrkdwn import to_mrkdwn
 from adapters.slack.refs import message_ref, parse_ref
 from arenabot.domain import Outcome
+from arenabot.permissions import MissingPermission
 from arenabot.ports import Ballot, ThreadRefs
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ VOTE_REACTIONS: dict[Outcome, str] = {
     Outcome.BOTH_BAD: "-1",
 }
 _REACTION_ALIASES = {"thumbsdown": "-1"}
+NEW_ROUND_REACTION = "repeat"  # 🔁 on a reaction ballot: a new round, not a vote
 _REMEMBERED_BALLOTS = 10_000
 
 
@@ -40,6 +42,26 @@ def outcome_for_reaction(name: str) -> Outcome | None:
     base = name.split("::", 1)[0]
     base = _REACTION_ALIASES.get(base, base)
     return next((o for o, reaction in VOTE_REACTIONS.items() if reaction == base), None)
+
+
+NOT_A_MEMBER = {"not_in_channel", "channel_not_found"}
+INVITE_FIX = "Invite me first: type `/invite @arenabot` in the channel, then start the battle again."
+
+
+def _not_in_channel(scope: str | None) -> MissingPermission:
+    if scope:
+        return MissingPermission(
+            scope,
+            "this channel",
+            f"A workspace admin can add the `{scope}` scope to the app and reinstall it; until then, {INVITE_FIX[0].lower()}{INVITE_FIX[1:]}",
+            problem=f"I'm not in this channel and the app lacks the `{scope}` scope to join it",
+        )
+    return MissingPermission(
+        "channel membership",
+        "this channel",
+        INVITE_FIX,
+        problem="I'm not a member of this channel (private channels need an invitation), so votes here would never reach me",
+    )
 
 
 class SlackReplyStream:
@@ -118,6 +140,7 @@ class SlackPlatform:
         self.edit_interval = edit_interval
         # Recent ballots -> their thread, so a refusal after a vote can be shown in the right thread.
         self.ballot_threads: OrderedDict[str, str] = OrderedDict()
+        self._joined: set[str] = set()  # channels this process has made sure the bot is in
 
     async def post_payload(self, channel: str, thread_ts: str | None, payload: dict[str, Any]) -> str:
         response = await self.client.chat_postMessage(
@@ -129,8 +152,43 @@ class SlackPlatform:
         refs = [await self.post_payload(channel, thread_ts, p) for p in message_payloads(text)]
         return refs[0]
 
+    async def _join(self, channel: str) -> None:
+        """Be a member of the channel: Slack sends reactions and thread replies only from channels
+        the bot is in, so a battle anywhere else would never get its votes."""
+        if channel in self._joined:
+            return
+        try:
+            await self.client.conversations_join(channel=channel)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error != "method_not_supported_for_channel_type":  # private: posting shows membership
+                log.warning("Slack: could not join channel %s: %s", channel, error)
+                raise _not_in_channel("channels:join" if error == "missing_scope" else None) from exc
+        self._joined.add(channel)
+
+    async def check_access(self, channel_ref: str) -> list[str]:
+        """For `/arena doctor`: scopes the app lacks, and whether the bot can be in this channel."""
+        from adapters.slack.scopes import missing_scopes, missing_scopes_text
+
+        problems = []
+        missing = await missing_scopes(self.client)
+        if missing:
+            problems.append(missing_scopes_text(missing))
+        try:
+            await self._join(channel_ref)
+        except MissingPermission as refused:
+            problems.append(refused.moderator_text())
+        return problems
+
     async def open_thread(self, channel_ref: str, title: str, header: str) -> ThreadRefs:
-        ts = await self._post_markdown(channel_ref, None, header or title)
+        await self._join(channel_ref)
+        try:
+            ts = await self._post_markdown(channel_ref, None, header or title)
+        except SlackApiError as exc:
+            if exc.response.get("error") in NOT_A_MEMBER:
+                self._joined.discard(channel_ref)
+                raise _not_in_channel(None) from exc
+            raise
         ref = message_ref(channel_ref, ts)
         return ThreadRefs(thread_ref=ref, header_ref=ref)
 

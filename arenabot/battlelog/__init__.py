@@ -36,11 +36,12 @@ def load_battles(
     categories: bool = True,
     anony: bool = True,
     tstamp: bool = True,
+    battle: bool = True,
     workers: int | None = None,
 ) -> BattleLog:
     """Read a battle log as columns. Raises LogError when the file as a whole is unreadable.
-    style / categories / anony / tstamp: also read conv_metadata / category_tag / anony / tstamp
-    (a column not read is NaN, empty or false). workers: processes for a large JSON-lines file
+    style / categories / anony / tstamp / battle: also read conv_metadata / category_tag / anony /
+    tstamp / question_id (a column not read is NaN, empty, false or None). workers: processes for a large JSON-lines file
     (default: 2 when the machine has them and the file is over 32 MB)."""
     path = Path(path)
     if not path.is_file():
@@ -48,8 +49,14 @@ def load_battles(
     fmt = fmt or detect_format(path)
     if fmt not in FORMATS:
         raise LogError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    want = Wanted(anony=anony, tstamp=tstamp, style=style, categories=categories)
-    columns = Columns(want)
+    want = Wanted(anony=anony, tstamp=tstamp, style=style, categories=categories, battle=battle)
+    try:
+        return _read(path, fmt, Columns(want), workers, progress)
+    except RecursionError:  # the decoder's own depth limit: no battle record nests like that
+        raise LogError("the JSON is nested too deeply to hold battle records") from None
+
+
+def _read(path: Path, fmt: str, columns: Columns, workers: int | None, progress: Progress | None) -> BattleLog:
     if fmt == "llmfao":
         columns.add_loose(llmfao_records(path))
     elif fmt == "jsonl":

@@ -31,6 +31,9 @@ class BattleLog:
     style_a: np.ndarray  # (n, 4) length, headers, lists, bold; NaN when absent or not read
     style_b: np.ndarray
     rejected: dict[str, int] = field(default_factory=dict)
+    # Battle id per row (the file's question_id: rows are votes sharing battles); None when no
+    # row has one or it was not read. Rows without one are battles of their own.
+    battle: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.outcome)
@@ -50,6 +53,7 @@ class BattleLog:
             self.style_a[idx],
             self.style_b[idx],
             dict(self.rejected),
+            None if self.battle is None else self.battle[idx],
         )
 
 
@@ -57,7 +61,7 @@ def battle_struct(want: Wanted, names: tuple[str, ...] = ()) -> type:
     """The struct a record decodes into. With `names`, model names must be one of them: msgspec
     then hands back those very str objects, so nothing is allocated per name and the lookups
     that turn names into indices hit cached hashes (roughly halves the time spent per record)."""
-    name = Literal[names] if names else str  # type: ignore[valid-type]
+    name = Literal[names] if names else str
     fields: list[tuple] = [
         ("model_a", name),
         ("model_b", name),
@@ -72,6 +76,8 @@ def battle_struct(want: Wanted, names: tuple[str, ...] = ()) -> type:
         fields.append(("conv_metadata", object, None))
     if categories:
         fields += [("category_tag", object, msgspec.UNSET), ("categories", object, None)]
+    if want.battle:
+        fields.append(("question_id", object, None))
     return msgspec.defstruct("Battle", fields, gc=False)
 
 
@@ -115,7 +121,7 @@ def categories_of(tag) -> frozenset[str]:
     if isinstance(tag, (list, tuple)):
         return frozenset(str(t) for t in tag)
     if isinstance(tag, dict):
-        names = set()
+        names: set[str] = set()
         for key, value in tag.items():
             if isinstance(value, dict):
                 names.update(str(k) for k, v in value.items() if v is True)
@@ -134,6 +140,7 @@ class Wanted:
     tstamp: bool = True
     style: bool = True
     categories: bool = True
+    battle: bool = True  # question_id, for intervals clustered by battle
 
 
 class Columns:
@@ -150,7 +157,7 @@ class Columns:
     def reject(self, reason: str, n: int = 1) -> None:
         self.rejected[reason] = self.rejected.get(reason, 0) + n
 
-    def add(self, a: list[str], b: list[str], winners: list[str], anony, tstamp, cats, metas) -> None:
+    def add(self, a: list[str], b: list[str], winners: list[str], anony, tstamp, cats, metas, qids=None) -> None:
         """Append valid rows (names non-empty, winner known; same-model rows are rejected here)."""
         import numpy as np  # only column work needs it; `import` reads records without
 
@@ -165,10 +172,11 @@ class Columns:
             anony, tstamp = np.asarray(anony)[~same], np.asarray(tstamp)[~same]
             cats = list(compress(cats, keep)) if cats is not None else None
             metas = list(compress(metas, keep)) if metas is not None else None
+            qids = list(compress(qids, keep)) if qids is not None else None
             n = len(a)
         index = self.index
         if not index.keys() >= set(a).union(b):
-            for name in chain.from_iterable(zip(a, b)):
+            for name in chain.from_iterable(zip(a, b, strict=True)):
                 index.setdefault(name, len(index))
         codes = np.fromiter(map(WINNER_CODES.__getitem__, winners), dtype=np.int8, count=n)
         part = [
@@ -185,6 +193,8 @@ class Columns:
             pairs = [style_of(m) for m in metas]
             part.append(np.array([p[0] for p in pairs], dtype=float).reshape(-1, 4))
             part.append(np.array([p[1] for p in pairs], dtype=float).reshape(-1, 4))
+        if self.want.battle:
+            part.append(_present(qids))
         self.parts.append(tuple(part))
 
     def add_known(self, recs: list) -> None:
@@ -228,6 +238,9 @@ class Columns:
                 pairs = [style_of(r.conv_metadata) for r in kept]
                 part.append(np.array([p[0] for p in pairs], dtype=float).reshape(-1, 4))
                 part.append(np.array([p[1] for p in pairs], dtype=float).reshape(-1, 4))
+        if self.want.battle:
+            qids = list(map(attrgetter("question_id"), recs))
+            part.append(_present(list(compress(qids, keep.tolist())) if keep is not None else qids))
         if len(a):
             self.parts.append(tuple(part))
 
@@ -247,11 +260,12 @@ class Columns:
         if self.categories:
             cats = [r.categories if r.category_tag is msgspec.UNSET else r.category_tag for r in recs]
         metas = [r.conv_metadata for r in recs] if self.style else None
-        self.add(a, b, list(map(attrgetter("winner"), recs)), anony, tstamp, cats, metas)
+        qids = list(map(attrgetter("question_id"), recs)) if self.want.battle else None
+        self.add(a, b, list(map(attrgetter("winner"), recs)), anony, tstamp, cats, metas, qids)
 
     def add_loose(self, records: Iterable[Any]) -> None:
         """Records of any shape, judged one by one: the rules the typed path applies in bulk."""
-        a, b, winners, anony, tstamp, cats, metas = [], [], [], [], [], [], []
+        a, b, winners, anony, tstamp, cats, metas, qids = [], [], [], [], [], [], [], []
         for rec in records:
             if not isinstance(rec, dict):
                 self.reject("record is not a JSON object")
@@ -271,7 +285,17 @@ class Columns:
             tstamp.append(float(ts) if isinstance(ts, (int, float)) else math.nan)
             cats.append(rec.get("category_tag", rec.get("categories")))
             metas.append(rec.get("conv_metadata"))
-        self.add(a, b, winners, anony, tstamp, cats if self.categories else None, metas if self.style else None)
+            qids.append(rec.get("question_id"))
+        self.add(
+            a,
+            b,
+            winners,
+            anony,
+            tstamp,
+            cats if self.categories else None,
+            metas if self.style else None,
+            qids if self.want.battle else None,
+        )
 
     def export(self) -> tuple:
         """What `merge` needs, compact for the pipe."""
@@ -290,7 +314,7 @@ class Columns:
     def result(self) -> BattleLog:
         import numpy as np  # only column work needs it; `import` reads records without
 
-        parts = list(zip(*self.parts)) if self.parts else None
+        parts = list(zip(*self.parts, strict=True)) if self.parts else None
         n = sum(len(p[2]) for p in self.parts)
 
         def cat(k: int, dtype) -> np.ndarray:
@@ -306,6 +330,7 @@ class Columns:
             style_b = np.concatenate(parts[k + 1]) if parts else np.empty((0, 4))
         else:
             style_a = style_b = np.broadcast_to(np.nan, (n, 4))  # not read: no memory spent
+        battle = _battle_ids(self.parts) if self.want.battle else None
         return BattleLog(
             list(self.index),
             cat(0, np.intp),
@@ -317,4 +342,31 @@ class Columns:
             style_a,
             style_b,
             self.rejected,
+            battle,
         )
+
+
+def _present(qids: list | None) -> list | None:
+    """A chunk's question_ids, or None when no row has one (the usual one-vote-per-battle log)."""
+    if qids is None or all(q is None for q in qids):
+        return None
+    return qids
+
+
+def _battle_ids(parts: list[tuple]) -> np.ndarray | None:
+    """question_ids (each part's last column) as integer battle ids; rows without one get ids of
+    their own. None when no row has one, so boards know the log is one vote per battle."""
+    import numpy as np
+
+    if all(p[-1] is None for p in parts):
+        return None
+    codes: dict = {}
+    columns = []
+    for part in parts:
+        chunk = part[-1] if part[-1] is not None else [None] * len(part[2])
+        keys = (q if q is None or isinstance(q, (str, int)) else repr(q) for q in chunk)
+        columns.append(np.fromiter((-1 if q is None else codes.setdefault(q, len(codes)) for q in keys), np.int64, len(chunk)))
+    ids = np.concatenate(columns)
+    alone = ids < 0
+    ids[alone] = len(codes) + np.arange(int(alone.sum()))
+    return ids

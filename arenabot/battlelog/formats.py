@@ -32,6 +32,9 @@ def detect_format(path: Path) -> str:
     )
 
 
+_LLMFAO_WINNERS: dict[str | None, str | None] = {"left": "model_a", "right": "model_b", "tie": "tie"}
+
+
 def llmfao_records(path: Path) -> Iterator[dict]:
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
@@ -39,7 +42,7 @@ def llmfao_records(path: Path) -> Iterator[dict]:
             yield {
                 "model_a": row.get("left"),
                 "model_b": row.get("right"),
-                "winner": {"left": "model_a", "right": "model_b", "tie": "tie"}.get(winner, winner),
+                "winner": _LLMFAO_WINNERS.get(winner, winner),
                 "category_tag": row.get("prompt"),
                 "judge": row.get("worker"),
             }

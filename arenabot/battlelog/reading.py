@@ -18,11 +18,12 @@ class Decoders:
     def __init__(self, columns: Columns, lines: bool):
         self.columns, self.lines = columns, lines
         self.typed = self._decoder(())
-        self.known, self.known_count = None, 0
+        self.known: msgspec.json.Decoder | None = None
+        self.known_count = 0
 
     def _decoder(self, names: tuple[str, ...]) -> msgspec.json.Decoder:
         struct = battle_struct(self.columns.want, names)
-        return msgspec.json.Decoder(struct if self.lines else list[struct])
+        return msgspec.json.Decoder(struct if self.lines else list[struct])  # type: ignore[valid-type]  # built at run time
 
     def _decode(self, decoder, chunk: bytes) -> list:
         return decoder.decode_lines(chunk) if self.lines else decoder.decode(chunk)

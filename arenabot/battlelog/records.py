@@ -6,7 +6,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from itertools import chain
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import msgspec
 
@@ -48,12 +48,15 @@ def iter_record_batches(stream: BinaryIO, *, progress: Progress | None = None) -
         # Streams without peek: read the first block and put it back in front.
         first = stream.read(framing.CHUNK_BYTES)
         is_array = first.lstrip(b"\xef\xbb\xbf" + _WHITESPACE).startswith(b"[")
-        stream = _Prefixed(first, stream)
-    if is_array:
-        yield from array_chunks(stream, progress, _decode_any)
-        return
-    for line_no, chunk in line_chunks(stream, progress):
-        yield json_line_records(line_no, chunk, _raise_bad_line)
+        stream = cast(BinaryIO, _Prefixed(first, stream))  # the readers only call read()
+    try:
+        if is_array:
+            yield from array_chunks(stream, progress, _decode_any)
+            return
+        for line_no, chunk in line_chunks(stream, progress):
+            yield json_line_records(line_no, chunk, _raise_bad_line)
+    except RecursionError:  # the decoder's own depth limit: no battle record nests like that
+        raise LogError("the JSON is nested too deeply to hold battle records") from None
 
 
 def parse_records(data: bytes) -> list[Any]:

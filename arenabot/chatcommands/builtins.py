@@ -9,7 +9,7 @@ from arenabot.replies import Reply
 
 
 async def _help(ctx: CommandContext) -> Reply:
-    return Reply(ctx.service.help_text(), private=True)
+    return Reply(ctx.service.help_text(moderator=ctx.actor.is_moderator), private=True)
 
 
 async def _set(ctx: CommandContext, key: str, value: str) -> Reply:

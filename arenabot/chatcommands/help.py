@@ -25,10 +25,21 @@ def settings_line(settings: Sequence[ScopeSetting], arena: ArenaSettings) -> str
     return f"**Settings** moderators may change here with `set <key> <value>` (current defaults): {keys}"
 
 
-def help_text(registry: CommandRegistry, settings: Sequence[ScopeSetting], arena: ArenaSettings, surface: str = "text") -> str:
+def help_text(
+    registry: CommandRegistry,
+    settings: Sequence[ScopeSetting],
+    arena: ArenaSettings,
+    surface: str = "text",
+    moderator: bool = True,
+) -> str:
+    """Members get their commands (one chat message); moderators also get theirs and the settings."""
     commands = registry.for_surface(surface)
     lines = ["**Arena commands**"]
     lines += [_line(c, arena) for c in commands if not c.moderator]
+    if not moderator:
+        count = sum(c.moderator for c in commands)
+        lines.append(f"Moderators have {count} more commands and the per-server settings; `help` lists them for them.")
+        return "\n".join(lines)
     lines += ["**Moderators**"]
     lines += [_line(c, arena) for c in commands if c.moderator]
     if settings:

@@ -23,6 +23,7 @@ from arenabot.config import ArenaSettings, ModelSettings, Settings
 from arenabot.domain import Message, Outcome, Scope
 from arenabot.events import ArenaEvents
 from arenabot.leaderboard import LeaderboardCache
+from arenabot.permissions import MissingPermission
 from arenabot.ports import ChatPlatform
 from arenabot.providers import Completion, ProviderError, ProviderHub
 from arenabot.storage import BattleRecord, NewBattle, Store, VoteResult
@@ -64,6 +65,16 @@ class ArenaState:
         self._bans: dict[tuple[str, str], tuple[float, bool]] = {}
         # Ballot message -> (battle id, scope key): fixed once posted, so votes skip that lookup.
         self._ballots: OrderedDict[tuple[str, str], tuple[int, str]] = OrderedDict()
+        # Scope key -> permissions the platform refused the bot there, for `/arena doctor`.
+        self.permission_problems: dict[str, dict[tuple[str, str], str]] = {}
+
+    def note_missing_permission(self, scope_key: str, missing: MissingPermission) -> bool:
+        """Remember a refused permission for the scope's moderators; True the first time."""
+        known = self.permission_problems.setdefault(scope_key, {})
+        key = (missing.permission, missing.where)
+        first = key not in known
+        known[key] = missing.moderator_text()
+        return first
 
     # ----- per-scope settings ----------------------------------------------------------------
 

@@ -81,7 +81,7 @@ class Supervisor:
         self.stop_requested.set()
 
     @contextlib.contextmanager
-    def _signals(self):  # type: ignore[no-untyped-def]
+    def _signals(self):
         loop = asyncio.get_running_loop()
         installed = []
         for signum in STOP_SIGNALS:

@@ -104,6 +104,14 @@ class ProviderHub:
         self._health.success(model.name)
         return completion
 
+    async def probe(self, model: ModelSettings, messages: Sequence[Message]) -> Completion:
+        """One request straight to the backend: no system prompts, and no effect on the model's
+        cool-down (a health check must not take a model out of sampling)."""
+        backend = self._backends.get(model.provider)
+        if backend is None:
+            raise ProviderError(model.name, f"provider {model.provider!r} is not available in this build")
+        return await backend.complete(model, list(messages), None)
+
     def is_available(self, model_name: str) -> bool:
         """False while a model is cooling down after repeated failures."""
         return self._health.available(model_name)

@@ -37,6 +37,7 @@ class StreamDeadline:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
+        assert self._task is not None, "__aenter__ set the task"
         if self.expired and exc_type is asyncio.CancelledError and self._task.uncancel() <= self._cancelling:
             raise TimeoutError(self.phase) from exc
 
@@ -70,4 +71,5 @@ class StreamDeadline:
                 self._arm(next_at, "stall")  # the stream moved since the timer was set
                 return
         self.expired = True
+        assert self._task is not None, "armed only inside the block"
         self._task.cancel()

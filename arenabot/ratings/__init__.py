@@ -49,8 +49,8 @@ __all__ = [
 from .elo import bootstrap_elo, online_elo, rate_elo
 from .matrices import WinRates, win_rates
 from .style import STYLE_FEATURES, rate_style, style_features
+from .voters import VoterScores, find_anomalous_voters
 
 __all__ += ["bootstrap_elo", "online_elo", "rate_elo", "WinRates", "win_rates", "STYLE_FEATURES", "rate_style", "style_features"]
-from .voters import VoterScores, find_anomalous_voters
 
 __all__ += ["VoterScores", "find_anomalous_voters"]

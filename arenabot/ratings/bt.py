@@ -150,7 +150,7 @@ def fit_pairs(i, j, y, n, m: int, opts: FitOptions, beta0: np.ndarray | None = N
     value = _objective(beta, i, j, y, n, lam, prior)
     converged = False
     it = 0
-    for it in range(1, opts.max_iter + 1):
+    for it in range(1, opts.max_iter + 1):  # noqa: B007 (read after the loop: iterations used)
         grad, hess = gradient_and_hessian(beta, i, j, y, n, m, lam, prior)
         step = -np.linalg.solve(regularised(hess, lam, prior), grad)
         t = 1.0

@@ -73,7 +73,7 @@ class PairCounts:
         new_index = np.cumsum(keep_models) - 1
         pair_keep = keep_models[self.i] & keep_models[self.j]
         sub = self.select(pair_keep)
-        sub.models = [m for m, k in zip(self.models, keep_models) if k]
+        sub.models = [m for m, k in zip(self.models, keep_models, strict=True) if k]
         sub.i = new_index[sub.i]
         sub.j = new_index[sub.j]
         return sub
@@ -163,7 +163,7 @@ def _columns_of_plain_rows(rows: list, index: dict[str, int]) -> PairCounts | No
         return None
     if not rows:
         return _aggregate(list(index), np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros((0, 4)), {})
-    names_a, names_b, *columns = zip(*rows)
+    names_a, names_b, *columns = zip(*rows, strict=True)
     if not all(type(n) is str for n in names_a) or not all(type(n) is str for n in names_b):
         return None
     try:
@@ -175,7 +175,7 @@ def _columns_of_plain_rows(rows: list, index: dict[str, int]) -> PairCounts | No
     # Names are indexed in the order the general path meets them: a row's model_a, then model_b.
     pairs = [
         (index.setdefault(a, len(index)), index.setdefault(b, len(index))) if a != b else (-1, -1)
-        for a, b in zip(names_a, names_b)
+        for a, b in zip(names_a, names_b, strict=True)
     ]
     a_arr, b_arr = np.array(pairs, dtype=np.intp).reshape(-1, 2).T
     rejected: dict[str, int] = {}
@@ -296,7 +296,10 @@ def _aggregate_battles(
     sums = []
     for mask in (lo_wins, hi_wins, code == TIE, code == BOTH_BAD):
         sums.append(np.bincount(slot[mask], None if weight is None else weight[mask], len(uniq)).astype(float))
-    return PairCounts(models, (uniq // m).astype(np.intp), (uniq % m).astype(np.intp), *sums, rejected=rejected)
+    lo_sum, hi_sum, tie_sum, bad_sum = sums
+    return PairCounts(
+        models, (uniq // m).astype(np.intp), (uniq % m).astype(np.intp), lo_sum, hi_sum, tie_sum, bad_sum, rejected=rejected
+    )
 
 
 def counts_from_votes(
@@ -337,9 +340,8 @@ def counts_from_votes(
     slot = np.searchsorted(counts.i * max(m, 1) + counts.j, battle_key[present])
     table = np.column_stack([slot, per_battle[present]])
     uniq, how_many = np.unique(table, axis=0, return_counts=True)
-    counts.patterns = BattlePatterns(
-        uniq[:, 0].astype(np.intp), *(uniq[:, c].astype(float) for c in range(1, 5)), how_many.astype(float)
-    )
+    wins_i, wins_j, ties, both_bad = (uniq[:, c].astype(float) for c in range(1, 5))
+    counts.patterns = BattlePatterns(uniq[:, 0].astype(np.intp), wins_i, wins_j, ties, both_bad, how_many.astype(float))
     return counts
 
 
@@ -386,5 +388,6 @@ def counts_from_patterns(rows: Iterable, models: Sequence[str] | None = None) ->
     table = np.column_stack([slot, votes])
     uniq, inverse = np.unique(table, axis=0, return_inverse=True)
     battles = np.bincount(inverse.ravel(), cell[:, 4], len(uniq))
-    counts.patterns = BattlePatterns(uniq[:, 0].astype(np.intp), *(uniq[:, c] for c in range(1, 5)), battles)
+    wins_i, wins_j, ties, both_bad = (uniq[:, c] for c in range(1, 5))
+    counts.patterns = BattlePatterns(uniq[:, 0].astype(np.intp), wins_i, wins_j, ties, both_bad, battles)
     return counts

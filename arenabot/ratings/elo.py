@@ -177,7 +177,7 @@ def rate_elo(
     win_rate = np.divide(wins, games, out=np.zeros(m), where=games > 0)
     board = make_board(
         "elo",
-        [models[x] for x in idx],
+        [models[int(x)] for x in idx],
         ratings[idx],
         lower[idx],
         upper[idx],
@@ -185,7 +185,7 @@ def rate_elo(
         win_rate[idx],
         counts.n_battles,
         "bootstrap" if rounds > 0 else "none",
-        unrated=[models[x] for x in np.flatnonzero(~played)],
+        unrated=[models[int(x)] for x in np.flatnonzero(~played)],
         rejected=dict(counts.rejected),
     )
     return board

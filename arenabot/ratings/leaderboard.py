@@ -15,6 +15,7 @@ Defined answers for awkward inputs (never NaN, never a hang):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -63,10 +64,10 @@ def rate_counts(
     _, n = effective_counts(counts, opts)
     games = np.bincount(counts.i, n, counts.n_models) + np.bincount(counts.j, n, counts.n_models)
     rated = games > 0
-    unrated = [m for m, r in zip(counts.models, rated) if not r]
+    unrated = [m for m, r in zip(counts.models, rated, strict=True) if not r]
     sub = counts.restrict_models(rated) if not rated.all() else counts
     sub = sub.select(effective_counts(sub, opts)[1] > 0)
-    extra = dict(unrated=unrated, rejected=dict(counts.rejected))
+    extra: dict[str, Any] = dict(unrated=unrated, rejected=dict(counts.rejected))
     m = sub.n_models
     if m < 2:
         # Nobody played a counted game: nothing to rate.
@@ -163,7 +164,7 @@ def _rate_connected(
     c = opts.rating_per_beta
 
     def to_ratings(beta: np.ndarray) -> np.ndarray:
-        if anchor_idx is None:
+        if anchor_idx is None or opts.anchor is None:
             return opts.init + c * (beta - beta.mean(axis=-1, keepdims=True))
         return opts.anchor[1] + c * (beta - beta[..., anchor_idx : anchor_idx + 1])
 

@@ -24,7 +24,7 @@ def win_rates(counts: PairCounts, ratings: dict[str, float], scale: float = 400.
     m = len(models)
     battles = np.zeros((m, m))
     wins = np.zeros((m, m))
-    for i, j, wi, wj, t in zip(counts.i, counts.j, counts.wins_i, counts.wins_j, counts.ties + counts.both_bad):
+    for i, j, wi, wj, t in zip(counts.i, counts.j, counts.wins_i, counts.wins_j, counts.ties + counts.both_bad, strict=True):
         a, b = counts.models[i], counts.models[j]
         if a not in pos or b not in pos:
             continue

@@ -62,7 +62,7 @@ class _Problem:
 
     def _blocks(self, per_battle):
         """Z^T diag(per_battle) Z for Z = [battle incidence, x]."""
-        m, x = self.m, self.x
+        x = self.x
         bb = (self.E @ sparse.diags(per_battle) @ self.E.T).toarray()
         bg = self.E @ (per_battle[:, None] * x)
         gg = x.T @ (per_battle[:, None] * x)
@@ -156,9 +156,9 @@ def rate_style(
     keep = played[a] & played[b] & (w > 0)
     index = np.cumsum(played) - 1
     a, b, x, y, w = index[a[keep]], index[b[keep]], x[keep], y[keep], w[keep]
-    names = [nm for nm, p in zip(models, played) if p]
+    names = [nm for nm, p in zip(models, played, strict=True) if p]
     mm = len(names)
-    unrated = [nm for nm, p in zip(models, played) if not p]
+    unrated = [nm for nm, p in zip(models, played, strict=True) if not p]
     if mm < 2:
         return Board("bradley-terry+style", [], counts.n_battles, ci, unrated=list(models), rejected=dict(counts.rejected))
     lam = opts.l2_lambda
@@ -174,7 +174,7 @@ def rate_style(
 
     def ratings_of(th):
         beta = rel @ th[:mm]
-        return (anchor[1] if pin is not None else init) + c * beta
+        return (anchor[1] if anchor is not None and pin is not None else init) + c * beta
 
     ratings = ratings_of(theta)
     gamma = theta[mm:]
@@ -218,7 +218,7 @@ def rate_style(
         )
     style = {
         name: {"coef": float(g), "ci_lower": float(lo), "ci_upper": float(hi)}
-        for name, g, lo, hi in zip(feature_names, gamma, g_lo, g_hi)
+        for name, g, lo, hi in zip(feature_names, gamma, g_lo, g_hi, strict=True)
     }
     return make_board(
         "bradley-terry+style",

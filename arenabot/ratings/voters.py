@@ -58,7 +58,7 @@ class VoterScores:
                 "flagged": bool(f),
             }
             for v, n, a, e, p, f in zip(
-                self.voters, self.votes, self.agreement, self.expected_agreement, self.p_value, self.flagged
+                self.voters, self.votes, self.agreement, self.expected_agreement, self.p_value, self.flagged, strict=True
             )
         ]
 

@@ -6,8 +6,10 @@ from .records import (
     DuplicateModel,
     ImportReport,
     ModelRecord,
+    ModelSync,
     NewBattle,
     PairCount,
+    PatternCount,
     Stats,
     StorageError,
     TurnRecord,
@@ -15,14 +17,18 @@ from .records import (
     VoteStatus,
 )
 from .store import Store
+from .tally import MODES as BOARD_MODES
 
 __all__ = [
+    "BOARD_MODES",
     "BattleRecord",
     "DuplicateModel",
     "ImportReport",
     "ModelRecord",
+    "ModelSync",
     "NewBattle",
     "PairCount",
+    "PatternCount",
     "Stats",
     "StorageError",
     "Store",

@@ -13,11 +13,12 @@ The `leases` table is left out: it coordinates running processes and means nothi
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Table, func, select, text
+from sqlalchemy import JSON, Integer, Table, func, select, text
 from sqlalchemy.engine import Connection
 
 from .migrate import head_revision
@@ -51,9 +52,39 @@ def _encode(column: Any, value: Any) -> Any:
 
 
 def _decode(column: Any, value: Any) -> Any:
-    if value is not None and isinstance(column.type, UTCDateTime):
-        return datetime.fromisoformat(value)
+    """The column's value from JSON, or BackupError naming what is wrong with it: a database
+    would otherwise store a wrongly typed value as it is (SQLite) or fail mid-restore."""
+    if value is None:
+        if not column.nullable:
+            raise BackupError(f"{column.name} is null, but it must have a value")
+        return None
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        if not isinstance(value, str):
+            raise BackupError(f"{column.name} must be an ISO 8601 timestamp string, got {value!r}")
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise BackupError(f"{column.name} is not an ISO 8601 timestamp: {value[:40]!r}") from None
+        if parsed.tzinfo is None:
+            raise BackupError(f"{column.name} has no time zone: {value[:40]!r} (backups write UTC times)")
+        return parsed
+    if isinstance(kind, JSON):
+        return value
+    try:
+        python_type = kind.python_type
+    except NotImplementedError:  # a type without one: the database judges
+        return value
+    expected = _PYTHON_TYPES.get(python_type)
+    if expected is not None and (not isinstance(value, expected) or (bool not in expected and isinstance(value, bool))):
+        raise BackupError(f"{column.name} must be {_TYPE_WORDS[python_type]}, got {value!r}"[:200])
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BackupError(f"{column.name} must be a finite number, got {value!r}")
     return value
+
+
+_PYTHON_TYPES: dict[type, tuple[type, ...]] = {int: (int,), float: (int, float), str: (str,), bool: (bool,)}
+_TYPE_WORDS = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
 
 
 def _snapshot(conn: Connection) -> list[dict[str, Any]]:
@@ -104,7 +135,10 @@ def _rows_by_table(records: Iterable[Any]) -> dict[str, list[dict[str, Any]]]:
             raise BackupError(
                 f"record {number}: the {name} row has columns {sorted(row)}, expected {sorted(table.columns.keys())}"
             )
-        grouped[name].append({c.name: _decode(c, row[c.name]) for c in table.columns})
+        try:
+            grouped[name].append({c.name: _decode(c, row[c.name]) for c in table.columns})
+        except BackupError as exc:
+            raise BackupError(f"record {number} ({name}): {exc}") from None
     return grouped
 
 
@@ -162,12 +196,28 @@ def to_jsonl(records: Iterable[dict[str, Any]]) -> bytes:
     return b"".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" for r in records)
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON allows a key twice (the last wins); in a backup that hides which value was meant."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(f"the key {twice!r} appears twice in one object")
+    return found
+
+
 def from_jsonl(data: bytes) -> list[dict[str, Any]]:
     records = []
-    for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+    try:
+        text_ = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BackupError(f"the backup is not UTF-8 text (byte {exc.start})") from None
+    for number, line in enumerate(text_.splitlines(), start=1):
         if line.strip():
             try:
-                records.append(json.loads(line))
+                records.append(json.loads(line, object_pairs_hook=_no_duplicate_keys))
             except ValueError as exc:
                 raise BackupError(f"line {number} of the backup is not JSON: {exc}") from None
+            except RecursionError:
+                raise BackupError(f"line {number} of the backup is nested too deeply to be a backup record") from None
     return records

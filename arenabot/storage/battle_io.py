@@ -125,7 +125,9 @@ def _sqlite_value(name: str, value: Any) -> Any:
 
 class SQLiteBattleIO:
     def __init__(self, conn: Connection):
-        self.raw = conn.connection.dbapi_connection
+        raw = conn.connection.dbapi_connection
+        assert raw is not None, "a connection in a transaction holds its DB-API connection"
+        self.raw = raw
 
     def count_recent(self, scope_key: str, creator_ref: str, since: datetime) -> int:
         return int(self.raw.execute(_RAW_COUNT_RECENT, (scope_key, creator_ref, utc_text(since))).fetchone()[0])

@@ -8,7 +8,7 @@ import sys
 # Defining `arenabot db` must stay instant: SQLAlchemy, alembic and pydantic load in the handlers.
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     db = subparsers.add_parser("db", help="database schema: upgrade, current")
     actions = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     actions.add_parser("upgrade", help="migrate the database to this arenabot's schema").set_defaults(handler=_upgrade)
@@ -23,7 +23,7 @@ def _database_url(args: argparse.Namespace) -> str:
     return load_settings(getattr(args, "config", None)).database.url
 
 
-def _run(args: argparse.Namespace, action) -> int:  # type: ignore[no-untyped-def]
+def _run(args: argparse.Namespace, action) -> int:
     import asyncio
 
     from arenabot.config import ConfigError

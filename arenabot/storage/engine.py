@@ -251,7 +251,7 @@ class ThreadedSQLite(Database):
             except BaseException as exc:  # not an error of one write (those are in outcomes)
                 outcomes = [(False, exc)] * len(jobs)
             by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], tuple[bool, Any]]]] = {}
-            for job, outcome in zip(jobs, outcomes):
+            for job, outcome in zip(jobs, outcomes, strict=False):
                 by_loop.setdefault(job[3].get_loop(), []).append((job[3], outcome))
             for loop, settled in by_loop.items():
                 try:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.engine import Connection
 
 from arenabot.domain import BattleStatus, Outcome
@@ -15,7 +15,7 @@ from arenabot.domain import BattleStatus, Outcome
 from . import tally
 from .interop import CleanBattle, judge_for, parse_clean_battle, record_digest
 from .records import ImportReport
-from .sql import apply_deltas, battles, events, insert, settings, votes
+from .sql import apply_deltas, apply_patterns, battles, events, insert, settings, turns, votes
 
 _INTERNAL_SCOPE = "arenabot"  # scope_settings rows the store itself keeps
 _EXPORT_SALT_KEY = "export_salt"
@@ -26,7 +26,14 @@ def export_clean_battles(conn: Connection, scope_key: str | None) -> list[dict[s
 
     An open battle's votes stay out until its reveal. `thread_leak` carries the time (unix
     seconds) a thread message named one of the battle's models, or null; only blind votes cast
-    before it are exported."""
+    before it are exported. `turn` counts the turns the votes judged; `later_turns` the turns
+    chatted on after a vote or the reveal (part of the conversation, judged by no vote)."""
+    later_turns = (
+        select(func.count(distinct(turns.c.index)))
+        .where(turns.c.battle_id == battles.c.id, turns.c.after_vote)
+        .scalar_subquery()
+        .label("later_turns")
+    )
     stmt = (
         select(
             battles.c.id,
@@ -34,10 +41,12 @@ def export_clean_battles(conn: Connection, scope_key: str | None) -> list[dict[s
             battles.c.model_a,
             battles.c.model_b,
             battles.c.identity_leak,
+            battles.c.anony,
             battles.c.turn_count,
             battles.c.language,
             battles.c.categories,
             battles.c.leaked_at,
+            later_turns,
             votes.c.voter_ref,
             votes.c.outcome,
             votes.c.updated_at,
@@ -56,9 +65,10 @@ def export_clean_battles(conn: Connection, scope_key: str | None) -> list[dict[s
             "model_b": r.model_b,
             "winner": Outcome(r.outcome).clean_battle_winner,
             "judge": judge_for(salt, r.scope_key, r.voter_ref),
-            "anony": not r.identity_leak,
+            "anony": bool(r.anony) and not r.identity_leak,
             "tstamp": r.updated_at.timestamp(),
-            "turn": max(1, r.turn_count),
+            "turn": max(1, r.turn_count - r.later_turns),
+            "later_turns": r.later_turns,
             "language": r.language,
             "category_tag": {c: True for c in r.categories or []},
             "thread_leak": r.leaked_at.timestamp() if r.leaked_at else None,
@@ -111,6 +121,8 @@ def import_clean_battles(conn: Connection, records: Sequence[Any], scope_key: st
             deltas += _insert_imported(conn, new, scope_key, now)
             imported += len(new)
     apply_deltas(conn, tally.merge_deltas(deltas))
+    # An imported record is one battle with one vote: its pattern is its single outcome.
+    apply_patterns(conn, tally.merge_patterns({**row, "battles": 1} for row in deltas))
     return ImportReport(imported, duplicates, bad)
 
 
@@ -160,7 +172,7 @@ def _insert_imported(
                 "created_at": r.tstamp,
                 "updated_at": r.tstamp,
             }
-            for battle_id, (_, r) in zip(ids, new)
+            for battle_id, (_, r) in zip(ids, new, strict=True)
         ],
     )
     deltas: list[dict[str, object]] = []

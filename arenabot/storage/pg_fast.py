@@ -1,11 +1,11 @@
 """PostgreSQL's hot paths straight through asyncpg: one statement, one round trip, each its own
 transaction (no BEGIN/COMMIT, no SQLAlchemy checkout).
 
-- a vote is one call of `arenabot_record_vote` (migration 0005_perf), the vote transaction of
+- a vote is one call of `arenabot_record_vote` (migration 0008), the vote transaction of
   voting.py as a server-side function;
 - a battle's writes (insert, refs, message refs, turns) are one statement each;
 - votes, refs, message refs and turns that arrive together go as one statement (batching.py).
-- a warm board asks for the pair-count version, and for the rows changed since the one it has.
+- the pair-count version, and the rows changed since a version (Store.counts_version, pair_counts_since).
 
 Everything else on PostgreSQL still goes through SQLAlchemy (engine.AsyncDatabase).
 """
@@ -256,7 +256,7 @@ class Batchers:
         self.turns: Batcher[TurnArgs, None] = Batcher(turn, turns)
 
 
-# ---- warm boards -------------------------------------------------------------------------------
+# ---- pair-count versions ---------------------------------------------------------------------
 
 
 async def counts_version(pool: Any) -> int:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from arenabot.config import ModelSettings
+from arenabot.config import ModelLimits, ModelSettings
 from arenabot.domain import BattleStatus, Outcome, Side
 
 
@@ -31,11 +31,15 @@ class ModelRecord:
     enabled: bool = True
     identity_words: list[str] = field(default_factory=list)
     vendor: str | None = None
+    limits: dict[str, Any] | None = None  # None: the defaults
+    show_reasoning: bool = False
+    source: str | None = None  # "file" | "chat" | None (registered before this was kept)
+    targets: list[str] = field(default_factory=list)  # preferred opponents when sampling
 
     def to_settings(self) -> ModelSettings:
         return ModelSettings(
             name=self.name,
-            provider=self.provider,  # type: ignore[arg-type]
+            provider=self.provider,
             model_id=self.model_id,
             base_url=self.base_url,
             api_key_env=self.api_key_env,
@@ -45,7 +49,19 @@ class ModelRecord:
             enabled=self.enabled,
             identity_words=list(self.identity_words),
             vendor=self.vendor,
+            show_reasoning=self.show_reasoning,
+            limits=ModelLimits.model_validate(self.limits or {}),
+            targets=list(self.targets),
         )
+
+
+@dataclass(frozen=True)
+class ModelSync:
+    """What start-up did to the registry from the config file."""
+
+    added: list[str] = field(default_factory=list)  # names newly registered
+    changes: list[str] = field(default_factory=list)  # "name: field old -> new", one per changed field
+    in_both: list[str] = field(default_factory=list)  # names a moderator added in chat that the file also defines
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,7 @@ class NewBattle:
     prompt: str
     created_at: datetime
     closes_at: datetime
+    anony: bool = True  # False: a named (side-by-side) battle
 
 
 @dataclass(frozen=True)
@@ -86,6 +103,7 @@ class BattleRecord:
     closed_at: datetime | None
     counted_votes: int
     leaked_at: datetime | None = None  # a thread message named one of its models (votes after it do not count)
+    anony: bool = True  # False: a named (side-by-side) battle, counted on the named boards only
 
     @property
     def is_open(self) -> bool:
@@ -105,6 +123,7 @@ class TurnRecord:
     completion_tokens: int | None = None
     finish_reason: str | None = None
     error: str | None = None
+    after_vote: bool = False  # chatted on after a vote or the reveal
 
 
 VoteStatus = Literal["counted", "changed", "withdrawn", "unchanged", "duplicate", "late", "void", "no_vote", "final"]
@@ -144,6 +163,19 @@ class PairCount(NamedTuple):
     @property
     def total(self) -> int:
         return self.wins_a + self.wins_b + self.ties + self.both_bad
+
+
+class PatternCount(NamedTuple):
+    """`battles` revealed battles of one pair (model_a < model_b) whose counted votes were exactly
+    wins_a, wins_b, ties and both_bad: the input of intervals clustered by battle."""
+
+    model_a: str
+    model_b: str
+    wins_a: int
+    wins_b: int
+    ties: int
+    both_bad: int
+    battles: int
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -59,7 +61,8 @@ class Base(DeclarativeBase):
 
 
 class Model(Base):
-    """The model registry. Config seeds it; moderators' changes here win afterwards."""
+    """The model registry. Models defined in the config file follow it (updated at every start);
+    models added in chat are the moderators'."""
 
     __tablename__ = "models"
 
@@ -74,6 +77,13 @@ class Model(Base):
     enabled: Mapped[bool] = mapped_column(Boolean)
     identity_words: Mapped[list[str]] = mapped_column(JSON)
     vendor: Mapped[str | None] = mapped_column(String(100))
+    # Timeouts, retries and concurrency (ModelLimits as a dict); NULL = the defaults.
+    limits: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    show_reasoning: Mapped[bool | None] = mapped_column(Boolean)  # NULL = hidden
+    # "file": defined in arenabot.toml (updated from it at start-up); "chat": added by a
+    # moderator; NULL: registered before arenabot kept track.
+    source: Mapped[str | None] = mapped_column(String(16))
+    targets: Mapped[list[str] | None] = mapped_column(JSON)  # preferred opponents; NULL = none
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -112,6 +122,8 @@ class Battle(Base):
     # When a message in the thread (not the creator's prompt) named one of this battle's models:
     # votes cast from then on do not count, earlier ones still do.
     leaked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # False for a named (side-by-side) battle: names shown from the start, its own board.
+    anony: Mapped[bool] = mapped_column(Boolean, server_default=sa_true())
 
 
 class BattleMessage(Base):
@@ -140,6 +152,8 @@ class Turn(Base):
     finish_reason: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Chatted on after a vote or the reveal: kept with the conversation, never judged by a vote.
+    after_vote: Mapped[bool] = mapped_column(Boolean, server_default=sa_false())
 
 
 class Vote(Base):
@@ -198,6 +212,34 @@ class PairCountsVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger)
+
+
+class BattlePatternRow(Base):
+    """How many revealed battles of a pair got exactly these counted votes (model_a < model_b),
+    per scope and category like pair_counts; kept in the same transactions. Intervals clustered
+    by battle need it: several votes on one battle are not independent (issue 11)."""
+
+    __tablename__ = "battle_patterns"
+
+    scope_key: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_a: Mapped[str] = mapped_column(String(100), primary_key=True)
+    model_b: Mapped[str] = mapped_column(String(100), primary_key=True)
+    wins_a: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    wins_b: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ties: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    both_bad: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    battles: Mapped[int] = mapped_column(Integer)
+
+
+class FirstSeen(Base):
+    """When the bot first saw a user in a scope: membership age where the platform has none (Slack)."""
+
+    __tablename__ = "first_seen"
+
+    scope_key: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    user_ref: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Ban(Base):

@@ -21,8 +21,10 @@ messages: Table = schema.BattleMessage.__table__  # type: ignore[assignment]
 turns: Table = schema.Turn.__table__  # type: ignore[assignment]
 votes: Table = schema.Vote.__table__  # type: ignore[assignment]
 pairs: Table = schema.PairCountRow.__table__  # type: ignore[assignment]
+patterns: Table = schema.BattlePatternRow.__table__  # type: ignore[assignment]
 models: Table = schema.Model.__table__  # type: ignore[assignment]
 bans: Table = schema.Ban.__table__  # type: ignore[assignment]
+first_seen: Table = schema.FirstSeen.__table__  # type: ignore[assignment]
 settings: Table = schema.ScopeSetting.__table__  # type: ignore[assignment]
 events: Table = schema.ProcessedEvent.__table__  # type: ignore[assignment]
 
@@ -55,6 +57,7 @@ def battle_record(row: Any) -> BattleRecord:
         closed_at=row.closed_at,
         counted_votes=row.counted_votes,
         leaked_at=row.leaked_at,
+        anony=bool(row.anony),
     )
 
 
@@ -71,6 +74,10 @@ def model_record(row: Any) -> ModelRecord:
         enabled=bool(row.enabled),
         identity_words=list(row.identity_words or []),
         vendor=row.vendor,
+        limits=dict(row.limits) if row.limits else None,
+        show_reasoning=bool(row.show_reasoning),
+        source=row.source,
+        targets=list(row.targets or []),
     )
 
 
@@ -102,6 +109,15 @@ _ADD_TO_PAIR = text(
 BUMP_COUNTS_VERSION = "UPDATE pair_counts_version SET version = version + 1 WHERE id = 1 RETURNING version"
 COUNTS_VERSION = "SELECT version FROM pair_counts_version WHERE id = 1"
 
+ADD_TO_PATTERN_SQL = (
+    "INSERT INTO battle_patterns (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad, battles)"
+    " VALUES ({}) ON CONFLICT (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad)"
+    " DO UPDATE SET battles = battle_patterns.battles + excluded.battles"
+)
+_ADD_TO_PATTERN = text(
+    ADD_TO_PATTERN_SQL.format(":scope_key, :category, :model_a, :model_b, :wins_a, :wins_b, :ties, :both_bad, :battles")
+)
+
 
 def claim_event(conn: Connection, event_id: str, now: datetime) -> bool:
     """True if this transaction is the first to see `event_id`. The key is unique, so a concurrent
@@ -115,6 +131,12 @@ def apply_deltas(conn: Connection, rows: list[dict[str, object]]) -> None:
     if rows:
         version = conn.execute(text(BUMP_COUNTS_VERSION)).scalar_one()
         conn.execute(_ADD_TO_PAIR, [{**row, "version": version} for row in rows])
+
+
+def apply_patterns(conn: Connection, rows: list[dict[str, object]]) -> None:
+    """Atomic increments of battle-pattern counts, rows in key order (see `apply_deltas`)."""
+    if rows:
+        conn.execute(_ADD_TO_PATTERN, rows)
 
 
 COUNTED_OUTCOMES = (
@@ -146,5 +168,7 @@ def uncount_votes(conn: Connection, battle: BattleRecord) -> None:
         return
     if on_boards(battle):
         removal = {o: -n for o, n in counted.items()}
-        apply_deltas(conn, tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, removal))
+        scope = tally.board_scope(battle.scope_key, battle.anony)
+        apply_deltas(conn, tally.vote_deltas(scope, battle.model_a, battle.model_b, battle.categories, removal))
+        apply_patterns(conn, tally.pattern_deltas(scope, battle.model_a, battle.model_b, battle.categories, counted, -1))
     conn.execute(update(votes).where(and_(votes.c.battle_id == battle.id, votes.c.counted)).values(counted=False))

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, case, delete, distinct, func, select, union, update
 from sqlalchemy.engine import Connection
@@ -24,13 +24,16 @@ from . import exchange, pg_fast, tally, voting
 from .battle_io import battle_io
 from .engine import AsyncDatabase, Database, TxFunction, open_database
 from .migrate import ensure_schema
+from .reach import CONNECT_FAILURES, unreachable
 from .records import (
     BattleRecord,
     DuplicateModel,
     ImportReport,
     ModelRecord,
+    ModelSync,
     NewBattle,
     PairCount,
+    PatternCount,
     Stats,
     TurnRecord,
     VoteResult,
@@ -38,17 +41,21 @@ from .records import (
 from .sql import (
     COUNTS_VERSION,
     apply_deltas,
+    apply_patterns,
     bans,
     battle_record,
     battles,
+    claim_event,
     counted_outcomes,
     fetch_battle,
+    first_seen,
     insert,
     messages,
     model_record,
     models,
     on_boards,
     pairs,
+    patterns,
     settings,
     turns,
     uncount_votes,
@@ -64,6 +71,11 @@ _PAIR_COUNTS_SINCE = (
     "SELECT model_a, model_b, wins_a, wins_b, ties, both_bad FROM pair_counts"
     " WHERE scope_key = ? AND category = ? AND version > ?"
 )
+_PATTERNS = (
+    select(patterns.c.model_a, patterns.c.model_b, *(patterns.c[c] for c in tally.PATTERN_COLUMNS))
+    .where(patterns.c.scope_key == bindparam("scope_key"), patterns.c.category == bindparam("category"))
+    .order_by(patterns.c.model_a, patterns.c.model_b)
+)
 MESSAGE_KINDS = frozenset({"header", "a", "b", "ballot", "note"})
 
 
@@ -75,7 +87,24 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
 
 
-def _model_values(settings: ModelSettings, now: datetime) -> dict[str, Any]:
+# The registry's fields a model's settings decide (everything but its name, source and times).
+MODEL_FIELDS = (
+    "provider",
+    "model_id",
+    "base_url",
+    "api_key_env",
+    "params",
+    "system_prompt",
+    "weight",
+    "enabled",
+    "identity_words",
+    "vendor",
+    "limits",
+    "show_reasoning",
+)
+
+
+def _model_values(settings: ModelSettings, now: datetime, source: str) -> dict[str, Any]:
     return {
         "name": settings.name,
         "provider": settings.provider,
@@ -88,6 +117,10 @@ def _model_values(settings: ModelSettings, now: datetime) -> dict[str, Any]:
         "enabled": settings.enabled,
         "identity_words": list(settings.identity_words),
         "vendor": settings.vendor,
+        "limits": settings.limits.model_dump(),
+        "show_reasoning": settings.show_reasoning,
+        "source": source,
+        "targets": list(settings.targets),
         "created_at": now,
         "updated_at": now,
     }
@@ -106,6 +139,9 @@ class Store:
         database = open_database(url)
         try:
             await ensure_schema(database, upgrade=upgrade)
+        except CONNECT_FAILURES as exc:
+            await database.dispose()
+            raise unreachable(url, exc) from exc
         except BaseException:
             await database.dispose()
             raise
@@ -134,16 +170,36 @@ class Store:
 
     # ---- models ---------------------------------------------------------------------------
 
-    async def sync_models(self, configured: Sequence[ModelSettings]) -> None:
-        """Insert configured models not yet registered; never override what moderators changed."""
+    async def sync_models(self, configured: Sequence[ModelSettings]) -> ModelSync:
+        """Make the registry follow the config file: its models are registered, or updated field by
+        field from it (the file is their source); models added in chat are left alone, unless the
+        file defines the same name, which the file then wins and the report names."""
         if not configured:
-            return
-        rows = [_model_values(m, _now()) for m in configured]
+            return ModelSync()
+        now = _now()
+        wanted = {m.name: _model_values(m, now, "file") for m in configured}
 
-        def tx(conn: Connection) -> None:
-            conn.execute(insert(conn, models).values(rows).on_conflict_do_nothing(index_elements=["name"]))
+        def tx(conn: Connection) -> ModelSync:
+            report = ModelSync()
+            found = {r.name: r for r in conn.execute(select(models).where(models.c.name.in_(list(wanted))))}
+            for name, values in wanted.items():
+                row = found.get(name)
+                if row is None:
+                    conn.execute(insert(conn, models).values(values))
+                    report.added.append(name)
+                    continue
+                old = _model_values(model_record(row).to_settings(), now, "file")
+                changed = {f: values[f] for f in MODEL_FIELDS if old[f] != values[f]}
+                report.changes.extend(f"{name}: {f} {old[f]!r} -> {values[f]!r}" for f in changed)
+                if row.source == "chat":
+                    report.in_both.append(name)  # stays "chat": reported at every start until resolved
+                elif row.source != "file":
+                    changed["source"] = "file"
+                if changed:
+                    conn.execute(update(models).where(models.c.name == name).values(**changed, updated_at=now))
+            return report
 
-        await self._db.write(tx)
+        return await self._db.write(tx)
 
     async def list_models(self) -> list[ModelRecord]:
         def tx(conn: Connection) -> list[ModelRecord]:
@@ -155,7 +211,7 @@ class Store:
         def tx(conn: Connection) -> bool:
             stmt = (
                 insert(conn, models)
-                .values(_model_values(settings_, _now()))
+                .values(_model_values(settings_, _now(), "chat"))
                 .on_conflict_do_nothing(index_elements=["name"])
                 .returning(models.c.name)
             )
@@ -164,8 +220,12 @@ class Store:
         if not await self._db.write(tx):
             raise DuplicateModel(f"a model named {settings_.name!r} already exists; pick another name or update it")
 
-    async def update_model(self, name: str, *, enabled: bool | None = None, weight: float | None = None) -> bool:
+    async def update_model(
+        self, name: str, *, enabled: bool | None = None, weight: float | None = None, targets: Sequence[str] | None = None
+    ) -> bool:
         values: dict[str, Any] = {"updated_at": _now()}
+        if targets is not None:
+            values["targets"] = list(targets)
         if enabled is not None:
             values["enabled"] = enabled
         if weight is not None:
@@ -209,6 +269,7 @@ class Store:
             "closes_at": new.closes_at,
             "closed_at": None,
             "leaked_at": None,
+            "anony": new.anony,
         }
         if self._pg is not None:
             battle_id = await pg_fast.insert_battle(await self._pg.pool(), values)
@@ -279,7 +340,8 @@ class Store:
 
         def tx(conn: Connection) -> list[TurnRecord]:
             return [
-                TurnRecord(**{n: (Side(r.side) if n == "side" else getattr(r, n)) for n in names}) for r in conn.execute(stmt)
+                TurnRecord(**cast(dict[str, Any], {n: (Side(r.side) if n == "side" else getattr(r, n)) for n in names}))
+                for r in conn.execute(stmt)
             ]
 
         return await self._db.read(tx)
@@ -299,8 +361,11 @@ class Store:
             if not on_boards(battle):
                 return  # an open battle's votes reach the pair counts (all its categories) at the reveal
             counted = counted_outcomes(conn, battle_id)
-            rows = tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, added, counted)
+            scope = tally.board_scope(battle.scope_key, battle.anony)
+            rows = tally.vote_deltas(scope, battle.model_a, battle.model_b, added, counted)
             apply_deltas(conn, [r for r in rows if r["category"] != tally.OVERALL])
+            shapes = tally.pattern_deltas(scope, battle.model_a, battle.model_b, added, counted, 1)
+            apply_patterns(conn, [r for r in shapes if r["category"] != tally.OVERALL])
 
         await self._db.write(tx)
 
@@ -404,13 +469,26 @@ class Store:
         stmt = select(votes.c.id).where(votes.c.battle_id == battle_id, votes.c.outcome.is_not(None)).limit(1)
         return await self._db.read(lambda conn: conn.execute(stmt).first() is not None)
 
+    async def claim_event(self, event_id: str, now: datetime) -> bool:
+        """True the first time `event_id` is seen (in any process): a replayed platform event is
+        told apart from a new one, e.g. so a replayed "new round" click starts no second battle."""
+        return await self._db.write(lambda conn: claim_event(conn, event_id, now))
+
+    async def has_voted(self, battle_id: int, voter_ref: str) -> bool:
+        """Whether this member has a standing vote on the battle (counted or not)."""
+        stmt = select(votes.c.id).where(
+            votes.c.battle_id == battle_id, votes.c.voter_ref == voter_ref, votes.c.outcome.is_not(None)
+        )
+        return await self._db.read(lambda conn: conn.execute(stmt).first() is not None)
+
     # ---- leaderboard input ----------------------------------------------------------------
 
-    async def pair_counts(self, scope_key: str | None, category: str | None) -> list[PairCount]:
-        """Aggregated outcomes per pair (model_a < model_b); scope None = global (every scope).
+    async def pair_counts(self, scope_key: str | None, category: str | None, mode: str = "anonymous") -> list[PairCount]:
+        """Aggregated outcomes per pair (model_a < model_b); scope None = global (every scope);
+        mode "anonymous" (blind battles) or "named" (side-by-side battles).
 
         One primary-key range read: global totals are kept as their own scope ("*")."""
-        params = {"scope_key": tally.GLOBAL_SCOPE if scope_key is None else scope_key, "category": category or tally.OVERALL}
+        params = {"scope_key": tally.read_scope(scope_key, mode), "category": category or tally.OVERALL}
 
         def tx(conn: Connection) -> list[PairCount]:
             return [PairCount._make(r) for r in conn.execute(_PAIR_COUNTS, params) if any(r[2:])]
@@ -437,6 +515,58 @@ class Store:
             return [PairCount._make(r) for r in conn.exec_driver_sql(_PAIR_COUNTS_SINCE, params)]
 
         return await self._db.read(tx)
+
+    async def battle_patterns(self, scope_key: str | None, category: str | None, mode: str = "anonymous") -> list[PatternCount]:
+        """Revealed battles per pair (model_a < model_b) and pattern of counted votes; scope None =
+        global; mode as for pair_counts. What boards need for intervals clustered by battle (one
+        range read, as above)."""
+        params = {"scope_key": tally.read_scope(scope_key, mode), "category": category or tally.OVERALL}
+
+        def tx(conn: Connection) -> list[PatternCount]:
+            return [PatternCount._make(r) for r in conn.execute(_PATTERNS, params) if r[-1] > 0]
+
+        return await self._db.read(tx)
+
+    # ---- voter quality ----------------------------------------------------------------------
+
+    async def first_seen(self, scope_key: str, user_ref: str, now: datetime) -> datetime:
+        """When the bot first saw this user here (recorded now if never before)."""
+
+        def tx(conn: Connection) -> datetime:
+            conn.execute(
+                insert(conn, first_seen)
+                .values(scope_key=scope_key, user_ref=user_ref, seen_at=now)
+                .on_conflict_do_nothing(index_elements=["scope_key", "user_ref"])
+            )
+            stmt = select(first_seen.c.seen_at).where(first_seen.c.scope_key == scope_key, first_seen.c.user_ref == user_ref)
+            return conn.execute(stmt).scalar_one()
+
+        return await self._db.write(tx)
+
+    async def votes_elsewhere_since(self, scope_key: str, voter_ref: str, since: datetime, battle_id: int) -> int:
+        """Votes this voter cast here since `since` on battles other than `battle_id` (daily caps)."""
+        stmt = (
+            select(func.count())
+            .select_from(votes.join(battles, battles.c.id == votes.c.battle_id))
+            .where(
+                battles.c.scope_key == scope_key,
+                votes.c.voter_ref == voter_ref,
+                votes.c.created_at >= since,
+                votes.c.battle_id != battle_id,
+            )
+        )
+        return await self._db.read(lambda conn: int(conn.execute(stmt).scalar_one()))
+
+    async def revealed_votes(self, scope_key: str) -> list[tuple[int, str, str, str, list[str], str]]:
+        """(battle id, voter, model_a, model_b, categories, outcome) of every counted vote of the
+        scope's revealed battles: what the boards hold, vote by vote (voter quality)."""
+        stmt = (
+            select(battles.c.id, votes.c.voter_ref, battles.c.model_a, battles.c.model_b, battles.c.categories, votes.c.outcome)
+            .select_from(votes.join(battles, battles.c.id == votes.c.battle_id))
+            .where(battles.c.scope_key == scope_key, battles.c.status == BattleStatus.CLOSED.value, votes.c.counted)
+            .order_by(battles.c.id, votes.c.voter_ref)
+        )
+        return await self._db.read(lambda conn: [(r[0], r[1], r[2], r[3], list(r[4] or []), r[5]) for r in conn.execute(stmt)])
 
     # ---- bans and settings ----------------------------------------------------------------
 

@@ -21,7 +21,18 @@ from sqlalchemy.engine import Connection
 from arenabot.domain import Outcome
 
 from .records import BattleRecord
-from .sql import BUMP_COUNTS_VERSION, CLAIM_CLOSE, COUNTED_OUTCOMES, apply_deltas, battle_record, battles, claim_event, votes
+from .sql import (
+    ADD_TO_PATTERN_SQL,
+    BUMP_COUNTS_VERSION,
+    CLAIM_CLOSE,
+    COUNTED_OUTCOMES,
+    apply_deltas,
+    apply_patterns,
+    battle_record,
+    battles,
+    claim_event,
+    votes,
+)
 
 _VOTE_COLUMNS = [
     votes.c.id.label("vote_id"),
@@ -127,6 +138,9 @@ class CoreVoteIO:
     def add_pairs(self, rows: list[dict[str, object]]) -> None:
         apply_deltas(self.conn, rows)
 
+    def add_patterns(self, rows: list[dict[str, object]]) -> None:
+        apply_patterns(self.conn, rows)
+
     def add_counted(self, battle_id: int, delta: int) -> None:
         self.conn.execute(_ADD_COUNTED, {"battle_id": battle_id, "delta": delta})
 
@@ -158,6 +172,8 @@ _RAW_ADD_PAIR = (
     " ties = ties + excluded.ties, both_bad = both_bad + excluded.both_bad, version = excluded.version"
 )
 _PAIR_KEYS = ("scope_key", "category", "model_a", "model_b", "wins_a", "wins_b", "ties", "both_bad")
+_RAW_ADD_PATTERN = ADD_TO_PATTERN_SQL.format(", ".join("?" * 9))
+_PATTERN_KEYS = (*_PAIR_KEYS, "battles")
 _RAW_ADD_COUNTED = "UPDATE battles SET counted_votes = counted_votes + ? WHERE id = ?"
 _TIMES = {"created_at", "closes_at", "closed_at", "leaked_at"}
 
@@ -175,7 +191,9 @@ class SQLiteVoteIO:
     """SQLite through the sqlite3 connection under SQLAlchemy's transaction."""
 
     def __init__(self, conn: Connection):
-        self.raw = conn.connection.dbapi_connection
+        raw = conn.connection.dbapi_connection
+        assert raw is not None, "a connection in a transaction holds its DB-API connection"
+        self.raw = raw
 
     def claim(self, event_id: str, now: datetime) -> bool:
         return self.raw.execute(_RAW_CLAIM, (event_id, sqlite_time(now))).fetchone() is not None
@@ -185,7 +203,7 @@ class SQLiteVoteIO:
         row = self.raw.execute(_RAW_BATTLE_AND_VOTE, (voter_ref, battle_id)).fetchone()
         if row is None:
             return None
-        fields = dict(zip(_BATTLE_FIELDS, row))
+        fields = dict(zip(_BATTLE_FIELDS, row, strict=False))  # the vote's columns follow
         for name in _TIMES:
             fields[name] = _parse_time(fields[name])
         fields["categories"] = json.loads(fields["categories"])
@@ -236,6 +254,10 @@ class SQLiteVoteIO:
         if rows:
             version = self.raw.execute(BUMP_COUNTS_VERSION).fetchone()[0]
             self.raw.executemany(_RAW_ADD_PAIR, [(*(r[k] for k in _PAIR_KEYS), version) for r in rows])
+
+    def add_patterns(self, rows: list[dict[str, object]]) -> None:
+        if rows:
+            self.raw.executemany(_RAW_ADD_PATTERN, [tuple(r[k] for k in _PATTERN_KEYS) for r in rows])
 
     def add_counted(self, battle_id: int, delta: int) -> None:
         self.raw.execute(_RAW_ADD_COUNTED, (delta, battle_id))

@@ -15,7 +15,7 @@ message in the thread named one of the battle's models: a later change or withdr
 in `unblind_outcome`, not blind, never counted, and the earlier vote stays as it was.
 
 The statements live in vote_io.py; this module decides what they should do. On PostgreSQL the
-same transaction runs as the server-side function `arenabot_record_vote` (migration 0005_perf,
+same transaction runs as the server-side function `arenabot_record_vote` (migration 0008,
 called by pg_fast.py): a change here needs a migration that replaces that function too (the vote
 tests run on both databases and catch a difference).
 """
@@ -89,7 +89,8 @@ def record_vote(
     blind = not leaked
     now_counted = outcome is not None and blind and not battle.identity_leak
     # Only a new vote is followed by the private reveal (the core's rule), so only it becomes final.
-    names_seen = reveals_names and status == "counted"
+    # A named battle shows its names from the start: nothing to reveal, its votes stay changeable.
+    names_seen = reveals_names and status == "counted" and battle.anony
     _write(io, battle.id, voter_ref, outcome, existing, blind=blind, counted=now_counted, now=now, names_seen=names_seen)
     delta = int(now_counted) - int(was_counted)
     if delta:
@@ -115,7 +116,9 @@ def _close_and_tally(io: CoreVoteIO | SQLiteVoteIO, battle: BattleRecord, now: d
     if not io.claim_close(battle.id, now):
         return False
     counted = io.counted_outcomes(battle.id)  # read after the claim: every vote before it has committed
-    io.add_pairs(tally.vote_deltas(battle.scope_key, battle.model_a, battle.model_b, battle.categories, counted))
+    scope = tally.board_scope(battle.scope_key, battle.anony)  # named battles count on their own boards
+    io.add_pairs(tally.vote_deltas(scope, battle.model_a, battle.model_b, battle.categories, counted))
+    io.add_patterns(tally.pattern_deltas(scope, battle.model_a, battle.model_b, battle.categories, counted, 1))
     return True
 
 
@@ -135,7 +138,7 @@ def _write(
     counted: bool,
     now: datetime,
     names_seen: bool = False,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     value = outcome.value if outcome is not None else None
     seen_at = now if names_seen else None
     if existing is None:

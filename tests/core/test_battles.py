@@ -212,9 +212,9 @@ async def test_active_sampling_gets_the_scopes_current_board(core, platform, mon
     seen = []
     real = arena_module.sample_pair
 
-    def spy(candidates, rng, board=None, strategy="weighted"):
+    def spy(candidates, rng, board=None, strategy="weighted", **options):
         seen.append((strategy, board))
-        return real(candidates, rng, board=board, strategy=strategy)
+        return real(candidates, rng, board=board, strategy=strategy, **options)
 
     monkeypatch.setattr(arena_module, "sample_pair", spy)
     async with core(sampling="active", reveal_to_voter=False) as service:

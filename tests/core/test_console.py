@@ -121,3 +121,64 @@ async def test_console_draws_either_ballot_mode_as_the_a_b_t_x_prompt(core, mode
         out = await _console(service, f"A question about {mode}\nt\n")
         assert "Vote: a = A is better, b = B is better, t = tie, x = both are bad (or type a follow-up)" in out
         assert (await service.store.get_battle(1)).status is BattleStatus.CLOSED
+
+
+async def test_console_unvote_comes_from_the_registry(core):
+    async with core() as service:
+        out = await _console(service, "A question to withdraw from\n/unvote\nb\n/unvote #1\n/help\n")
+        assert "You have no vote on battle #1 to withdraw." in out  # in the battle: no number needed
+        assert "already revealed: your vote stays" in out  # one-person arena: the vote revealed it
+        assert "unvote [battle]" in out  # listed in the help text
+        assert (await service.store.get_battle(1)).counted_votes == 1
+
+
+async def test_console_prints_a_long_reply_at_once_not_word_by_word(monkeypatch):
+    import adapters.console.platform as console_platform
+
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(console_platform.asyncio, "sleep", record)
+    out = io.StringIO()
+    console = ConsolePlatform(out, word_delay=1.0)  # a second a word: any pacing would show
+    long_reply = "word " * 5_000
+    a = await console.start_reply("t", "Model A")
+    b = await console.start_reply("t", "Model B")
+    await b.finish(long_reply)  # B finished while A was still being shown
+    await a.update(long_reply)  # a model that sent a long stretch at once
+    await a.finish(long_reply + "end")
+    assert out.getvalue().count("word") == 10_000 and "end" in out.getvalue()
+    assert waits == []
+    short = await console.start_reply("u", "Model A")
+    await short.update("a few words here ")  # a short stretch still streams word by word
+    assert len(waits) >= 3
+
+
+async def test_console_compare_votes_on_the_named_battle_and_its_board(core):
+    async with core() as service:
+        out = await _console(service, "/compare alpha gamma Why is the sky blue?\nb\n/leaderboard mode=named\n/leaderboard\n/quit\n")
+        battle = await service.store.get_battle(1)
+        assert not battle.anony and (battle.model_a, battle.model_b) == ("alpha", "gamma")
+        assert battle.status is BattleStatus.CLOSED and battle.counted_votes == 1
+        assert "Model A: alpha · Model B: gamma" in out and "Voting closed: 1 counted vote" in out
+        named, blind = out.split("Leaderboard - this console")[1:]
+        assert "gamma" in named and "named battles" in named
+        assert "No counted votes yet" in blind
+
+
+async def test_console_chats_on_after_the_vote_and_starts_a_new_round(core):
+    async with core() as service:
+        out = await _console(service, "/chat too early\nWhy is the sky blue?\nb\n/chat And at sunset?\n/again\nt\n/quit\n")
+        assert "Vote on a battle first" in out
+        first = await service.store.get_battle(1)
+        assert first.status is BattleStatus.CLOSED and first.counted_votes == 1
+        turns = await service.store.turns(1)
+        assert [(t.index, t.after_vote) for t in turns] == [(0, False), (0, False), (1, True), (1, True)]
+        assert turns[-1].prompt == "And at sunset?"
+        second = await service.store.get_battle(2)
+        assert second.prompt == first.prompt and second.status is BattleStatus.CLOSED
+        assert {second.model_a, second.model_b} != {first.model_a, first.model_b}
+        assert "a new round of battle #1" in out and "New round: battle #2" in out
+        assert out.count("Revealed:") == 2

@@ -42,8 +42,9 @@ async def test_one_vote_per_user_replaced_and_withdrawn(core, platform):
         assert (await service.close_battle(platform, MOD, f"#{record.id}")).ok
         counts = await service.store.pair_counts(SCOPE.key, None)
         assert sum(c.wins_a + c.wins_b for c in counts) == 1
-        rows, _ = await _board(service)
+        rows, board = await _board(service)
         assert rows[record.model_b].win_rate == 1.0
+        assert "clustered by battle" in board.method  # chat boards read the battle patterns
 
 
 async def test_bots_other_messages_and_replayed_events_have_no_effect(core, platform):

@@ -29,6 +29,8 @@ BOT_ID = APPLICATION_ID
 GUILD_MESSAGES = 1 << 9
 MESSAGE_CONTENT = 1 << 15
 MANAGE_GUILD = 1 << 5
+MANAGE_MESSAGES = 1 << 13
+ADMINISTRATOR = 1 << 3
 EVERYONE_PERMISSIONS = (1 << 6) | (1 << 10) | (1 << 11) | (1 << 16) | (1 << 38)  # add reactions, view, send, history, send in threads
 
 _BODY = web.RequestKey("body", object)
@@ -85,6 +87,7 @@ class FakeDiscord:
         self.resumes = 0
         self.rate_limited: list[Request] = []
         self._rate_limits: list[list[Any]] = []  # [method, path regex, remaining count, retry_after]
+        self._forbidden: list[tuple[str, re.Pattern[str], int]] = []  # (method, path regex, Discord error code)
         self._connected = asyncio.Condition()
         self._resumes_open = asyncio.Event()
         self._resumes_open.set()
@@ -124,6 +127,13 @@ class FakeDiscord:
             "premium_since": None, "communication_disabled_until": None,
         }
         return user_id
+
+    def give_role(self, user_id: int, role_id: int) -> None:
+        """Before the bot connects (GUILD_CREATE carries it); REST checks see it at once."""
+        self.members[user_id]["roles"].append(str(role_id))
+
+    def take_role(self, user_id: int, role_id: int) -> None:
+        self.members[user_id]["roles"].remove(str(role_id))
 
     def add_text_channel(self, name: str) -> int:
         channel_id = self.next_id()
@@ -177,6 +187,7 @@ class FakeDiscord:
             ("GET", "/channels/{channel}/messages/{message}", self._get_message),
             ("PATCH", "/channels/{channel}/messages/{message}", self._edit_message),
             ("PUT", "/channels/{channel}/messages/{message}/reactions/{emoji}/@me", self._add_own_reaction),
+            ("DELETE", "/channels/{channel}/messages/{message}/reactions/{emoji}/{user}", self._remove_user_reaction),
             ("POST", "/users/@me/channels", self._open_dm),
             ("GET", "/users/{user}", self._get_user),
         ]
@@ -210,6 +221,10 @@ class FakeDiscord:
         """Answer the next `times` matching requests with a 429 like Discord's (headers and body)."""
         self._rate_limits.append([method, re.compile(path_pattern), times, retry_after])
 
+    def forbid(self, method: str, path_pattern: str, code: int = 50013) -> None:
+        """Answer matching requests with Discord's 403 (50013 Missing Permissions, 50001 Missing Access)."""
+        self._forbidden.append((method, re.compile(path_pattern), code))
+
     @web.middleware
     async def _record_and_limit(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if request.path == "/gateway":
@@ -231,6 +246,10 @@ class FakeDiscord:
                         "X-RateLimit-Scope": "user", "Retry-After": str(max(1, round(retry_after))),
                     },
                 )
+        for method, pattern, code in self._forbidden:
+            if method == request.method and pattern.search(entry.path):
+                message = "Missing Access" if code == 50001 else "Missing Permissions"
+                return _json({"message": message, "code": code}, status=403)
         if request.path.startswith("/api/v10/") and not request.path.startswith(("/api/v10/interactions", "/api/v10/webhooks")):
             if request.headers.get("Authorization") != f"Bot {TOKEN}":
                 return _json({"message": "401: Unauthorized", "code": 0}, status=401)
@@ -433,6 +452,26 @@ class FakeDiscord:
         await self.react(BOT_ID, int(request.match_info["message"]), emoji)
         return web.Response(status=204)
 
+    async def _remove_user_reaction(self, request: web.Request) -> web.Response:
+        """Remove someone's reaction: needs Manage Messages (or Administrator) unless it is "@me".
+        Like Discord, the removal is dispatched as MESSAGE_REACTION_REMOVE (not saying who removed it)."""
+        message = self.messages.get(int(request.match_info["message"]))
+        if message is None or message["channel_id"] != request.match_info["channel"]:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        target = request.match_info["user"]
+        user_id = BOT_ID if target == "@me" else int(target)
+        if user_id != BOT_ID and not self.member_permissions(BOT_ID) & (MANAGE_MESSAGES | ADMINISTRATOR):
+            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+        await self.react(user_id, int(message["id"]), unquote(request.match_info["emoji"]), add=False)
+        return web.Response(status=204)
+
+    def tally(self, message_id: int) -> dict[str, int]:
+        """What every member sees under a message: emoji -> count."""
+        counts: dict[str, int] = {}
+        for emoji, _ in self.messages[message_id]["reactions"]:
+            counts[emoji] = counts.get(emoji, 0) + 1
+        return counts
+
     async def _open_dm(self, request: web.Request) -> web.Response:
         user_id = int(request[_BODY]["recipient_id"])
         existing = next((c for c in self.channels.values() if c["type"] == 1 and c["recipients"][0]["id"] == str(user_id)), None)
@@ -519,6 +558,10 @@ class FakeDiscord:
             "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)}, "context": 0,
             "attachment_size_limit": 8 * 1024 * 1024, **extra,
         }
+        if self.channels[channel_id]["type"] == 1:  # in a DM: a user, no guild, no member
+            for key in ("guild_id", "member", "guild_locale"):
+                payload.pop(key)
+            payload.update(user=self.users[user_id], context=1, authorizing_integration_owners={"1": str(user_id)})
         state = {"id": interaction_id, "token": token, "channel_id": channel_id, "responded": False, "followups": [],
                  "user_id": user_id, "type": kind, "payload": payload}
         self.interactions[token] = state

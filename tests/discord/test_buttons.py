@@ -53,7 +53,9 @@ async def test_button_votes_count_once_change_withdraw_and_survive_a_restart(fak
     async with running_bot(settings, fake) as bot:
         thread_id, battle_id, ballot = await start_button_battle(bot, creator)
         ids = custom_ids(ballot)
-        assert ids == [f"arena:vote:{battle_id}:{c}" for c in ("a", "b", "tie", "both_bad", "withdraw")]
+        assert ids == [f"arena:vote:{battle_id}:{c}" for c in ("a", "b", "tie", "both_bad", "withdraw")] + [
+            f"arena:again:{battle_id}"  # the new-round button, in a row of its own
+        ]
         assert not ballot["reactions"], "a button ballot has no reactions"
         assert "button" in ballot["content"]
 
@@ -110,3 +112,23 @@ async def test_a_button_on_a_void_battle_is_refused_privately(fake, sqlite_url):
         assert "void" in await answered(click)
         await wait_votes(bot, battle_id, {str(voter): ("a", False)})
         assert (await bot.service.store.get_battle(battle_id)).counted_votes == 0
+
+
+async def test_two_processes_on_one_database_count_a_replayed_click_once(db_url, fake):  # db_url first: its PostgreSQL set-up runs its own loop
+    """A second process takes the guild's shard over while the first still runs (a rolling
+    restart), on one database (SQLite, and PostgreSQL as deployed): a click on the first's ballot
+    counts, and the first process's click delivered again to the second does not undo it."""
+    creator, voter = fake.add_user(name="ola"), fake.add_user(name="pia")
+    settings = buttons_settings(db_url, fake, reveal_to_voter=False)
+    async with running_bot(settings, fake) as first:
+        thread_id, battle_id, ballot = await start_button_battle(first, creator)
+        click = await fake.click(voter, int(ballot["id"]), f"arena:vote:{battle_id}:a")
+        assert "recorded" in await answered(click)
+        async with running_bot(settings, fake) as second:
+            changed = await fake.click(voter, int(ballot["id"]), f"arena:vote:{battle_id}:b")
+            assert "changed" in await answered(changed)
+            await fake.replay(click)  # the first process's interaction, delivered to the second
+            await eventually(lambda: click.get("refused_callbacks"), "the replay's refused acknowledgement")
+            await clicks_handled()
+            assert await second.votes(battle_id) == {str(voter): ("b", True)}
+            assert (await second.service.store.get_battle(battle_id)).counted_votes == 1

@@ -528,3 +528,41 @@ async def test_votes_on_a_ballot_from_before_a_restart_count(fake, sqlite_url):
         assert fake.identifies == 2
         await fake.react(voter, int(ballot["id"]), BAD)
         await wait_votes(restarted, battle_id, {str(voter): ("both_bad", True)})
+
+
+async def test_compare_names_both_models_and_counts_on_the_named_board(fake, sqlite_url):
+    creator = fake.add_user(name="rhea")
+    voter = fake.add_user(name="sol")
+    mod_role = fake.add_role("Mods", MANAGE_GUILD)
+    mod = fake.add_user(name="moderator", roles=[mod_role])
+    async with running_bot(arena_settings(sqlite_url, fake), fake) as bot:
+        [arena] = fake.commands[None]
+        compare = next(o for o in arena["options"] if o["name"] == "compare")
+        assert [(o["name"], o.get("autocomplete", False)) for o in compare["options"]] == [
+            ("model_a", True), ("model_b", True), ("prompt", False)
+        ]
+        known = set(threads(fake))
+        state = await fake.invoke(
+            creator, ["arena", "compare"], {"model_a": "demo-owl", "model_b": "demo-fox", "prompt": "Name three rivers"}
+        )
+        thread_id = await eventually(lambda: next((t for t in threads(fake) if t not in known), None), "battle thread")
+        ballot = await eventually(lambda: ballot_of(fake, thread_id), "ballot with four reactions")
+        await eventually(lambda: state["followups"], "acknowledgement")
+        header = thread_messages(fake, thread_id)[0]
+        assert "**demo-owl**" in header["content"] and "**demo-fox**" in header["content"]
+        battle_id = await battle_id_of(bot, thread_id)
+
+        await fake.react(voter, int(ballot["id"]), B)
+        await wait_votes(bot, battle_id, {str(voter): ("b", True)})
+        assert dms_to(fake, voter) == []  # no private reveal: the names were never hidden
+        closed = await fake.invoke(mod, ["arena", "close"], channel_id=thread_id)
+        await eventually(lambda: closed["followups"], "close confirmation")
+
+        board = await fake.invoke(creator, ["arena", "leaderboard"], {"mode": "named"})
+        [answer] = await eventually(lambda: board["followups"], "named leaderboard")
+        [embed] = answer["embeds"]
+        assert "named battles" in (embed.get("title") or "") + embed["description"]
+        assert "demo-fox" in embed["description"]
+        blind = await fake.invoke(creator, ["arena", "leaderboard"])
+        [blind_answer] = await eventually(lambda: blind["followups"], "anonymous leaderboard")
+        assert "demo-fox" not in str(blind_answer)

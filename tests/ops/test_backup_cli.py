@@ -21,6 +21,7 @@ def test_backup_round_trips_exactly_and_refuses_a_non_empty_target(tmp_path, mon
     _use_database(monkeypatch, tmp_path, "first.db")
     (tmp_path / "battles.json").write_text(json.dumps(CLEAN_BATTLES))
     assert main(["import", "battles.json"]) == 0
+    assert main(["leaderboard"]) == 0  # any start registers the configured models: rows in every table
     assert main(["export", "first.jsonl"]) == 0
     first = (tmp_path / "first.jsonl").read_bytes()
     tables = {json.loads(line).get("table") for line in first.splitlines()}

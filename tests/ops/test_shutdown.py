@@ -18,6 +18,8 @@ from arenabot.domain import Actor, BattleStatus, Scope, Side
 from arenabot.ops import Supervisor
 from arenabot.ops.runtime import interrupted_text
 from arenabot.ops.shutdown import RESTARTING
+from arenabot.providers import ProviderHub
+from arenabot.providers.demo import DemoProvider
 from arenabot.storage import Store
 from tests.ops.support import demo_models, idle_adapter, ops_settings, wait_for
 from tests.support.fake_platform import FakePlatform
@@ -34,12 +36,39 @@ def streaming(platform: FakePlatform) -> bool:
     return len(replies) == 2 and all(m.text for m in replies)
 
 
-async def _battle_then_stop(sqlite_url: str, grace: float, *, stops: int = 1) -> dict:
-    """Start a battle, stop the supervisor while it streams, and collect what happened."""
-    settings = ops_settings(sqlite_url, delay_s=0.05, grace=grace)
+class GatedDemo:
+    """The demo models, held after their first word until the test opens `gate`: a battle stays in
+    flight exactly as long as the test says, however fast or loaded the machine is."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self._demo = DemoProvider()
+
+    async def complete(self, model, messages, on_delta=None):  # type: ignore[no-untyped-def]
+        words = 0
+
+        async def held(piece: str) -> None:
+            nonlocal words
+            if on_delta is not None:
+                await on_delta(piece)
+            words += 1
+            if words == 1:
+                await self.gate.wait()
+
+        return await self._demo.complete(model, messages, held)
+
+
+async def _battle_then_stop(sqlite_url: str, grace: float, *, stops: int = 1, finish_after_stop: bool = False) -> dict:
+    """Start a battle, stop the supervisor while it streams, and collect what happened. The
+    battle's models hold after their first word; with `finish_after_stop` they go on once the
+    stop has been requested and checked, otherwise never (only the shutdown can end the battle)."""
+    settings = ops_settings(sqlite_url, grace=grace)
     platform = FakePlatform()
     seen: dict = {"platform": platform}
-    async with build_core(settings) as service:
+    models = GatedDemo()
+    hub = ProviderHub(settings)
+    hub.register("demo", models)
+    async with build_core(settings, hub=hub) as service:
         supervisor = Supervisor(settings, service)
         running = asyncio.create_task(supervisor.run([idle_adapter()]))
         await wait_for(lambda: supervisor.endpoint.port is not None)
@@ -56,15 +85,18 @@ async def _battle_then_stop(sqlite_url: str, grace: float, *, stops: int = 1) ->
         seen["refused"] = await service.start_battle(platform, SCOPE, "channel-1", Actor("bob", "Bob"), "Another one")
         seen["creator_follow_up"] = await service.follow_up(platform, thread, ALICE, "and more?")
         seen["stranger_follow_up"] = await service.follow_up(platform, thread, Actor("bob", "Bob"), "hi all")
+        if finish_after_stop:
+            models.gate.set()
         seen["outcome"] = (await asyncio.gather(battle, return_exceptions=True))[0]
         await asyncio.wait_for(running, 30)
         seen["record"] = await service.store.get_battle(1)
         seen["turns"] = await service.store.turns(1)
+    await hub.close()
     return seen
 
 
 async def test_an_in_flight_battle_finishes_within_the_grace_period(sqlite_url: str) -> None:
-    seen = await _battle_then_stop(sqlite_url, grace=30)
+    seen = await _battle_then_stop(sqlite_url, grace=600, finish_after_stop=True)
     assert not seen["refused"].ok and seen["refused"].text == RESTARTING
     assert seen["creator_follow_up"].text == RESTARTING  # the creator learns why
     assert seen["stranger_follow_up"] is None  # other chatter in the thread is still ignored
@@ -78,7 +110,7 @@ async def test_an_in_flight_battle_finishes_within_the_grace_period(sqlite_url: 
 
 
 async def test_a_battle_over_the_grace_period_is_voided_and_its_thread_says_so(sqlite_url: str) -> None:
-    seen = await _battle_then_stop(sqlite_url, grace=0.2)
+    seen = await _battle_then_stop(sqlite_url, grace=0.2)  # the models never go on: only the grace deadline ends it
     assert not seen["refused"].ok and seen["refused"].text == RESTARTING
     assert isinstance(seen["outcome"], asyncio.CancelledError)
     record = seen["record"]

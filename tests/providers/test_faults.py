@@ -258,6 +258,8 @@ async def test_the_callers_own_time_limit_wins_and_closes_the_stream(api, hub):
 
 async def test_a_steady_stream_outlives_many_stall_windows(api, hub):
     """Each chunk opens a new stall window: a reply longer than the window is fine if it keeps coming."""
-    api.script("m", tokens=["t"] * 60, delay_s=0.02)  # about 1.2 s, four windows of 0.3 s
-    completion = await hub.complete(model_for(api, "gemini", limits={"stall_timeout_s": 0.3}), PROMPT)
-    assert completion.text == "t" * 60
+    # About 2.4 s in all, two and a half windows of 1 s; a gap of 0.02 s between chunks leaves a
+    # loaded machine a 50-fold margin before a chunk could look like a stall.
+    api.script("m", tokens=["t"] * 120, delay_s=0.02)
+    completion = await hub.complete(model_for(api, "gemini", limits={"stall_timeout_s": 1.0}), PROMPT)
+    assert completion.text == "t" * 120

@@ -147,3 +147,55 @@ def test_ratings_and_import_read_the_real_log_alike(tmp_path, monkeypatch, capsy
     records = battlelog.parse_records(path.read_bytes())
     assert len(records) == len(log) + sum(log.rejected.values()) == 2061
     assert json.loads(path.read_text()) == records
+
+
+def voted_records(n: int, seed: int) -> list:
+    """messy_records where most rows are votes sharing a question_id (three per battle)."""
+    records = messy_records(n, seed)
+    rng = random.Random(seed)
+    for k, rec in enumerate(records):
+        if isinstance(rec, dict) and rng.random() < 0.8:
+            rec["question_id"] = f"q{k // 3}"
+    return records
+
+
+def expected_battles(records: list) -> list:
+    """Each valid row's question_id (None: a battle of its own), by the reader's validity rules."""
+    return [
+        r.get("question_id")
+        for r in records
+        if isinstance(r, dict) and "model_b" in r and r["model_a"] != r["model_b"] and r["winner"] in WINNERS
+    ]
+
+
+def same_battles(ids: np.ndarray, qids: list) -> None:
+    """Rows share a battle id exactly when they share a question_id."""
+    assert len(ids) == len(qids)
+    for k in range(len(qids)):
+        together = {j for j in range(len(qids)) if ids[j] == ids[k]}
+        assert together == ({j for j, q in enumerate(qids) if q == qids[k]} if qids[k] is not None else {k}), k
+
+
+def test_question_ids_become_battle_ids_on_every_path(tmp_path, monkeypatch):
+    records = voted_records(300, seed=5)
+    qids = expected_battles(records)
+    array, lines = tmp_path / "log.json", tmp_path / "log.jsonl"
+    array.write_text(json.dumps(records))
+    lines.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    for size in (200, 5000, 1 << 20):  # small chunks take the loose path more often
+        monkeypatch.setattr(battlelog.framing, "CHUNK_BYTES", size)
+        same_battles(battlelog.load_battles(array).battle, qids)
+        same_battles(battlelog.load_battles(lines, workers=1).battle, qids)
+        same_battles(battlelog.load_battles(lines, workers=2).battle, qids)
+    kept = battlelog.load_battles(array)
+    keep = kept.outcome == A_WINS
+    assert np.array_equal(kept.subset(keep).battle, kept.battle[keep])
+
+
+def test_question_ids_are_none_when_absent_or_not_asked_for(tmp_path):
+    with_ids, without = tmp_path / "votes.json", tmp_path / "battles.json"
+    with_ids.write_text(json.dumps(voted_records(100, seed=1)))
+    without.write_text(json.dumps(messy_records(100, seed=1)))
+    assert battlelog.load_battles(without).battle is None
+    assert battlelog.load_battles(with_ids, battle=False).battle is None
+    assert battlelog.load_battles(with_ids).battle is not None

@@ -68,6 +68,16 @@ def test_active_prefers_overlapping_uncertain_pairs_and_does_not_avoid_coin_flip
     assert w[frozenset({"twin1", "twin2"})] >= 0.9 * max(w.values())
 
 
+def test_the_widest_interval_gets_the_votes_against_its_nearest_opponent():
+    # top is the most uncertain model, far above three close ones; d sits between.
+    board = fake_board([("top", 1500, 30, 300), ("a", 1000, 10, 3000), ("b", 1010, 10, 3000), ("c", 1020, 10, 3000),
+                        ("d", 1300, 10, 3000)])
+    w = as_dict(*pair_weights([Candidate(m.model) for m in board.rows], board, "active", floor=0.0))
+    assert max(w, key=w.get) == frozenset({"top", "d"})
+    # Far-apart pairs teach little per vote (p(1-p) is small): top hardly meets a, b or c.
+    assert w[frozenset({"top", "d"})] > 20 * max(w[frozenset({"top", m})] for m in "abc")
+
+
 def test_every_model_keeps_a_floor_share():
     board = fake_board([("far", 1400, 1, 9000), ("a", 1000, 30, 50), ("b", 1001, 30, 50), ("c", 999, 30, 50)])
     cands = [Candidate(m.model) for m in board.rows]

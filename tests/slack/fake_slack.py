@@ -10,11 +10,17 @@ import asyncio
 import inspect
 import itertools
 import json
+import re
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+MANIFEST = Path(__file__).resolve().parents[2] / "adapters" / "slack" / "manifest.yaml"
+# The bot scopes the manifest grants: what an app installed from it has.
+MANIFEST_SCOPES = re.findall(r"^\s+- ([a-z_.:]+) #", MANIFEST.read_text(encoding="utf-8").split("bot:", 1)[1].split("settings:")[0], re.M)
 
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"
@@ -67,6 +73,9 @@ class FakeSlack:
         self.acks: list[dict[str, Any]] = []  # Socket Mode acks from the client
         self._rate_limits: dict[str, list[int]] = {}
         self._failures: dict[str, str] = {}
+        self.private_channels: set[str] = set()  # conversations.join refuses these; posting needs an invite
+        self.member_of: set[str] = set()  # channels the bot joined or was invited to
+        self.scopes: list[str] = list(MANIFEST_SCOPES)  # sent in x-oauth-scopes, like Slack does
         self._ts = itertools.count(1)
         self._envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._runner: web.AppRunner | None = None
@@ -182,7 +191,13 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": self._failures[method]})
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         body = handler(args) if handler else {"ok": True}
-        return web.json_response(body)
+        return web.json_response(body, headers={"x-oauth-scopes": ",".join(self.scopes)})
+
+    def _conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args["channel"] in self.private_channels:
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        self.member_of.add(args["channel"])
+        return {"ok": True, "channel": {"id": args["channel"], "is_member": True}}
 
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
@@ -192,6 +207,8 @@ class FakeSlack:
                 "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args["channel"] in self.private_channels and args["channel"] not in self.member_of:
+            return {"ok": False, "error": "not_in_channel"}
         ts = self._next_ts()
         message = Message(args["channel"], ts, args.get("text", ""), args.get("blocks") or [], args.get("thread_ts") or None)
         self.messages[(message.channel, ts)] = message

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from adapters.slack.app import SlackArena, build_app, make_client
+from adapters.slack.http import events_app
 from arenabot.app import build_core
 from arenabot.arena import ArenaService
 from arenabot.config import Settings, settings_from_dict
@@ -116,7 +117,7 @@ async def slack_harness(fake: FakeSlack, settings: Settings, edit_interval: floa
     async with build_core(settings) as service, aiohttp.ClientSession() as api_session:
         client = make_client("xoxb-test-token", fake.api_url, api_session)
         arena = build_app(settings, service, client, signing_secret=SIGNING_SECRET, edit_interval=edit_interval)
-        server = TestServer(arena.app.web_app(path="/slack/events"), host="127.0.0.1")
+        server = TestServer(events_app(arena.app, "/slack/events"), host="127.0.0.1")
         await server.start_server()
         try:
             async with aiohttp.ClientSession() as session:

@@ -50,7 +50,9 @@ async def test_button_votes_count_once_change_withdraw_and_survive_a_restart(fak
         assert await slack.command("battle name three rivers") == 200
         ts = await fake_slack.wait_for(lambda: button_ballot(fake_slack), what="the button ballot")
         await slack.settled()
-        assert action_ids(fake_slack, ts) == [f"arena:vote:1:{c}" for c in ("a", "b", "tie", "both_bad", "withdraw")]
+        assert action_ids(fake_slack, ts) == [f"arena:vote:1:{c}" for c in ("a", "b", "tie", "both_bad", "withdraw")] + [
+            "arena:again:1"  # the new-round button
+        ]
         assert not [r for r in fake_slack.reactions if r[1] == ts], "a button ballot gets no reactions"
 
         first = await click(slack, "U0BOB", ts, "arena:vote:1:a")

@@ -29,6 +29,7 @@ def test_the_manifest_grants_the_scopes_the_adapter_uses() -> None:
     needed = {
         "commands", "app_mentions:read", "chat:write", "reactions:read", "reactions:write",
         "channels:history", "groups:history", "users:read", "usergroups:read", "files:write", "im:write",
+        "channels:join",
     }
     assert needed <= scopes, needed - scopes
     assert "socket_mode_enabled: true" in MANIFEST  # Socket Mode is the default mode

@@ -118,6 +118,7 @@ async def test_a_button_ballot_carries_its_buttons_and_gets_no_reactions(fake_sl
     assert [(e["action_id"], e["text"]["text"]) for e in actions["elements"]] == [
         ("arena:vote:9:a", "A is better"), ("arena:vote:9:b", "B is better"), ("arena:vote:9:tie", "Tie"),
         ("arena:vote:9:both_bad", "Both are bad"), ("arena:vote:9:withdraw", "Withdraw my vote"),
+        ("arena:again:9", "New round"),
     ]
     assert message.body == "*Which answer is better?*"
 

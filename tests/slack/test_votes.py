@@ -83,3 +83,21 @@ async def test_several_http_processes_over_one_database_count_a_retried_vote_onc
         assert (await second.service.store.counted_votes(1)) == 1
         assert await first.service.store.close_battle(1, first.service.now())  # stats count revealed battles
         assert (await first.service.store.stats(SCOPE.key)).votes == 1
+
+
+async def test_unvote_by_battle_number_withdraws_a_reaction_vote(fake_slack: FakeSlack, sqlite_url: str) -> None:
+    """`/arena unvote #N`, generated from the command registry: Slack slash commands carry no thread."""
+    async with slack_harness(fake_slack, arena_settings(sqlite_url, arena={"reveal_to_voter": False})) as slack:
+        battle = await slack.start_battle()
+        assert await slack.event(reaction("U0BOB", "a", CHANNEL, battle.ballot_ts)) == 200
+        await slack.fake.wait_for(lambda: slack.vote_is("U0BOB", "a"), what="the vote")
+        before = len(slack.fake.responses)
+        assert await slack.command("unvote #1", user="U0BOB") == 200
+        await slack.fake.wait_for(lambda: slack.vote_is("U0BOB", None), what="the withdrawal")
+        await slack.fake.wait_for(lambda: len(slack.fake.responses) > before, what="the answer")
+        answer = slack.fake.responses[before]
+        assert answer["response_type"] == "ephemeral" and "withdrawn" in str(answer)
+        assert (await slack.service.store.counted_votes(1)) == 0
+        assert await slack.command("unvote", user="U0BOB") == 200  # no thread on Slack: the number is needed
+        await slack.fake.wait_for(lambda: len(slack.fake.responses) > before + 1, what="the refusal")
+        assert "unvote #42" in str(slack.fake.responses[before + 1])

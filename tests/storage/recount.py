@@ -53,8 +53,43 @@ async def recounted(store: Store) -> Counts:
     return counts_from_votes(counting)
 
 
+Patterns = dict[tuple[str, str, str, str, int, int, int, int], int]
+
+
+async def stored_patterns(store: Store) -> Patterns:
+    found = await store.run_read(
+        rows, "SELECT scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad, battles FROM battle_patterns"
+    )
+    return {tuple(r[:8]): r[8] for r in found if r[8]}
+
+
+async def recounted_patterns(store: Store) -> Patterns:
+    """Battle patterns rebuilt from the votes: each revealed battle with counted votes is one
+    battle of its pair whose pattern is its counted votes, oriented model_a < model_b."""
+    found = await store.run_read(
+        rows,
+        "SELECT b.id, b.scope_key, b.model_a, b.model_b, b.categories, v.outcome FROM votes v"
+        " JOIN battles b ON b.id = v.battle_id WHERE v.counted AND b.status = 'closed'",
+    )
+    per_battle: dict[int, tuple] = {}
+    cells: dict[int, list[int]] = {}
+    for battle_id, scope, a, b, cats, outcome in found:
+        if a > b:
+            a, b, outcome = b, a, _SWAP[outcome]
+        per_battle[battle_id] = (scope, a, b, json.loads(cats) if isinstance(cats, str) else cats)
+        cells.setdefault(battle_id, [0, 0, 0, 0])[_COLUMN[outcome]] += 1
+    patterns: Patterns = {}
+    for battle_id, (scope, a, b, cats) in per_battle.items():
+        for counted_in in (scope, "*"):
+            for category in ["", *set(cats)]:
+                key = (counted_in, category, a, b, *cells[battle_id])
+                patterns[key] = patterns.get(key, 0) + 1  # type: ignore[index]
+    return patterns
+
+
 async def assert_consistent(store: Store) -> None:
     assert await stored_counts(store) == await recounted(store)
+    assert await stored_patterns(store) == await recounted_patterns(store)
     kept = await store.run_read(
         rows,
         "SELECT b.id, b.counted_votes, (SELECT count(*) FROM votes v WHERE v.battle_id = b.id AND v.counted)"

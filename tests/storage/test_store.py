@@ -16,17 +16,18 @@ def _model(name: str, **kw: object) -> ModelSettings:
     return ModelSettings(name=name, provider="demo", **kw)  # type: ignore[arg-type]
 
 
-async def test_models_sync_without_overriding_moderators(store: Store) -> None:
+async def test_models_sync_follows_the_file(store: Store) -> None:
     await store.sync_models([_model("owl", weight=2.0, identity_words=["hoot"], params={"temperature": 0.3}), _model("fox")])
     assert await store.update_model("owl", enabled=False, weight=0.5)
     assert not await store.update_model("nobody", enabled=False)
-    # Config is re-read at start-up: new models appear, moderators' changes stay.
+    # Config is re-read at start-up: new models appear, and the file's models take its values
+    # (tests/core/test_models_from_the_file.py covers the report and chat-added models).
     await store.sync_models([_model("owl", weight=9.0), _model("fox"), _model("lark", vendor="Birdcorp")])
     by_name = {m.name: m for m in await store.list_models()}
     assert list(by_name) == ["fox", "lark", "owl"]
     owl = by_name["owl"]
-    assert (owl.enabled, owl.weight, owl.identity_words, owl.params) == (False, 0.5, ["hoot"], {"temperature": 0.3})
-    assert owl.to_settings() == _model("owl", weight=0.5, enabled=False, identity_words=["hoot"], params={"temperature": 0.3})
+    assert (owl.enabled, owl.weight, owl.identity_words, owl.params) == (True, 9.0, [], {})
+    assert owl.to_settings() == _model("owl", weight=9.0)
     assert by_name["lark"].vendor == "Birdcorp"
     with pytest.raises(DuplicateModel, match="'fox' already exists"):
         await store.add_model(_model("fox"))

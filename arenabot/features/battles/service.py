@@ -21,6 +21,7 @@ from arenabot.domain import Actor, BattleStatus, Message, Scope, Side
 from arenabot.features.shared import ArenaState
 from arenabot.generation import SideResult, generate_turn
 from arenabot.middleware import Call, MiddlewareChain
+from arenabot.permissions import MissingPermission
 from arenabot.ports import ChatPlatform
 from arenabot.replies import Reply, refuse
 from arenabot.sampling import Candidate, NotEnoughModels, sample_pair
@@ -55,15 +56,10 @@ class Battles:
     ) -> Reply:
         """Refuse at once (nothing stored, nothing posted) or run a whole first turn."""
         prompt = prompt.strip()
-        if actor.is_bot:
-            return refuse("Bots cannot start battles.")
         arena = await self.state.arena_settings(scope.key)
-        if not prompt:
-            return refuse("Write a prompt to start a battle, e.g. `battle Write a haiku about rain`.")
-        if len(prompt) > arena.max_prompt_chars:
-            return refuse(
-                f"That prompt is {len(prompt)} characters long; the limit here is {arena.max_prompt_chars}. Shorten it and try again."
-            )
+        refusal = self._check_start(actor, prompt, arena, "battle Write a haiku about rain")
+        if refusal is not None:
+            return refusal
         named: str | None = None
         if category:
             try:
@@ -78,6 +74,50 @@ class Battles:
         assert reply is not None, "a middleware swallowed a battle start"
         return reply
 
+    @staticmethod
+    def _check_start(actor: Actor, prompt: str, arena: ArenaSettings, example: str) -> Reply | None:
+        if actor.is_bot:
+            return refuse("Bots cannot start battles.")
+        if not prompt:
+            return refuse(f"Write a prompt to start a battle, e.g. `{example}`.")
+        if len(prompt) > arena.max_prompt_chars:
+            return refuse(
+                f"That prompt is {len(prompt)} characters long; the limit here is {arena.max_prompt_chars}. Shorten it and try again."
+            )
+        return None
+
+    async def compare(
+        self, platform: ChatPlatform, scope: Scope, channel_ref: str, actor: Actor, model_a: str, model_b: str, prompt: str
+    ) -> Reply:
+        """A named (side-by-side) battle: the creator picks both models, whose names are shown
+        from the start. Voting works as in a blind battle; the votes count on the named boards
+        only. Bans and rate limits apply (the same middleware chain as blind battles)."""
+        prompt = prompt.strip()
+        arena = await self.state.arena_settings(scope.key)
+        refusal = self._check_start(actor, prompt, arena, "compare model-a model-b Write a haiku about rain")
+        if refusal is not None:
+            return refusal
+        models, detector = await self.state.registry()
+        enabled = {m.name.lower(): m.name for m in models if m.enabled}
+        picked: list[str] = []
+        for typed in (model_a, model_b):
+            name = enabled.get(typed.strip().lower())
+            if name is None:
+                listed = ", ".join(f"`{n}`" for n in sorted(enabled.values())) or "none"
+                return refuse(f"There is no enabled model called `{typed.strip()}`. Models you can compare: {listed}.")
+            picked.append(name)
+        if picked[0] == picked[1]:
+            return refuse("Pick two different models to compare.")
+
+        async def start() -> Reply:
+            return await self._create_and_play(
+                platform, scope, channel_ref, actor, prompt, None, arena, detector, picked[0], picked[1], anony=False
+            )
+
+        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key), start)
+        assert reply is not None, "a middleware swallowed a battle start"
+        return reply
+
     async def _sample_and_play(
         self,
         platform: ChatPlatform,
@@ -87,20 +127,55 @@ class Battles:
         prompt: str,
         named: str | None,
         arena: ArenaSettings,
+        *,
+        after: BattleRecord | None = None,
     ) -> Reply:
         state = self.state
         models, detector = await state.registry()
         candidates = [
-            Candidate(m.name, m.weight, available=state.hub.is_available(m.name)) for m in models if m.enabled and m.weight > 0
+            Candidate(m.name, m.weight, tuple(m.targets), available=state.hub.is_available(m.name))
+            for m in models
+            if m.enabled and m.weight > 0
         ]
-        board = await self._sampling_board(scope.key) if arena.sampling == "active" else None
+        if after is not None:
+            candidates = self._fresh_pool(candidates, after)
+        boost = arena.new_model_battles > 0 and arena.new_model_boost != 1
+        # The board gives "active" its intervals and the boost each model's battles so far.
+        board = await self.sampling_board(scope.key) if arena.sampling == "active" or boost else None
         try:
-            model_a, model_b = sample_pair(candidates, state.rng, board=board, strategy=arena.sampling)
+            model_a, model_b = sample_pair(
+                candidates,
+                state.rng,
+                board=board,
+                strategy=arena.sampling,
+                new_model_boost=arena.new_model_boost,
+                new_model_battles=arena.new_model_battles,
+            )
         except NotEnoughModels:
             return refuse(
                 "Fewer than two models are available right now, so no battle can start. A moderator can enable more models."
             )
+        return await self._create_and_play(
+            platform, scope, channel_ref, actor, prompt, named, arena, detector, model_a, model_b, round_of=after
+        )
 
+    async def _create_and_play(
+        self,
+        platform: ChatPlatform,
+        scope: Scope,
+        channel_ref: str,
+        actor: Actor,
+        prompt: str,
+        named: str | None,
+        arena: ArenaSettings,
+        detector: IdentityDetector,
+        model_a: str,
+        model_b: str,
+        *,
+        anony: bool = True,
+        round_of: BattleRecord | None = None,
+    ) -> Reply:
+        state = self.state
         classification = classify(prompt)
         categories = list(classification.categories)
         if named and named not in categories:
@@ -119,34 +194,47 @@ class Battles:
                 prompt=prompt,
                 created_at=now,
                 closes_at=now + timedelta(minutes=arena.battle_window_minutes),
+                anony=anony,
             )
         )
-        return await self._guarded(battle, self._open_and_play(platform, battle, arena, detector, prompt), platform)
+        return await self._guarded(battle, self._open_and_play(platform, battle, arena, detector, prompt, round_of), platform)
 
-    async def _sampling_board(self, scope_key: str) -> Any:
+    async def sampling_board(self, scope_key: str) -> Any:
         """The scope's current board for active sampling; a slightly stale one is fine, so it is
         recomputed at most every SAMPLING_BOARD_TTL_S instead of on every battle."""
         cached = self._boards_for_sampling.get(scope_key)
         if cached and time.monotonic() - cached[0] < SAMPLING_BOARD_TTL_S:
             return cached[1]
-        board = await self.state.leaderboards.warm_board(self.state.store, scope_key, None, title="", top=10_000)
+        board = self.state.leaderboards.board(await self.state.store.pair_counts(scope_key, None), title="", top=10_000)
         self._boards_for_sampling[scope_key] = (time.monotonic(), board)
         return board
 
     async def _open_and_play(
-        self, platform: ChatPlatform, battle: BattleRecord, arena: ArenaSettings, detector: IdentityDetector, prompt: str
+        self,
+        platform: ChatPlatform,
+        battle: BattleRecord,
+        arena: ArenaSettings,
+        detector: IdentityDetector,
+        prompt: str,
+        round_of: BattleRecord | None = None,
     ) -> Reply:
         window = f"in {duration_text(arena.battle_window_minutes)}"
         if arena.close_after_votes:
             window += f" or after {arena.close_after_votes} vote{'s' if arena.close_after_votes != 1 else ''}"
-        refs = await platform.open_thread(
-            battle.channel_ref,
-            render.battle_title(battle.id),
-            render.header(battle.id, prompt, battle.categories, window),
-        )
+        if battle.anony:
+            header = render.header(battle.id, prompt, battle.categories, window, round_of=round_of.id if round_of else None)
+        else:
+            header = render.named_header(battle.id, prompt, battle.categories, battle.model_a, battle.model_b, window)
+        refs = await platform.open_thread(battle.channel_ref, render.battle_title(battle.id), header)
         await self.state.store.set_battle_refs(battle.id, refs.thread_ref, refs.header_ref)
         battle = dataclasses.replace(battle, thread_ref=refs.thread_ref, header_ref=refs.header_ref)
-        if detector.find(prompt) and await self.state.flag_identity_leak(battle.id):
+        if round_of is not None:
+            try:  # the link from the old thread; the new battle stands without it
+                await platform.post(round_of.thread_ref or round_of.channel_ref, render.new_round_text(battle.id))
+            except Exception:
+                log.warning("could not link battle #%s from battle #%s", battle.id, round_of.id, exc_info=True)
+        # A named battle shows its names already: nothing can leak them.
+        if battle.anony and detector.find(prompt) and await self.state.flag_identity_leak(battle.id):
             await platform.post(refs.thread_ref, render.identity_leak_text("prompt"))
         return await self._play_turn(platform, battle, arena, detector, prompt, index=0)
 
@@ -163,6 +251,13 @@ class Battles:
         except asyncio.CancelledError:
             await asyncio.shield(self.state.void_battle(battle.id, "interrupted: the bot stopped while generating"))
             raise
+        except MissingPermission as missing:
+            # Not a bug: a server setting. One log line (no traceback), the fix to the member, and
+            # the scope's moderators see it in `/arena doctor`.
+            await asyncio.shield(self.state.void_battle(battle.id, f"missing permission: {missing.permission}"))
+            self.state.note_missing_permission(battle.scope_key, missing)
+            log.warning("battle #%s void: %s", battle.id, missing)
+            return refuse(missing.user_text())
         except Exception:
             log.exception("battle #%s failed", battle.id)
             await asyncio.shield(self.state.void_battle(battle.id, "internal error"))
@@ -211,7 +306,9 @@ class Battles:
         past = await self._histories(battle) if index else {Side.A: [], Side.B: []}
         # Each model sees only its own history; the hub adds the system prompts.
         conversations = {side: past[side] + [Message("user", prompt)] for side in (Side.A, Side.B)}
-        results = await generate_turn(state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds)
+        results = await generate_turn(
+            state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds, arena.max_reply_chars
+        )
         await state.store.add_turns([self._turn_record(battle.id, index, side, prompt, r) for side, r in results.items()])
 
         failed = [r for r in results.values() if r.error]
@@ -222,7 +319,8 @@ class Battles:
                 await platform.post(thread_ref, render.side_failed_text(result.side, result.error or "failed"))
             return Reply(f"Battle #{battle.id} is void: {reason}.", ok=False)
 
-        if detector.leaks(*(r.text for r in results.values())) and await state.flag_identity_leak(battle.id):
+        leaks = battle.anony and detector.leaks(*(r.text for r in results.values()))
+        if leaks and await state.flag_identity_leak(battle.id):
             await platform.post(thread_ref, render.identity_leak_text("reply"))
         await self._post_ballot(platform, battle, thread_ref, arena, index)
         return Reply(f"Battle #{battle.id} is ready for votes.", private=True)
@@ -240,6 +338,13 @@ class Battles:
             self.state.remember_ballot((platform.name, ballot_ref), (battle.id, battle.scope_key))
         try:
             await platform.open_voting(ballot_ref, ballot)
+        except MissingPermission as missing:  # the battle stands: members can add the reactions
+            self.state.note_missing_permission(battle.scope_key, missing)
+            log.warning("battle #%s: could not open voting: %s", battle.id, missing)
+            try:
+                await platform.post(thread_ref, render.voting_not_opened_text(missing.permission, missing.fix))
+            except Exception as exc:
+                log.warning("battle #%s: could not say so in the thread either: %s", battle.id, type(exc).__name__)
         except Exception:  # members can still add the reactions themselves: the battle stands
             log.warning("could not open voting on battle #%s's ballot", battle.id, exc_info=True)
 
@@ -263,7 +368,8 @@ class Battles:
     # ----- follow-ups --------------------------------------------------------------------------
 
     async def follow_up(self, platform: ChatPlatform, thread_ref: str, actor: Actor, text: str) -> Reply | None:
-        """Continue both conversations; None when this is not the creator in a battle thread.
+        """Continue both conversations; None when the message is nobody's turn (not the creator
+        before the vote, not a voter after it) or not in a battle thread.
 
         Every human message in an open battle's thread is read: one that names a model, family
         or vendor of this battle (not the creator's follow-up prompt, which has its own rule)
@@ -274,11 +380,14 @@ class Battles:
         text = text.strip()
         if not text:
             return None
-        if actor.user_ref != battle.creator_ref:
+        chat_on = await self._may_chat_on(battle, actor)
+        if actor.user_ref != battle.creator_ref and not chat_on:
             await self._read_thread_message(platform, battle, text)
             return None
 
         async def follow() -> Reply:
+            if chat_on:
+                return await self._chat_on(platform, battle, text)
             return await self._follow_up(platform, battle, text)
 
         return await self.chain.run(Call("follow_up", platform, actor, battle.scope_key, battle.id), follow)
@@ -293,7 +402,8 @@ class Battles:
             # Not a follow-up any more, but still a message in the thread that may name a model.
             await self._read_thread_message(platform, battle, text)
             return refuse(
-                f"Voting on battle #{battle.id} has started, so the conversation is over. Start a new battle to ask more."
+                f"Voting on battle #{battle.id} has started, so the conversation is over. "
+                "Vote to keep chatting with both models, or start a new round with `again`."
             )
         if battle.turns >= arena.max_turns:
             return refuse(f"Battle #{battle.id} reached its limit of {arena.max_turns} turns. Vote now, or start a new battle.")
@@ -306,7 +416,7 @@ class Battles:
         return await self._guarded(battle, self._continue(platform, battle, arena, detector, text), platform)
 
     async def _read_thread_message(self, platform: ChatPlatform, battle: BattleRecord, text: str) -> None:
-        if battle.status is not BattleStatus.OPEN or battle.identity_leak or battle.leaked_at is not None:
+        if not battle.anony or battle.status is not BattleStatus.OPEN or battle.identity_leak or battle.leaked_at is not None:
             return
         detector = await self.state.battle_detector(battle.model_a, battle.model_b)
         if not detector.find(text):
@@ -322,9 +432,141 @@ class Battles:
     ) -> Reply:
         if MULTI_TURN not in battle.categories:
             await self.state.store.add_categories(battle.id, [MULTI_TURN])
-        if detector.find(text) and await self.state.flag_identity_leak(battle.id):
+        if battle.anony and detector.find(text) and await self.state.flag_identity_leak(battle.id):
             await platform.post(battle.thread_ref or battle.channel_ref, render.identity_leak_text("prompt"))
         return await self._play_turn(platform, battle, arena, detector, text, index=battle.turns)
+
+    # ----- after the vote: chatting on, and a new round --------------------------------------
+
+    async def _may_chat_on(self, battle: BattleRecord, actor: Actor) -> bool:
+        """A voter may keep chatting once they voted, the creator once the battle is revealed.
+        (Not everyone after the reveal: members talking about the result must not wake the models.)"""
+        if battle.status is BattleStatus.VOID:
+            return False
+        if battle.status is BattleStatus.CLOSED and actor.user_ref == battle.creator_ref:
+            return True
+        return await self.state.store.has_voted(battle.id, actor.user_ref)
+
+    async def _chat_on(self, platform: ChatPlatform, battle: BattleRecord, text: str) -> Reply:
+        arena = await self.state.arena_settings(battle.scope_key)
+        if battle.is_open:
+            # Still a message in a blind battle's thread: naming a model stops later votes counting.
+            await self._read_thread_message(platform, battle, text)
+        later = sum(1 for t in await self.state.store.turns(battle.id) if t.after_vote and t.side is Side.A)
+        if later >= arena.max_chat_turns:
+            return refuse(
+                f"Battle #{battle.id} reached its limit of {arena.max_chat_turns} turns after the vote. "
+                "Start a new round with `again`."
+            )
+        if len(text) > arena.max_prompt_chars:
+            return refuse(f"That message is {len(text)} characters long; the limit here is {arena.max_prompt_chars}.")
+        if battle.id in self._generating:  # no await between this check and marking it busy below
+            return refuse("Please wait until both models have finished answering.")
+        self._generating.add(battle.id)
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            return await self._play_later_turn(platform, battle, arena, text)
+        except Exception:
+            # Unlike a battle's own turns, a failure here voids nothing: the votes stand as they are.
+            log.exception("a later turn of battle #%s failed", battle.id)
+            return refuse(f"Both models could not answer on battle #{battle.id} this time; its votes are unchanged.")
+        finally:
+            self._generating.discard(battle.id)
+            if task is not None:
+                self._inflight.discard(task)
+
+    async def _play_later_turn(self, platform: ChatPlatform, battle: BattleRecord, arena: ArenaSettings, text: str) -> Reply:
+        state = self.state
+        thread_ref = battle.thread_ref or battle.channel_ref
+        models = {Side.A: await state.model(battle.model_a), Side.B: await state.model(battle.model_b)}
+        past = await self._histories(battle)
+        conversations = {side: past[side] + [Message("user", text)] for side in (Side.A, Side.B)}
+        results = await generate_turn(state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds)
+        index = battle.turns  # read with the battle: turns are numbered in the order they were asked
+        await state.store.add_turns(
+            [
+                dataclasses.replace(self._turn_record(battle.id, index, side, text, r), after_vote=True)
+                for side, r in results.items()
+            ]
+        )
+        for result in results.values():
+            if result.error:
+                await platform.post(thread_ref, render.later_turn_failed_text(result.side, result.error))
+        if battle.anony and battle.is_open:
+            # Anyone may read these replies before voting: one that names a model of this battle
+            # is a thread leak (votes from then on do not count), as a member's message would be.
+            detector = await state.battle_detector(battle.model_a, battle.model_b)
+            if detector.find(" ".join(r.text for r in results.values())):
+                if await state.store.flag_thread_leak(battle.id, state.now()):
+                    await platform.post(thread_ref, render.thread_leak_text())
+        return Reply(f"Both models answered on battle #{battle.id}; votes are unchanged.", private=True)
+
+    async def again(self, platform: ChatPlatform, actor: Actor, battle: BattleRecord) -> Reply:
+        """A new round: a fresh blind battle on the same prompt with two newly sampled models, in
+        the same channel, linked from the old thread. Once the member voted, or after the reveal."""
+        if actor.is_bot:
+            return refuse("Bots cannot start battles.")
+        if battle.is_open and not await self.state.store.has_voted(battle.id, actor.user_ref):
+            return refuse(f"Vote on battle #{battle.id} first (or wait for its reveal), then start a new round.")
+        scope = Scope.parse(battle.scope_key)
+        arena = await self.state.arena_settings(scope.key)
+
+        async def start() -> Reply:
+            return await self._sample_and_play(
+                platform, scope, battle.channel_ref, actor, battle.prompt, None, arena, after=battle
+            )
+
+        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key), start)
+        assert reply is not None, "a middleware swallowed a battle start"
+        return reply
+
+    async def new_round(self, platform: ChatPlatform, battle_id: int, actor: Actor, event_id: str) -> Reply | None:
+        """The ballot's "new round" button (it names its battle). None for a replayed event."""
+        battle = await self.state.store.get_battle(battle_id)
+        if battle is None or battle.platform != platform.name:
+            return refuse(f"There is no battle #{battle_id} here.")
+        return await self._new_round_once(platform, actor, battle, event_id)
+
+    async def new_round_on_ballot(self, platform: ChatPlatform, message_ref: str, actor: Actor, event_id: str) -> Reply | None:
+        """The "new round" reaction on a reaction ballot. None when it is not on a ballot, the
+        actor is a bot, or the event is a replay."""
+        if actor.is_bot:
+            return None
+        found = await self.state.ballot_battle(platform, message_ref)
+        battle = await self.state.store.get_battle(found[0]) if found else None
+        if battle is None:
+            return None
+        return await self._new_round_once(platform, actor, battle, event_id)
+
+    async def _new_round_once(self, platform: ChatPlatform, actor: Actor, battle: BattleRecord, event_id: str) -> Reply | None:
+        if actor.is_bot:
+            return None
+        if not await self.state.store.claim_event(event_id, self.state.now()):
+            return None  # a replayed click or reaction: its battle was started (or refused) already
+        return await self.again(platform, actor, battle)
+
+    async def again_in(self, platform: ChatPlatform, actor: Actor, scope: Scope, battle_ref: str) -> Reply:
+        """`again` run as a command: in the battle's thread, or naming its number."""
+        battle = await self.state.store.battle_by_thread(platform.name, battle_ref.strip())
+        number = battle_ref.strip().removeprefix("#")
+        if battle is None and number.isdigit():
+            battle = await self.state.store.get_battle(int(number))
+        if battle is None or battle.scope_key != scope.key:
+            return refuse(f"No battle {battle_ref!r} here; run `again` in a battle's thread or name it, e.g. `again #42`.")
+        return await self.again(platform, actor, battle)
+
+    @staticmethod
+    def _fresh_pool(candidates: list[Candidate], old: BattleRecord) -> list[Candidate]:
+        """Candidates for a new round. The voter may know the old pair's names (told privately)
+        and could recognise a known model's style on the same prompt, so both old models are left
+        out when enough others can answer, else one of them (never the same pair), else none."""
+        for excluded in ({old.model_a, old.model_b}, {old.model_a}, {old.model_b}):
+            pool = [c for c in candidates if c.name not in excluded]
+            if sum(1 for c in pool if c.available) >= 2:
+                return pool
+        return candidates
 
     # ----- close, reveal and sweep ------------------------------------------------------------
 
@@ -344,6 +586,9 @@ class Battles:
     async def _reveal(self, platform: ChatPlatform, battle: BattleRecord) -> None:
         thread_ref = battle.thread_ref or battle.channel_ref
         try:
+            if not battle.anony:  # the names were shown all along: only say that voting is over
+                await platform.post(thread_ref, render.named_closed_text(battle.counted_votes))
+                return
             if battle.header_ref:
                 await platform.edit(
                     battle.header_ref,

@@ -5,12 +5,15 @@ from __future__ import annotations
 from arenabot.categories import TOPIC_CATEGORIES
 from arenabot.chatcommands.spec import Command, CommandContext, Param, ScopeSetting
 from arenabot.replies import Reply
+from arenabot.storage import BOARD_MODES
 
 SCOPE_CHOICES = ("server", "global")
 
 
-async def _leaderboard(ctx: CommandContext, category: str | None = None, scope: str = "server", top: int = 20) -> Reply:
-    return await ctx.service.leaderboard(ctx.scope, category=category, global_=scope == "global", top=top)
+async def _leaderboard(
+    ctx: CommandContext, category: str | None = None, scope: str = "server", top: int = 20, mode: str = "anonymous"
+) -> Reply:
+    return await ctx.service.leaderboard(ctx.scope, category=category, global_=scope == "global", top=top, mode=mode)
 
 
 async def _models(ctx: CommandContext) -> Reply:
@@ -30,6 +33,14 @@ COMMANDS = (
             Param("category", "Only battles of this category", required=False, choices=TOPIC_CATEGORIES),
             Param("scope", "This server or all servers", required=False, default="server", choices=SCOPE_CHOICES, text="flag"),
             Param("top", "How many models", kind="int", required=False, default=20, min_value=1, max_value=50, text="keyword"),
+            Param(
+                "mode",
+                "Blind battles (anonymous) or side-by-side ones (named)",
+                required=False,
+                default="anonymous",
+                choices=BOARD_MODES,
+                text="keyword",
+            ),
         ),
         public=True,
     ),

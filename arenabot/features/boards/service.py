@@ -8,42 +8,74 @@ from arenabot import render
 from arenabot.categories import normalise_category
 from arenabot.domain import Actor, Scope
 from arenabot.features.shared import ArenaState
+from arenabot.features.voters import Voters
 from arenabot.replies import Reply, refuse
+from arenabot.storage import BOARD_MODES as MODES
 
 
 class Boards:
-    def __init__(self, state: ArenaState):
+    def __init__(self, state: ArenaState, voters: Voters):
         self.state = state
+        self.voters = voters
 
-    async def leaderboard(self, scope: Scope, *, category: str | None = None, global_: bool = False, top: int = 20) -> Reply:
+    async def leaderboard(
+        self, scope: Scope, *, category: str | None = None, global_: bool = False, top: int = 20, mode: str = "anonymous"
+    ) -> Reply:
+        if mode not in MODES:
+            return refuse(f"Unknown leaderboard mode `{mode}`: use {' or '.join(MODES)}.")
         if category:
             try:
                 category = normalise_category(category)
             except ValueError as exc:
                 return refuse(str(exc).capitalize() + ".")
+        # Battle patterns, not pair counts: intervals clustered by battle (several voters per battle).
+        counts = await self.state.store.battle_patterns(None if global_ else scope.key, category, mode)
+        if not global_ and mode == "anonymous":  # a scope may leave its flagged voters' votes out (exclude_flagged)
+            counts = await self.voters.board_patterns(scope.key, category, counts)
         where = "all servers and workspaces" if global_ else render.place(scope)
         title = "Leaderboard - " + where + (f" - {category.replace('_', ' ')}" if category else "")
+        if mode == "named":
+            title += " - named battles"
         started = time.perf_counter()
-        board = await self.state.leaderboards.warm_board(
-            self.state.store, None if global_ else scope.key, category, title=title, top=top
-        )
+        board = self.state.leaderboards.board(counts, title=title, top=top)
         self.state.events.leaderboard_computed(time.perf_counter() - started)
         return Reply(render.leaderboard_text(board), board=board)
 
     async def models_overview(self, scope: Scope, actor: Actor | None = None) -> Reply:
-        """The registry. Which model is cooling down after errors is shown to moderators only
-        (privately): members could otherwise tell which model is missing from open battles."""
+        """The registry. Which model is cooling down after errors, preferred opponents and the
+        new-model boost are shown to moderators only (privately): members could otherwise tell
+        which model is missing from, or more likely in, open battles."""
         moderator = actor is not None and actor.is_moderator
         models, _ = await self.state.registry()
         hub = self.state.hub
         lines = ["**Models in the arena**"]
+        arena = await self.state.arena_settings(scope.key) if moderator else None
+        boosting = arena is not None and arena.new_model_battles > 0 and arena.new_model_boost != 1
+        battles = await self._battles_per_model(scope.key) if boosting else {}
         for model in sorted(models, key=lambda m: m.name):
             state = "enabled" if model.enabled else "disabled"
             if moderator and model.enabled and not hub.is_available(model.name):
                 state = hub.health(model.name) or "cooling down after errors"
             demo = " (offline demo)" if model.is_demo else ""
-            lines.append(f"- **{model.name}**{demo}: {model.provider}, weight {model.weight:g}, {state}")
+            line = f"- **{model.name}**{demo}: {model.provider}, weight {model.weight:g}, {state}"
+            if moderator and model.targets:
+                line += f", prefers {', '.join(model.targets)}"
+            if boosting and battles.get(model.name, 0) < arena.new_model_battles:  # type: ignore[union-attr]
+                line += f", new: sampled x{arena.new_model_boost:g} ({battles.get(model.name, 0)} votes so far)"  # type: ignore[union-attr]
+            lines.append(line)
+        if boosting:
+            lines.append(
+                f"New models are sampled x{arena.new_model_boost:g} until they have {arena.new_model_battles} votes here."  # type: ignore[union-attr]
+            )
         return Reply("\n".join(lines), private=moderator)
+
+    async def _battles_per_model(self, scope_key: str) -> dict[str, int]:
+        """Counted votes per model on this scope's board (what the sampler's boost looks at)."""
+        totals: dict[str, int] = {}
+        for c in await self.state.store.pair_counts(scope_key, None):
+            for name in (c.model_a, c.model_b):
+                totals[name] = totals.get(name, 0) + c.total
+        return totals
 
     async def stats(self, scope: Scope) -> Reply:
         store = self.state.store

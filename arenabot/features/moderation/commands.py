@@ -51,6 +51,10 @@ async def _model_weight(ctx: CommandContext, name: str, weight: float) -> Reply:
     return await ctx.service.set_model_weight(ctx.actor, name, weight)
 
 
+async def _model_targets(ctx: CommandContext, name: str, opponents: str = "") -> Reply:
+    return await ctx.service.set_model_targets(ctx.actor, name, opponents)
+
+
 async def _ban(ctx: CommandContext, user: str, reason: str = "") -> Reply:
     return await ctx.service.ban(ctx.actor, ctx.scope, user, reason)
 
@@ -79,6 +83,12 @@ async def _export(ctx: CommandContext, scope: str = "server") -> Reply:
 
 async def _import(ctx: CommandContext, file: bytes) -> Reply:
     return await ctx.service.import_battles(ctx.actor, ctx.scope, file)
+
+
+async def _doctor(ctx: CommandContext) -> Reply:
+    from arenabot.features.moderation.doctor import doctor
+
+    return await doctor(ctx.service.state, ctx.platform, ctx.actor, ctx.scope, ctx.channel_ref)
 
 
 _WEIGHT = dict(kind="float", min_value=0.0, max_value=1000.0)
@@ -110,6 +120,16 @@ COMMANDS = (
         moderator=True,
     ),
     Command(
+        ("model", "targets"),
+        "Set a model's preferred opponents (comma-separated; none clears them)",
+        _model_targets,
+        params=(
+            _model_name(),
+            Param("opponents", "Model names, comma-separated; leave out to clear", required=False, default="", text="rest"),
+        ),
+        moderator=True,
+    ),
+    Command(
         ("ban",),
         "Ban a member from battles and votes",
         _ban,
@@ -135,6 +155,12 @@ COMMANDS = (
         params=(
             Param("scope", "This server or all servers", required=False, default="server", choices=SCOPE_CHOICES, text="flag"),
         ),
+        moderator=True,
+    ),
+    Command(
+        ("doctor",),
+        "Check the bot's permissions, the database, each model and the ballot mode, and say what to fix",
+        _doctor,
         moderator=True,
     ),
     Command(

@@ -87,6 +87,24 @@ class Moderation:
         self.state.forget_registry()
         return Reply(f"Model **{name}** now has sampling weight {weight:g}.", private=True)
 
+    async def set_model_targets(self, actor: Actor, name: str, opponents: str) -> Reply:
+        """Preferred opponents for sampling: this model's battles are drawn against them when possible."""
+        if not actor.is_moderator:
+            return refuse(NOT_MODERATOR)
+        wanted = list(dict.fromkeys(t.strip() for t in opponents.replace(" ", ",").split(",") if t.strip()))
+        known = {m.name for m in (await self.state.registry())[0]}
+        unknown = [t for t in wanted if t not in known]
+        if name in wanted:
+            return refuse(f"A model cannot be its own opponent: remove {name!r} from the list.")
+        if unknown:
+            return refuse(f"No model named {', '.join(map(repr, unknown))}; see `models` for the list.")
+        if not await self.store.update_model(name, targets=wanted):
+            return refuse(f"No model named {name!r}; see `models` for the list.")
+        self.state.forget_registry()
+        if not wanted:
+            return Reply(f"Model **{name}** has no preferred opponents now.", private=True)
+        return Reply(f"Model **{name}** now prefers battles against {', '.join(wanted)}.", private=True)
+
     # ----- users -------------------------------------------------------------------------------
 
     async def ban(self, actor: Actor, scope: Scope, user_ref: str, reason: str = "") -> Reply:

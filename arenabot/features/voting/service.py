@@ -4,10 +4,11 @@ tell the voter the names privately, and close the battle at its vote threshold."
 from __future__ import annotations
 
 import logging
+import uuid
 
 from arenabot import render
 from arenabot.config import ArenaSettings
-from arenabot.domain import Actor, Outcome
+from arenabot.domain import Actor, Outcome, Scope
 from arenabot.features.battles.service import Battles
 from arenabot.features.shared import ArenaState
 from arenabot.middleware import Call, MiddlewareChain
@@ -84,6 +85,38 @@ class Voting:
             return await self._withdraw(platform, battle_id, scope_key, actor, event_id)
         return await self._cast(platform, battle_id, scope_key, actor, outcome, event_id)
 
+    async def unvote_command(
+        self, platform: ChatPlatform, scope: Scope, actor: Actor, battle_ref: str | None, thread_ref: str | None
+    ) -> Reply:
+        """`/arena unvote`: withdraw the caller's vote on the battle of this thread, or on the battle
+        `battle_ref` ("#42"). The way to withdraw when the ballot shows no reaction of one's own
+        (a secret ballot) or has no Withdraw button."""
+        battle_id = await self._battle_for_command(platform, scope, battle_ref, thread_ref)
+        if battle_id is None:
+            where = f"no battle {battle_ref!r} here" if battle_ref else "this is not a battle thread"
+            return refuse(f"Nothing to withdraw: {where}. Name the battle by its number, e.g. `unvote #42`.")
+        # A command has no platform event id; the withdrawal is idempotent, so a fresh id is safe.
+        reply = await self._withdraw(platform, battle_id, scope.key, actor, f"command:unvote:{uuid.uuid4().hex}")
+        # None: the vote is final and its voter was already told why; asked again, say it again briefly.
+        return reply or refuse(f"Your vote on battle #{battle_id} is final: it stays as it was and a withdrawal does not count.")
+
+    async def _battle_for_command(
+        self, platform: ChatPlatform, scope: Scope, battle_ref: str | None, thread_ref: str | None
+    ) -> int | None:
+        """This scope's battle named by number, else the one whose thread the command ran in."""
+        battle = None
+        text = (battle_ref or "").strip().removeprefix("#")
+        if text.isdigit():
+            battle = await self.state.store.get_battle(int(text))
+        elif battle_ref:
+            battle = await self.state.store.battle_by_thread(platform.name, battle_ref.strip())
+        elif thread_ref:
+            battle = await self.state.store.battle_by_thread(platform.name, thread_ref)
+        # A member of one server cannot act on another server's battles.
+        if battle is None or battle.platform != platform.name or battle.scope_key != scope.key:
+            return None
+        return battle.id
+
     async def _cast(
         self, platform: ChatPlatform, battle_id: int, scope_key: str, actor: Actor, outcome: Outcome, event_id: str
     ) -> Reply | None:
@@ -130,6 +163,8 @@ class Voting:
     ) -> Reply | None:
         battle = result.battle
         label = render.OUTCOME_LABELS[outcome]
+        # Once told the names (reveal_to_voter) the vote is final: no Withdraw control to offer.
+        withdrawable = None if arena.reveal_to_voter else battle.id
         if result.status == "duplicate":
             return None
         if result.status == "final":
@@ -139,8 +174,8 @@ class Voting:
         if result.status == "void":
             return refuse(f"Battle #{battle.id} is void: votes on it do not count.")
         if result.status == "unchanged":
-            return Reply(f"Your vote on battle #{battle.id} is already: {label}.", private=True)
-        if result.status == "counted" and arena.reveal_to_voter and battle.thread_ref:
+            return Reply(f"Your vote on battle #{battle.id} is already: {label}.", private=True, withdraw_battle=withdrawable)
+        if result.status == "counted" and arena.reveal_to_voter and battle.anony and battle.thread_ref:
             try:
                 await platform.notify(
                     actor.user_ref,
@@ -153,8 +188,10 @@ class Voting:
             await self.battles.reveal(platform, battle)
         verb = "changed to" if result.status == "changed" else "recorded:"
         note = ""
-        if battle.identity_leak:
+        if not battle.anony:
+            note = " Named battles count on the named leaderboard only."
+        elif battle.identity_leak:
             note = " It will not count on the anonymous leaderboard (identity leak)."
         elif battle.leaked_at is not None:
             note = " It will not count: a message in the thread named a model before your vote."
-        return Reply(f"Vote on battle #{battle.id} {verb} {label}.{note}", private=True)
+        return Reply(f"Vote on battle #{battle.id} {verb} {label}.{note}", private=True, withdraw_battle=withdrawable)

@@ -2,8 +2,8 @@
 with the version that last changed it (a warm board reads only the rows changed since it last
 looked), and on PostgreSQL the vote transaction as one server-side function (one round trip).
 
-Revision ID: 0005_perf
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01 16:30:00
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_perf"
-down_revision = "0004"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -41,6 +41,7 @@ DECLARE
     n_a integer; n_b integer; n_tie integer; n_bad integer;
     low varchar; high varchar;
     ver bigint;
+    home varchar; everywhere varchar;
 BEGIN
     o_closed := false;
     o_repeat := false;
@@ -111,7 +112,8 @@ BEGIN
 
     o_status := CASE WHEN p_outcome IS NULL THEN 'withdrawn' WHEN o_previous IS NOT NULL THEN 'changed' ELSE 'counted' END;
     now_counted := p_outcome IS NOT NULL AND NOT leaked AND NOT b.identity_leak;
-    seen_at := CASE WHEN p_reveals AND o_status = 'counted' THEN p_now END;
+    -- A named battle shows its names from the start: nothing to reveal, its votes stay changeable.
+    seen_at := CASE WHEN p_reveals AND o_status = 'counted' AND b.anony THEN p_now END;
     IF has_vote THEN
         UPDATE votes SET outcome = p_outcome, blind = NOT leaked, counted = now_counted, updated_at = p_now,
                 names_seen_at = COALESCE(names_seen_at, seen_at)
@@ -133,8 +135,10 @@ BEGIN
     IF o_closed THEN
         b.status := 'closed';
         b.closed_at := p_now;
-        -- The battle's counted votes join the pair counts (tally.vote_deltas): canonical
-        -- orientation, overall and each category, its scope and the global scope "*".
+        -- The battle's counted votes join the pair counts (tally.vote_deltas) and its pattern the
+        -- battle patterns (tally.pattern_deltas): canonical orientation, overall and each
+        -- category, its board scope (tally.board_scope: named battles under "named/") and that
+        -- mode's global scope ("*" or "named/*").
         SELECT count(*) FILTER (WHERE outcome = 'a'), count(*) FILTER (WHERE outcome = 'b'),
                count(*) FILTER (WHERE outcome = 'tie'), count(*) FILTER (WHERE outcome = 'both_bad')
             INTO n_a, n_b, n_tie, n_bad
@@ -146,10 +150,15 @@ BEGIN
             ELSE
                 low := b.model_a; high := b.model_b;
             END IF;
+            IF b.anony THEN
+                home := b.scope_key; everywhere := '*';
+            ELSE
+                home := 'named/' || b.scope_key; everywhere := 'named/*';
+            END IF;
             UPDATE pair_counts_version SET version = version + 1 WHERE id = 1 RETURNING version INTO ver;
             INSERT INTO pair_counts AS p (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad, version)
                 SELECT s, c, low, high, n_a, n_b, n_tie, n_bad, ver
-                FROM unnest(ARRAY[b.scope_key, '*']::varchar[]) AS s
+                FROM unnest(ARRAY[home, everywhere]::varchar[]) AS s
                 CROSS JOIN (SELECT '' AS c UNION SELECT DISTINCT e FROM json_array_elements_text(b.categories::json) AS e WHERE e <> '') AS cats
                 GROUP BY s, c
                 ORDER BY s COLLATE "C", c COLLATE "C"
@@ -157,6 +166,14 @@ BEGIN
                     wins_a = p.wins_a + excluded.wins_a, wins_b = p.wins_b + excluded.wins_b,
                     ties = p.ties + excluded.ties, both_bad = p.both_bad + excluded.both_bad,
                     version = excluded.version;
+            INSERT INTO battle_patterns AS q (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad, battles)
+                SELECT s, c, low, high, n_a, n_b, n_tie, n_bad, 1
+                FROM unnest(ARRAY[home, everywhere]::varchar[]) AS s
+                CROSS JOIN (SELECT '' AS c UNION SELECT DISTINCT e FROM json_array_elements_text(b.categories::json) AS e WHERE e <> '') AS cats
+                GROUP BY s, c
+                ORDER BY s COLLATE "C", c COLLATE "C"
+                ON CONFLICT (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad) DO UPDATE SET
+                    battles = q.battles + excluded.battles;
         END IF;
     END IF;
     o_battle := b;
