@@ -171,9 +171,9 @@ def fit_pairs(i, j, y, n, m: int, opts: FitOptions, beta0: np.ndarray | None = N
     return Fit(beta - beta.mean(), prior, it, converged)
 
 
-def fit_counts(counts: PairCounts, opts: FitOptions) -> Fit:
+def fit_counts(counts: PairCounts, opts: FitOptions, beta0: np.ndarray | None = None) -> Fit:
     y, n = effective_counts(counts, opts)
-    return fit_pairs(counts.i, counts.j, y, n, counts.n_models, opts)
+    return fit_pairs(counts.i, counts.j, y, n, counts.n_models, opts, beta0)
 
 
 def fit_batch(

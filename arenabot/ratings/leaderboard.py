@@ -14,7 +14,7 @@ Defined answers for awkward inputs (never NaN, never a hang):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,7 @@ def rate_counts(
     resample: str = "fast-poisson",
     progress=None,
     method: str = "bradley-terry",
+    start: Mapping[str, float] | None = None,
 ) -> Board:
     """Bradley-Terry ratings with `level` confidence intervals from aggregated counts.
 
@@ -51,6 +52,8 @@ def rate_counts(
     "none" (intervals collapse to the rating). Ratings are mean-centred on `init` unless
     `anchor=(model, rating)` pins one model. When `counts.patterns` says how votes group into
     battles, both interval methods are clustered by battle (and a note says so).
+    `start` (model -> rating, e.g. the previous board's): where the fit starts; a warm start
+    from nearby ratings takes fewer Newton steps to the same optimum.
     """
     if ci not in ("sandwich", "bootstrap", "none"):
         raise ValueError(f"ci must be 'sandwich', 'bootstrap' or 'none', not {ci!r}")
@@ -86,7 +89,10 @@ def rate_counts(
         pin = None
         if anchor is not None and anchor[0] in part.models:
             pin, anchor_found = part.models.index(anchor[0]), True
-        r, lo, hi, part_notes = _rate_connected(part, opts, ci, rounds, seed, level, resample, pin, progress)
+        beta0 = None
+        if start is not None:
+            beta0 = np.array([(start.get(model, opts.init) - opts.init) / opts.rating_per_beta for model in part.models])
+        r, lo, hi, part_notes = _rate_connected(part, opts, ci, rounds, seed, level, resample, pin, progress, beta0)
         ratings[members], lower[members], upper[members] = r, lo, hi
         notes.extend(n for n in part_notes if n not in notes)
     if anchor is not None and not anchor_found:
@@ -143,9 +149,10 @@ def _rate_connected(
     resample: str,
     anchor_idx: int | None,
     progress,
+    beta0: np.ndarray | None = None,
 ):
     """Ratings and interval bounds for one connected group of models."""
-    fit = fit_counts(counts, opts)
+    fit = fit_counts(counts, opts, beta0)
     notes = []
     if fit.prior:
         notes.append(

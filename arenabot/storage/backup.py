@@ -27,7 +27,13 @@ from .schema import Base, UTCDateTime
 
 FORMAT = "arenabot-backup"
 VERSION = 1
-NOT_BACKED_UP = frozenset({"leases"})
+# Bookkeeping, not data: leases, and the pair counts' version counter (set after a restore).
+NOT_BACKED_UP = frozenset({"leases", "pair_counts_version"})
+# Past every restored row's version, so warm boards see them all as changed.
+_VERSION_PAST_ROWS = (
+    "UPDATE pair_counts_version SET version = 1 + (SELECT max(v) FROM (SELECT version AS v FROM pair_counts"
+    " UNION ALL SELECT version FROM pair_counts_version) AS versions) WHERE id = 1"
+)
 
 
 class BackupError(StorageError):
@@ -169,6 +175,7 @@ def _write_all(conn: Connection, grouped: dict[str, list[dict[str, Any]]]) -> di
         rows = grouped[table.name]
         if rows:
             conn.execute(table.insert(), rows)
+    conn.execute(text(_VERSION_PAST_ROWS))
     if conn.dialect.name == "postgresql":
         _reset_sequences(conn)
     return {name: len(rows) for name, rows in grouped.items()}

@@ -33,6 +33,10 @@ from .records import StorageError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_THREADS = 4
+# PostgreSQL connections per process: SQLAlchemy's pool (plus as many overflow) and asyncpg's for
+# the hot paths. N processes need N * (2 * POOL_SIZE + FAST_POOL_SIZE) under max_connections.
+POOL_SIZE = 10
+FAST_POOL_SIZE = 8
 WRITE_BATCH = 64  # most write transactions committed together (group commit)
 _BEGIN_OPTION = "arenabot_sqlite_begin"
 
@@ -72,16 +76,38 @@ class Database:
     async def write(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         raise NotImplementedError
 
+    async def scalar(self, sql: str) -> Any:
+        """The single value of a tiny read-only statement (the boards' version check)."""
+        return await self.read(lambda conn: conn.exec_driver_sql(sql).scalar_one())
+
     async def dispose(self) -> None:
         raise NotImplementedError
 
 
 class AsyncDatabase(Database):
-    """PostgreSQL through asyncpg."""
+    """PostgreSQL through asyncpg.
+
+    Most transactions run through SQLAlchemy. The hot paths (votes, battle writes, the board's
+    version check) use `pool()`, asyncpg's own pool on the same database: one statement there is
+    one round trip and its own transaction, where SQLAlchemy's checkout, BEGIN and COMMIT add
+    three round trips and Python overhead to each."""
 
     def __init__(self, engine: AsyncEngine):
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._pool: Any = None
+        self._pool_lock = asyncio.Lock()
+
+    async def pool(self) -> Any:
+        """The asyncpg pool (an `asyncpg.Pool`), opened on first use."""
+        if self._pool is None:
+            async with self._pool_lock:
+                if self._pool is None:
+                    import asyncpg
+
+                    dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+                    self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=FAST_POOL_SIZE, reset=_keep_session)
+        return self._pool
 
     async def read(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         async with self.engine.connect() as conn:
@@ -92,6 +118,8 @@ class AsyncDatabase(Database):
             return await conn.run_sync(fn, *args, **kwargs)
 
     async def dispose(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
         await self.engine.dispose()
 
 
@@ -115,6 +143,8 @@ class ThreadedSQLite(Database):
 
     def __init__(self, engine: Engine, threads: int):
         self.engine = engine
+        self._memory = _is_memory(engine.url)
+        self._loop_connection: Any = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arenabot-sqlite-write")
         self._readers = (
             ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="arenabot-sqlite-read")
@@ -185,6 +215,17 @@ class ThreadedSQLite(Database):
     async def read(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._readers, partial(self._read, fn, args, kwargs))
 
+    async def scalar(self, sql: str) -> Any:
+        """Run on the calling thread, on a connection of its own: a one-row read takes
+        microseconds, where the hop to a reader thread and back took milliseconds on a busy
+        machine. In autocommit, so it holds no read transaction open (WAL readers never wait for
+        the writer). An in-memory database has one connection for everything: the usual path."""
+        if self._memory:
+            return await super().scalar(sql)
+        if self._loop_connection is None:
+            self._loop_connection = self.engine.raw_connection()  # our connect hook: autocommit, pragmas
+        return self._loop_connection.cursor().execute(sql).fetchone()[0]
+
     async def write(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         with self._queue_lock:
@@ -224,7 +265,15 @@ class ThreadedSQLite(Database):
         await loop.run_in_executor(None, self._readers.shutdown)
         for conn in self._connections:
             conn.close()
+        if self._loop_connection is not None:
+            self._loop_connection.close()
         self.engine.dispose()
+
+
+async def _keep_session(_connection: Any) -> None:
+    """The fast paths leave no session state behind (no SET, LISTEN or advisory lock), so a
+    connection goes back to the pool as it is: asyncpg's default reset is one more round trip
+    per statement."""
 
 
 def _settle(settled: list[tuple[asyncio.Future[Any], tuple[bool, Any]]]) -> None:
@@ -279,5 +328,5 @@ def open_database(url: str | URL) -> Database:
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         return ThreadedSQLite(_sqlite_engine(parsed), 1 if _is_memory(parsed) else SQLITE_THREADS)
-    engine = create_async_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_async_engine(parsed, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=10)
     return AsyncDatabase(engine)

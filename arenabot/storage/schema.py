@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -188,6 +189,8 @@ class PairCountRow(Base):
     Scope "*" holds the global totals, so every leaderboard is one primary-key range read."""
 
     __tablename__ = "pair_counts"
+    # A warm board reads only the rows changed since the version it last saw.
+    __table_args__ = (Index("ix_pair_counts_scope_category_version", "scope_key", "category", "version"),)
 
     scope_key: Mapped[str] = mapped_column(String(REF), primary_key=True)
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -197,6 +200,18 @@ class PairCountRow(Base):
     wins_b: Mapped[int] = mapped_column(Integer)
     ties: Mapped[int] = mapped_column(Integer)
     both_bad: Mapped[int] = mapped_column(Integer)
+    # The `PairCountsVersion` of the transaction that last changed this row.
+    version: Mapped[int] = mapped_column(BigInteger, server_default="1")
+
+
+class PairCountsVersion(Base):
+    """One row (id 1): bumped by every transaction that changes pair counts, before it touches
+    them, so versions follow commit order and a board's "anything new?" is one tiny read."""
+
+    __tablename__ = "pair_counts_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class BattlePatternRow(Base):

@@ -97,12 +97,17 @@ _CLAIM_EVENT = text(
     " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
 ).bindparams(bindparam("created_at", type_=UTCDateTime()))
 _ADD_TO_PAIR = text(
-    "INSERT INTO pair_counts (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad)"
-    " VALUES (:scope_key, :category, :model_a, :model_b, :wins_a, :wins_b, :ties, :both_bad)"
+    "INSERT INTO pair_counts (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad, version)"
+    " VALUES (:scope_key, :category, :model_a, :model_b, :wins_a, :wins_b, :ties, :both_bad, :version)"
     " ON CONFLICT (scope_key, category, model_a, model_b) DO UPDATE SET"
     " wins_a = pair_counts.wins_a + excluded.wins_a, wins_b = pair_counts.wins_b + excluded.wins_b,"
-    " ties = pair_counts.ties + excluded.ties, both_bad = pair_counts.both_bad + excluded.both_bad"
+    " ties = pair_counts.ties + excluded.ties, both_bad = pair_counts.both_bad + excluded.both_bad,"
+    " version = excluded.version"
 )
+# Taken before any pair-count row: the row lock orders every writer of pair counts, so versions
+# follow commit order (a board that saw version v has seen every row stamped <= v).
+BUMP_COUNTS_VERSION = "UPDATE pair_counts_version SET version = version + 1 WHERE id = 1 RETURNING version"
+COUNTS_VERSION = "SELECT version FROM pair_counts_version WHERE id = 1"
 
 ADD_TO_PATTERN_SQL = (
     "INSERT INTO battle_patterns (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad, battles)"
@@ -124,7 +129,8 @@ def apply_deltas(conn: Connection, rows: list[dict[str, object]]) -> None:
     """Atomic increments of pair counts (one upsert per row), rows already in key order so that
     concurrent writers lock them in the same order."""
     if rows:
-        conn.execute(_ADD_TO_PAIR, rows)
+        version = conn.execute(text(BUMP_COUNTS_VERSION)).scalar_one()
+        conn.execute(_ADD_TO_PAIR, [{**row, "version": version} for row in rows])
 
 
 def apply_patterns(conn: Connection, rows: list[dict[str, object]]) -> None:

@@ -20,9 +20,9 @@ from sqlalchemy.engine import Connection
 from arenabot.config import ModelSettings
 from arenabot.domain import BattleStatus, Outcome, Side
 
-from . import exchange, tally, voting
+from . import exchange, pg_fast, tally, voting
 from .battle_io import battle_io
-from .engine import Database, TxFunction, open_database
+from .engine import AsyncDatabase, Database, TxFunction, open_database
 from .migrate import ensure_schema
 from .reach import CONNECT_FAILURES, unreachable
 from .records import (
@@ -39,6 +39,7 @@ from .records import (
     VoteResult,
 )
 from .sql import (
+    COUNTS_VERSION,
     apply_deltas,
     apply_patterns,
     bans,
@@ -65,6 +66,10 @@ _PAIR_COUNTS = (
     select(pairs.c.model_a, pairs.c.model_b, *(pairs.c[c] for c in tally.COLUMNS))
     .where(pairs.c.scope_key == bindparam("scope_key"), pairs.c.category == bindparam("category"))
     .order_by(pairs.c.model_a, pairs.c.model_b)
+)
+_PAIR_COUNTS_SINCE = (
+    "SELECT model_a, model_b, wins_a, wins_b, ties, both_bad FROM pair_counts"
+    " WHERE scope_key = ? AND category = ? AND version > ?"
 )
 _PATTERNS = (
     select(patterns.c.model_a, patterns.c.model_b, *(patterns.c[c] for c in tally.PATTERN_COLUMNS))
@@ -124,6 +129,9 @@ def _model_values(settings: ModelSettings, now: datetime, source: str) -> dict[s
 class Store:
     def __init__(self, database: Database):
         self._db = database
+        # PostgreSQL's hot paths go straight through asyncpg (pg_fast.py); None on SQLite.
+        self._pg = database if isinstance(database, AsyncDatabase) else None
+        self._batchers: pg_fast.Batchers | None = None
 
     @classmethod
     async def open(cls, url: str, upgrade: bool = True) -> Store:
@@ -141,6 +149,12 @@ class Store:
 
     async def close(self) -> None:
         await self._db.dispose()
+
+    async def _pg_batchers(self) -> pg_fast.Batchers:
+        assert self._pg is not None
+        if self._batchers is None:
+            self._batchers = pg_fast.Batchers(await self._pg.pool())
+        return self._batchers
 
     @property
     def dialect(self) -> str:
@@ -227,6 +241,8 @@ class Store:
     # ---- battles --------------------------------------------------------------------------
 
     async def count_recent_battles(self, scope_key: str, creator_ref: str, since: datetime) -> int:
+        if self._pg is not None:
+            return await pg_fast.count_recent(await self._pg.pool(), scope_key, creator_ref, since)
         return await self._db.read(lambda conn: battle_io(conn).count_recent(scope_key, creator_ref, since))
 
     async def create_battle(self, new: NewBattle) -> BattleRecord:
@@ -255,17 +271,23 @@ class Store:
             "leaked_at": None,
             "anony": new.anony,
         }
-        battle_id = await self._db.write(lambda conn: battle_io(conn).insert_battle(values))
+        if self._pg is not None:
+            battle_id = await pg_fast.insert_battle(await self._pg.pool(), values)
+        else:
+            battle_id = await self._db.write(lambda conn: battle_io(conn).insert_battle(values))
         return battle_record(SimpleNamespace(**values, id=battle_id))
 
     async def set_battle_refs(self, battle_id: int, thread_ref: str, header_ref: str) -> None:
+        if self._pg is not None:
+            return await (await self._pg_batchers()).refs.submit((thread_ref, header_ref, battle_id))
         await self._db.write(lambda conn: battle_io(conn).set_refs(battle_id, thread_ref, header_ref))
 
     async def add_message_ref(self, battle_id: int, platform: str, message_ref: str, kind: str) -> None:
         """Remember a battle message reactions may land on. Registering it again is harmless."""
         if kind not in MESSAGE_KINDS:
             raise ValueError(f"message kind {kind!r} is not one of {sorted(MESSAGE_KINDS)}")
-
+        if self._pg is not None:
+            return await (await self._pg_batchers()).messages.submit((platform, message_ref, battle_id, kind))
         await self._db.write(lambda conn: battle_io(conn).add_message(platform, message_ref, battle_id, kind))
 
     async def get_battle(self, battle_id: int) -> BattleRecord | None:
@@ -308,6 +330,8 @@ class Store:
             {**{f.name: getattr(r, f.name) for f in dataclasses.fields(r)}, "side": Side(r.side).value, "created_at": now}
             for r in records
         ]
+        if self._pg is not None:
+            return await (await self._pg_batchers()).turns.submit(rows)
         await self._db.write(lambda conn: battle_io(conn).add_turns(battle_id, rows))
 
     async def turns(self, battle_id: int) -> list[TurnRecord]:
@@ -429,6 +453,9 @@ class Store:
         """
         outcome = Outcome(outcome) if outcome is not None else None
         only_if = Outcome(only_if) if only_if is not None else None
+        if self._pg is not None:  # one round trip: the same transaction as a server-side function
+            args = pg_fast.vote_args(battle_id, voter_ref, outcome, event_id, now, only_if, reveals_names, close_after)
+            return await (await self._pg_batchers()).votes.submit(args)
         return await self._db.write(
             voting.record_vote, battle_id, voter_ref, outcome, event_id, now, only_if, reveals_names, close_after
         )
@@ -465,6 +492,27 @@ class Store:
 
         def tx(conn: Connection) -> list[PairCount]:
             return [PairCount._make(r) for r in conn.execute(_PAIR_COUNTS, params) if any(r[2:])]
+
+        return await self._db.read(tx)
+
+    async def counts_version(self) -> int:
+        """The pair counts' version: it grows with every committed change of any pair count."""
+        if self._pg is not None:
+            return await pg_fast.counts_version(await self._pg.pool())
+        return int(await self._db.scalar(COUNTS_VERSION))
+
+    async def pair_counts_since(self, scope_key: str | None, category: str | None, since: int) -> list[PairCount]:
+        """The pair-count rows of a board changed after version `since` (-1: all of them), with
+        their current totals. Read `counts_version()` first: a row changed in between comes now
+        and again next time, which is harmless, as these are totals, not increments."""
+        scope = tally.GLOBAL_SCOPE if scope_key is None else scope_key
+        category = category or tally.OVERALL
+        if self._pg is not None:
+            return await pg_fast.pair_counts_since(await self._pg.pool(), scope, category, since)
+        params = (scope, category, since)
+
+        def tx(conn: Connection) -> list[PairCount]:
+            return [PairCount._make(r) for r in conn.exec_driver_sql(_PAIR_COUNTS_SINCE, params)]
 
         return await self._db.read(tx)
 

@@ -23,6 +23,7 @@ from arenabot.domain import Outcome
 from .records import BattleRecord
 from .sql import (
     ADD_TO_PATTERN_SQL,
+    BUMP_COUNTS_VERSION,
     CLAIM_CLOSE,
     COUNTED_OUTCOMES,
     apply_deltas,
@@ -165,10 +166,10 @@ _RAW_SET_UNBLIND = "UPDATE votes SET unblind_outcome = ? WHERE id = ?"
 _RAW_CLAIM_CLOSE = "UPDATE battles SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'"
 _RAW_COUNTED_OUTCOMES = "SELECT outcome, count(*) FROM votes WHERE battle_id = ? AND counted GROUP BY outcome"
 _RAW_ADD_PAIR = (
-    "INSERT INTO pair_counts (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope_key, category, model_a, model_b) DO UPDATE SET"
+    "INSERT INTO pair_counts (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad, version)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope_key, category, model_a, model_b) DO UPDATE SET"
     " wins_a = wins_a + excluded.wins_a, wins_b = wins_b + excluded.wins_b,"
-    " ties = ties + excluded.ties, both_bad = both_bad + excluded.both_bad"
+    " ties = ties + excluded.ties, both_bad = both_bad + excluded.both_bad, version = excluded.version"
 )
 _PAIR_KEYS = ("scope_key", "category", "model_a", "model_b", "wins_a", "wins_b", "ties", "both_bad")
 _RAW_ADD_PATTERN = ADD_TO_PATTERN_SQL.format(", ".join("?" * 9))
@@ -251,7 +252,8 @@ class SQLiteVoteIO:
 
     def add_pairs(self, rows: list[dict[str, object]]) -> None:
         if rows:
-            self.raw.executemany(_RAW_ADD_PAIR, [tuple(r[k] for k in _PAIR_KEYS) for r in rows])
+            version = self.raw.execute(BUMP_COUNTS_VERSION).fetchone()[0]
+            self.raw.executemany(_RAW_ADD_PAIR, [(*(r[k] for k in _PAIR_KEYS), version) for r in rows])
 
     def add_patterns(self, rows: list[dict[str, object]]) -> None:
         if rows:

@@ -14,7 +14,10 @@ A vote is final once its voter has seen the names (told privately after voting) 
 message in the thread named one of the battle's models: a later change or withdrawal is stored
 in `unblind_outcome`, not blind, never counted, and the earlier vote stays as it was.
 
-The statements live in vote_io.py; this module decides what they should do.
+The statements live in vote_io.py; this module decides what they should do. On PostgreSQL the
+same transaction runs as the server-side function `arenabot_record_vote` (migration 0008,
+called by pg_fast.py): a change here needs a migration that replaces that function too (the vote
+tests run on both databases and catch a difference).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Two real processes voting on the same battles: exact counts, no duplicates, one reveal each."""
+"""Two and four real processes voting on the same battles: exact counts, no duplicates, one reveal each."""
 from __future__ import annotations
 
 import asyncio
@@ -31,8 +31,9 @@ async def _worker(db_url: str, plan: dict) -> dict:
     return json.loads(out.decode().strip().splitlines()[-1])
 
 
+@pytest.mark.parametrize("processes", [2, 4])
 @pytest.mark.parametrize("ballot", ["reactions", "buttons"])
-async def test_two_processes_voting_on_the_same_battles(core, platform, core_db_url, ballot):
+async def test_processes_voting_on_the_same_battles(core, platform, core_db_url, ballot, processes):
     voters = [f"user{k}" for k in range(6)]
     async with core(rate_limit_battles=100, ballot=ballot) as service:
         records = []
@@ -42,12 +43,12 @@ async def test_two_processes_voting_on_the_same_battles(core, platform, core_db_
         plan = {"ballots": [platform.ballot(t) for t, _ in records], "voters": voters, "close_after_votes": 3}
         if ballot == "buttons":  # buttons name their battle: no ballot ref to look up
             plan = {"battles": [r.id for _, r in records], "voters": voters, "close_after_votes": 3}
-        first, second = await asyncio.gather(_worker(core_db_url, plan), _worker(core_db_url, plan))
-        reveals = first["reveals"] + second["reveals"]
-        # Every battle reached 3 counted votes and was revealed exactly once, by one of the two.
+        results = await asyncio.gather(*(_worker(core_db_url, plan) for _ in range(processes)))
+        reveals = [t for r in results for t in r["reveals"]]
+        # Every battle reached 3 counted votes and was revealed exactly once, by one of them.
         assert sorted(reveals) == sorted(t for t, _ in records)
-        handled = [s for s in first["statuses"] + second["statuses"] if s is not None]
-        # Each (ballot, voter) event had one effect in total: the other process saw a duplicate.
+        handled = [s for r in results for s in r["statuses"] if s is not None]
+        # Each (ballot, voter) event had one effect in total: the other processes saw a duplicate.
         assert len(handled) == len(records) * len(voters)
         counted = 0
         for _, record in records:

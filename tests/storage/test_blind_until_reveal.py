@@ -4,6 +4,7 @@ and migration 0004 taking open battles' votes off the boards."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from datetime import timedelta
 
@@ -11,11 +12,11 @@ from alembic import command
 from sqlalchemy import text
 
 from arenabot.domain import BattleStatus, Outcome
-from arenabot.storage import PairCount, Store
+from arenabot.storage import PairCount, PatternCount, Store
 from arenabot.storage.engine import open_database
 from arenabot.storage.migrate import alembic_config
 
-from .factories import T0, battle
+from .factories import T0, battle, new_battle
 from .recount import assert_consistent
 
 
@@ -137,3 +138,18 @@ async def test_migration_0004_takes_open_battles_off_the_boards(db_url: str) -> 
         await assert_consistent(store)
     finally:
         await store.close()
+
+
+async def test_a_named_battle_closed_by_a_vote_counts_on_the_named_boards_only(store: Store) -> None:
+    # On PostgreSQL the vote is the server-side function: it must follow voting.py (board_scope,
+    # battle patterns at the close, the final-after-the-names rule for anonymous battles only).
+    named = await store.create_battle(dataclasses.replace(new_battle("beta", "alpha", categories=["math"]), anony=False))
+    assert (await _vote(store, named.id, "u1", Outcome.A, reveals_names=True, close_after=3)).status == "counted"
+    assert (await _vote(store, named.id, "u1", Outcome.B, reveals_names=True, close_after=3)).status == "changed"
+    await _vote(store, named.id, "u2", Outcome.B, close_after=3)
+    assert (await _vote(store, named.id, "u3", Outcome.TIE, close_after=3)).closed
+    for scope in (None, "discord:guild1"):
+        assert await store.pair_counts(scope, None) == []
+        assert await store.battle_patterns(scope, "math") == []
+        assert await store.pair_counts(scope, "math", mode="named") == [PairCount("alpha", "beta", wins_a=2, ties=1)]
+        assert await store.battle_patterns(scope, None, mode="named") == [PatternCount("alpha", "beta", 2, 0, 1, 0, 1)]

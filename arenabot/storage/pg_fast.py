@@ -1,0 +1,274 @@
+"""PostgreSQL's hot paths straight through asyncpg: one statement, one round trip, each its own
+transaction (no BEGIN/COMMIT, no SQLAlchemy checkout).
+
+- a vote is one call of `arenabot_record_vote` (migration 0008), the vote transaction of
+  voting.py as a server-side function;
+- a battle's writes (insert, refs, message refs, turns) are one statement each;
+- votes, refs, message refs and turns that arrive together go as one statement (batching.py).
+- the pair-count version, and the rows changed since a version (Store.counts_version, pair_counts_since).
+
+Everything else on PostgreSQL still goes through SQLAlchemy (engine.AsyncDatabase).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from arenabot.domain import Outcome
+
+from .batching import Batcher
+from .records import BattleRecord, PairCount, VoteResult
+from .sql import COUNTS_VERSION, battle_record
+
+_RECORD_VOTE = (
+    "SELECT o_status, o_previous, o_closed, o_why, o_repeat, (o_battle).*"
+    " FROM arenabot_record_vote($1, $2, $3, $4, $5, $6, $7, $8)"
+)
+# Several votes in one statement (so one transaction), in the order given.
+_RECORD_VOTES = (
+    "SELECT r.o_status, r.o_previous, r.o_closed, r.o_why, r.o_repeat, (r.o_battle).*"
+    " FROM unnest($1::integer[], $2::varchar[], $3::varchar[], $4::varchar[], $5::timestamptz[], $6::varchar[],"
+    " $7::boolean[], $8::integer[]) WITH ORDINALITY AS v(battle_id, voter, outcome, event, now, only_if, reveals, close_after, k)"
+    " CROSS JOIN LATERAL arenabot_record_vote(v.battle_id, v.voter, v.outcome, v.event, v.now, v.only_if, v.reveals,"
+    " v.close_after) AS r ORDER BY v.k"
+)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: pass a timezone-aware UTC datetime")
+    return value
+
+
+def _battle(row: Any) -> BattleRecord:
+    fields = dict(row.items())
+    categories = fields["categories"]
+    fields["categories"] = json.loads(categories) if isinstance(categories, str) else categories
+    return battle_record(SimpleNamespace(**fields))
+
+
+VoteArgs = tuple[int, str, str | None, str | None, datetime, str | None, bool, int]
+
+
+def vote_args(
+    battle_id: int,
+    voter_ref: str,
+    outcome: Outcome | None,
+    event_id: str | None,
+    now: datetime,
+    only_if: Outcome | None,
+    reveals_names: bool,
+    close_after: int,
+) -> VoteArgs:
+    return (
+        battle_id,
+        voter_ref,
+        outcome.value if outcome is not None else None,
+        event_id,
+        _aware(now),
+        only_if.value if only_if is not None else None,
+        reveals_names,
+        close_after,
+    )
+
+
+def _vote_result(row: Any) -> VoteResult:
+    previous = Outcome(row["o_previous"]) if row["o_previous"] else None
+    return VoteResult(row["o_status"], _battle(row), previous, closed=row["o_closed"], why=row["o_why"], repeat=row["o_repeat"])
+
+
+async def record_votes(pool: Any, batch: list[VoteArgs]) -> list[VoteResult]:
+    """Several votes in one statement, so one transaction. Each still runs the whole vote
+    function (its own event claim, battle lock, fresh reads), one battle's votes in the order
+    they came, so a replay or a second vote of the same voter in the batch sees the first.
+    Battles are locked in id order; a close also takes the counts-version row, so two batches can
+    still deadlock: PostgreSQL then fails one, and the batcher sends its votes one by one."""
+    order = sorted(range(len(batch)), key=lambda k: batch[k][0])  # stable
+    rows = await pool.fetch(_RECORD_VOTES, *(list(column) for column in zip(*(batch[k] for k in order), strict=True)))
+    results: list[VoteResult | None] = [None] * len(batch)
+    for k, row in zip(order, rows, strict=True):
+        results[k] = _vote_result(row)
+    return results  # type: ignore[return-value]
+
+
+DEADLOCK_RETRIES = 5
+
+
+async def record_vote(pool: Any, args: VoteArgs) -> VoteResult:
+    """One vote, its own transaction. A vote alone can still deadlock with a batch in another
+    process (it holds its event claim and waits for the battle; the batch holds the battle and
+    waits for a replay of that event): PostgreSQL then rolls one back, and it is sent again."""
+    import asyncpg
+
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            row = await pool.fetchrow(_RECORD_VOTE, *args)
+        except asyncpg.NoDataFoundError:
+            raise LookupError(f"no battle with id {args[0]}") from None
+        except asyncpg.DeadlockDetectedError:
+            if attempt == DEADLOCK_RETRIES:
+                raise
+        else:
+            return _vote_result(row)
+    raise AssertionError("unreachable")
+
+
+# ---- battles -----------------------------------------------------------------------------------
+
+
+async def insert_battle(pool: Any, values: dict[str, Any]) -> int:
+    names = list(values)
+    placeholders = ", ".join(f"${k + 1}" + ("::json" if name == "categories" else "") for k, name in enumerate(names))
+    sql = f"INSERT INTO battles ({', '.join(names)}) VALUES ({placeholders}) RETURNING id"
+    args = [json.dumps(values[n]) if n == "categories" else values[n] for n in names]
+    for name in ("created_at", "closes_at"):
+        _aware(values[name])
+    return int(await pool.fetchval(sql, *args))
+
+
+_SET_REFS = "UPDATE battles SET thread_ref = $1, header_ref = $2 WHERE id = $3"
+_SET_MANY_REFS = (
+    "UPDATE battles AS b SET thread_ref = v.thread_ref, header_ref = v.header_ref"
+    " FROM unnest($1::varchar[], $2::varchar[], $3::integer[]) AS v(thread_ref, header_ref, id) WHERE b.id = v.id"
+)
+RefArgs = tuple[str, str, int]  # thread_ref, header_ref, battle id
+
+
+async def set_refs(pool: Any, args: RefArgs) -> None:
+    await pool.execute(_SET_REFS, *args)
+
+
+async def set_many_refs(pool: Any, batch: list[RefArgs]) -> list[None]:
+    if len({args[2] for args in batch}) < len(batch):
+        raise ValueError("one battle twice in a batch: which refs win is the order of the calls")
+    await pool.execute(_SET_MANY_REFS, *(list(column) for column in zip(*batch, strict=True)))
+    return [None] * len(batch)
+
+
+_ADD_MESSAGES = (
+    "INSERT INTO battle_messages (platform, message_ref, battle_id, kind)"
+    " SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::integer[], $4::varchar[])"
+    " ON CONFLICT (platform, message_ref) DO NOTHING"
+)
+MessageArgs = tuple[str, str, int, str]  # platform, message_ref, battle id, kind
+
+
+async def add_messages(pool: Any, batch: list[MessageArgs]) -> list[None]:
+    await pool.execute(_ADD_MESSAGES, *(list(column) for column in zip(*batch, strict=True)))
+    return [None] * len(batch)
+
+
+_TURN_FIELDS = (
+    "battle_id",
+    "index",
+    "side",
+    "prompt",
+    "reply",
+    "latency_s",
+    "first_token_s",
+    "prompt_tokens",
+    "completion_tokens",
+    "finish_reason",
+    "error",
+    "created_at",
+)
+_TURN_TYPES = (
+    "integer",
+    "integer",
+    "varchar",
+    "text",
+    "text",
+    "float8",
+    "float8",
+    "integer",
+    "integer",
+    "varchar",
+    "text",
+    "timestamptz",
+)
+# Turns and their battles' turn counts in one statement: each count adds the new indexes to the
+# stored ones (a statement does not see its own inserts).
+_ADD_TURNS = (
+    "WITH added AS (INSERT INTO turns ("
+    + ", ".join(f'"{f}"' for f in _TURN_FIELDS)
+    + ") SELECT * FROM unnest("
+    + ", ".join(f"${k + 1}::{t}[]" for k, t in enumerate(_TURN_TYPES))
+    + ') RETURNING battle_id, "index")'
+    ' UPDATE battles AS b SET turn_count = (SELECT count(*) FROM (SELECT "index" FROM turns WHERE battle_id = b.id'
+    ' UNION SELECT "index" FROM added WHERE added.battle_id = b.id) AS i) WHERE b.id IN (SELECT battle_id FROM added)'
+)
+TurnArgs = list[dict[str, Any]]  # the turn rows of one battle
+
+
+async def add_turns(pool: Any, batch: list[TurnArgs]) -> list[None]:
+    rows = [row for rows in batch for row in rows]
+    for row in rows:
+        _aware(row["created_at"])
+    await pool.execute(_ADD_TURNS, *([row[f] for row in rows] for f in _TURN_FIELDS))
+    return [None] * len(batch)
+
+
+async def count_recent(pool: Any, scope_key: str, creator_ref: str, since: datetime) -> int:
+    return int(
+        await pool.fetchval(
+            "SELECT count(*) FROM battles WHERE scope_key = $1 AND creator_ref = $2 AND created_at >= $3",
+            scope_key,
+            creator_ref,
+            _aware(since),
+        )
+    )
+
+
+class Batchers:
+    """The batched hot paths of one Store (see batching.py)."""
+
+    def __init__(self, pool: Any):
+        async def vote(args: VoteArgs) -> VoteResult:
+            return await record_vote(pool, args)
+
+        async def votes(batch: list[VoteArgs]) -> list[VoteResult]:
+            return await record_votes(pool, batch)
+
+        async def refs(args: RefArgs) -> None:
+            await set_refs(pool, args)
+
+        async def many_refs(batch: list[RefArgs]) -> list[None]:
+            return await set_many_refs(pool, batch)
+
+        async def messages(batch: list[MessageArgs]) -> list[None]:
+            return await add_messages(pool, batch)
+
+        async def message(args: MessageArgs) -> None:
+            await add_messages(pool, [args])
+
+        async def turns(batch: list[TurnArgs]) -> list[None]:
+            return await add_turns(pool, batch)
+
+        async def turn(rows: TurnArgs) -> None:
+            await add_turns(pool, [rows])
+
+        self.votes: Batcher[VoteArgs, VoteResult] = Batcher(vote, votes)
+        self.refs: Batcher[RefArgs, None] = Batcher(refs, many_refs)
+        self.messages: Batcher[MessageArgs, None] = Batcher(message, messages)
+        self.turns: Batcher[TurnArgs, None] = Batcher(turn, turns)
+
+
+# ---- pair-count versions ---------------------------------------------------------------------
+
+
+async def counts_version(pool: Any) -> int:
+    return int(await pool.fetchval(COUNTS_VERSION))
+
+
+async def pair_counts_since(pool: Any, scope_key: str, category: str, since: int) -> list[PairCount]:
+    rows = await pool.fetch(
+        "SELECT model_a, model_b, wins_a, wins_b, ties, both_bad FROM pair_counts"
+        " WHERE scope_key = $1 AND category = $2 AND version > $3",
+        scope_key,
+        category,
+        since,
+    )
+    return [PairCount(*r) for r in rows]

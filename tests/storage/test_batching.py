@@ -1,0 +1,69 @@
+"""`Batcher`: calls that arrive together go as one, and each caller still gets its own result or error."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from arenabot.storage.batching import Batcher
+
+
+class Recorder:
+    """A fake database: `many` fails the whole batch when any call in it is bad (as one
+    statement would), `one` fails only the bad call."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+        self.singles: list[int] = []
+        self.release = asyncio.Event()
+
+    async def one(self, x: int) -> int:
+        self.singles.append(x)
+        await self.release.wait()
+        if x < 0:
+            raise ValueError(f"bad {x}")
+        return x * 10
+
+    async def many(self, xs: list[int]) -> list[int]:
+        self.batches.append(list(xs))
+        await self.release.wait()
+        if any(x < 0 for x in xs):
+            raise ValueError("the batch failed")
+        return [x * 10 for x in xs]
+
+
+async def test_calls_that_arrive_while_others_are_on_the_wire_go_together() -> None:
+    db = Recorder()
+    batcher = Batcher(db.one, db.many, max_batch=4, max_in_flight=1)
+    calls = [asyncio.ensure_future(batcher.submit(x)) for x in range(10)]
+    await asyncio.sleep(0)  # let them all queue: the first sender starts after they are queued
+    db.release.set()
+    assert await asyncio.gather(*calls) == [x * 10 for x in range(10)]
+    assert db.batches == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]] and db.singles == []
+
+
+async def test_a_failed_batch_is_sent_again_call_by_call_and_only_the_bad_call_fails() -> None:
+    db = Recorder()
+    db.release.set()
+    batcher = Batcher(db.one, db.many, max_batch=8, max_in_flight=1)
+    results = await asyncio.gather(*(batcher.submit(x) for x in [1, 2, -3, 4]), return_exceptions=True)
+    assert results[:2] == [10, 20] and results[3] == 40
+    assert isinstance(results[2], ValueError) and str(results[2]) == "bad -3"
+    assert db.batches == [[1, 2, -3, 4]] and db.singles == [1, 2, -3, 4]
+
+
+async def test_a_caller_cancelled_before_its_batch_is_sent_gets_nothing_written() -> None:
+    db = Recorder()
+    batcher = Batcher(db.one, db.many, max_batch=8, max_in_flight=1)
+    first = asyncio.ensure_future(batcher.submit(1))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # the first is on the wire (waiting for release)
+    queued = [asyncio.ensure_future(batcher.submit(x)) for x in (2, 3)]
+    await asyncio.sleep(0)
+    queued[0].cancel()
+    db.release.set()
+    assert await first == 10 and await queued[1] == 30
+    with pytest.raises(asyncio.CancelledError):
+        await queued[0]
+    assert 2 not in [x for batch in db.batches for x in batch] + db.singles
