@@ -58,3 +58,7 @@ class ChatPlatform(Protocol):
 
     async def notify(self, user_ref: str, thread_ref: str, text: str) -> None:
         """Tell one user something privately (DM or ephemeral). May fail; the core logs and goes on."""
+
+    async def check_access(self, channel_ref: str) -> list[str]:
+        """What the bot lacks to run battles in this channel (permissions, scopes, membership), in
+        words a moderator can act on; empty when nothing is missing (`/arena doctor`)."""

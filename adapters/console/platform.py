@@ -115,6 +115,9 @@ class ConsolePlatform:
     async def edit(self, message_ref: str, text: str) -> None:
         return None
 
+    async def check_access(self, channel_ref: str) -> list[str]:
+        return []  # nothing to lack here
+
     async def notify(self, user_ref: str, thread_ref: str, text: str) -> None:
         self.say(f"(just for you) {text}")
 

@@ -102,6 +102,9 @@ class FakePlatform:
         message.text = text
         message.edits.append(text)
 
+    async def check_access(self, channel_ref: str) -> list[str]:
+        return []  # nothing to lack here
+
     async def notify(self, user_ref: str, thread_ref: str, text: str) -> None:
         if self.fail_notify:
             raise RuntimeError("cannot DM this user")

@@ -26,13 +26,10 @@ BALLOT_NEEDS = {
 
 
 async def _platform_findings(state: ArenaState, platform: ChatPlatform, scope: Scope, channel_ref: str) -> list[Finding]:
-    check = getattr(platform, "check_access", None)  # optional: the console has nothing to check
-    problems: list[str] = []
-    if check is not None:
-        try:
-            problems = list(await check(channel_ref))
-        except Exception as exc:
-            problems = [f"could not check the bot's access here ({type(exc).__name__}: {exc})"]
+    try:
+        problems = list(await platform.check_access(channel_ref))
+    except Exception as exc:
+        problems = [f"could not check the bot's access here ({type(exc).__name__}: {exc})"]
     seen = list(state.permission_problems.get(scope.key, {}).values())
     problems += [p for p in seen if p not in problems]
     if not problems:
