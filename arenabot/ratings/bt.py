@@ -19,11 +19,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 from scipy.special import expit, log_expit
 
 from .counts import PairCounts
+from .graph import strongly_connected
 
 PRIOR_GAMES = 1.0
 
@@ -82,9 +81,7 @@ def mle_exists(i: np.ndarray, j: np.ndarray, y: np.ndarray, n: np.ndarray, m: in
     losses = (n - y) > 0
     rows = np.concatenate([i[wins], j[losses]])
     cols = np.concatenate([j[wins], i[losses]])
-    graph = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(m, m))
-    n_comp, _ = connected_components(graph, directed=True, connection="strong")
-    return n_comp == 1
+    return strongly_connected(m, rows, cols)
 
 
 def _objective(beta, i, j, y, n, lam, prior):
@@ -204,6 +201,8 @@ def fit_batch(
     beta = np.tile(start.beta[:, None], (1, rounds))  # models x rounds
     _, hess = gradient_and_hessian(start.beta, i, j, n_data * 0.5, n_data, m, lam, prior)
     h_inv = np.linalg.inv(regularised(hess, lam, prior))
+    from scipy import sparse  # bootstrap only: keeps scipy.sparse out of a plain fit's imports
+
     # incidence @ r sums r over each model's pairs (+ where it is i, - where it is j).
     incidence = sparse.csr_matrix(
         (np.concatenate([np.ones(len(i)), -np.ones(len(j))]), (np.concatenate([i, j]), np.concatenate([np.arange(len(i))] * 2))),

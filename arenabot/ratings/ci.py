@@ -10,7 +10,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from scipy import sparse
 from scipy.special import expit, ndtri, pdtr
 
 from .bt import Fit, FitOptions, effective_counts, fit_batch, gradient_and_hessian, laplacian, regularised
@@ -142,6 +141,8 @@ class _Resampler:
         self.total = int(round(flat.sum()))
         shape = (n_pairs, len(order))
         rows, cols = pair[order], np.arange(len(order))
+        from scipy import sparse  # bootstrap only: keeps scipy.sparse out of a plain fit's imports
+
         self.to_y = sparse.csr_matrix((y[order] * factor, (rows, cols)), shape=shape)
         self.to_n = sparse.csr_matrix((n[order] * factor, (rows, cols)), shape=shape)
 

@@ -18,13 +18,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from .board import Board, make_board
 from .bt import FitOptions, effective_counts, fit_counts
 from .ci import bootstrap_betas, sandwich_se, z_value
 from .counts import PairCounts, counts_from_battles, counts_from_pairs, counts_from_patterns, counts_from_votes
+from .graph import component_labels
 
 
 def rate_counts(
@@ -134,9 +133,7 @@ def rate_patterns(rows: Iterable, *, models: Sequence[str] | None = None, **opti
 
 def _groups(counts: PairCounts) -> np.ndarray:
     """Connected-component label per model (pairs with counted games are the edges)."""
-    m = counts.n_models
-    graph = sparse.csr_matrix((np.ones(len(counts.i)), (counts.i, counts.j)), shape=(m, m))
-    return connected_components(graph, directed=False)[1]
+    return component_labels(counts.n_models, counts.i, counts.j)
 
 
 def _rate_connected(

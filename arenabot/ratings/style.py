@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import sparse
 from scipy.special import expit, log_expit
 
 from .board import Board, make_board
@@ -42,6 +41,8 @@ class _Problem:
         self.m, self.a, self.b, self.x, self.y, self.w = m, a, b, x, y, w
         self.lam, self.prior = lam, prior
         n = len(y)
+        from scipy import sparse  # style control only: keeps scipy.sparse out of other commands
+
         self.E = sparse.csr_matrix(
             (np.concatenate([np.ones(n), -np.ones(n)]), (np.concatenate([a, b]), np.concatenate([np.arange(n)] * 2))),
             shape=(m, n),
@@ -63,7 +64,7 @@ class _Problem:
     def _blocks(self, per_battle):
         """Z^T diag(per_battle) Z for Z = [battle incidence, x]."""
         x = self.x
-        bb = (self.E @ sparse.diags(per_battle) @ self.E.T).toarray()
+        bb = (self.E.multiply(per_battle) @ self.E.T).toarray()
         bg = self.E @ (per_battle[:, None] * x)
         gg = x.T @ (per_battle[:, None] * x)
         return np.block([[bb, bg], [bg.T, gg]])
