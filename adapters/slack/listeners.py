@@ -208,12 +208,15 @@ class ArenaListeners:
         battle_id, outcome = parsed
         actor = await self.users.actor(user)
         reply = await self.service.vote_on_battle(self.platform, battle_id, actor, outcome, action_event_id(body, action))
+        await self._answer_click(body, user, reply, respond)
+
+    async def _answer_click(self, body: dict[str, Any], user: str, reply: Reply | None, respond: Any) -> None:
+        """Every click is confirmed to the one who clicked, and only to them, where the button is."""
         if reply is None:
             return  # a redelivered payload, or a bot
         container = body.get("container") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
         thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
-        # Every click is confirmed to the one who clicked, and only to them.
         await self.sender.send(
             dataclasses.replace(reply, private=True), channel=channel, user=user, thread_ts=thread_ts, respond=respond
         )
@@ -237,18 +240,7 @@ class ArenaListeners:
                 return
             actor = await self.users.actor(user)
             reply = await self.service.new_round(self.platform, battle_id, actor, action_event_id(body, action))
-            if reply is None:
-                return  # a redelivered payload, or a bot
-            container = body.get("container") or {}
-            channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
-            thread_ts = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
-            await self.sender.send(
-                dataclasses.replace(reply, private=True),
-                channel=channel,
-                user=user,
-                thread_ts=thread_ts,
-                respond=respond if body.get("response_url") else None,
-            )
+            await self._answer_click(body, user, reply, respond if body.get("response_url") else None)
 
     def _help(self, actor: Actor) -> Reply:
         return Reply(f"{_HELP_INTRO}\n{self.service.help_text(moderator=actor.is_moderator)}", private=True)
