@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from arenabot.chatcommands.spec import CommandContext
 from arenabot.chatcommands.text import dispatch
 from arenabot.domain import Outcome
@@ -14,6 +16,11 @@ from tests.core.conftest import ALICE, BOB, CAROL, MOD, SCOPE, battle, model
 from tests.support.fake_platform import FakePlatform
 
 FOUR = [model("alpha"), model("beta"), model("gamma"), model("delta")]
+
+
+@pytest.fixture
+def core_db_url(db_url: str) -> str:
+    return db_url  # one running tournament per scope and one end are the database's to enforce
 
 
 def run(service, platform, actor, text, channel="channel-1"):
