@@ -18,6 +18,7 @@ from arenabot.ballot import Ballot
 from arenabot.categories import MULTI_TURN, classify, normalise_category
 from arenabot.config import ArenaSettings
 from arenabot.domain import Actor, BattleStatus, Message, Scope, Side
+from arenabot.features.battles.classifying import PromptClassifier
 from arenabot.features.battles.draws import Draw, DrawRule
 from arenabot.features.shared import ArenaState
 from arenabot.generation import SideResult, generate_turn
@@ -50,6 +51,7 @@ class Battles:
         self._generating: set[int] = set()  # battles with a turn in flight in this process
         self._inflight: set[asyncio.Task[Any]] = set()
         self._draw_rules: list[DrawRule] = []
+        self.classifier = PromptClassifier(state)  # the optional LLM labels, beside each battle
 
     def add_draw_rule(self, rule: DrawRule) -> None:
         """Let another feature narrow the models of new blind battles (see draws.py)."""
@@ -156,7 +158,7 @@ class Battles:
             candidates = [c for c in candidates if c.name in draw.models]
             strategy = "active"
             named = named or draw.category
-        if after is not None:
+        if after is not None and not after.is_open:
             candidates = self._fresh_pool(candidates, after)
         boost = arena.new_model_battles > 0 and arena.new_model_boost != 1
         # The board gives "active" its intervals and the boost each model's battles so far.
@@ -164,15 +166,20 @@ class Battles:
             board = draw.board
         else:
             board = await self.sampling_board(scope.key) if strategy == "active" or boost else None
+        # A new round of a battle still open may draw its models (see _fresh_pool), never its pair.
+        avoid = {after.model_a, after.model_b} if after is not None and after.is_open else None
         try:
-            model_a, model_b = sample_pair(
-                candidates,
-                state.rng,
-                board=board,
-                strategy=strategy,
-                new_model_boost=arena.new_model_boost,
-                new_model_battles=arena.new_model_battles,
-            )
+            for _ in range(20):
+                model_a, model_b = sample_pair(
+                    candidates,
+                    state.rng,
+                    board=board,
+                    strategy=strategy,
+                    new_model_boost=arena.new_model_boost,
+                    new_model_battles=arena.new_model_battles,
+                )
+                if {model_a, model_b} != avoid:
+                    break
         except NotEnoughModels:
             if draw is not None:
                 return refuse(
@@ -227,6 +234,7 @@ class Battles:
         )
         if draw is not None:
             await draw.enter(battle.id)
+        self.classifier.classify_later(battle.id, prompt)
         note = draw.note if draw is not None else None
         return await self._guarded(
             battle, self._open_and_play(platform, battle, arena, detector, prompt, round_of, note), platform
@@ -595,9 +603,13 @@ class Battles:
 
     @staticmethod
     def _fresh_pool(candidates: list[Candidate], old: BattleRecord) -> list[Candidate]:
-        """Candidates for a new round. The voter may know the old pair's names (told privately)
-        and could recognise a known model's style on the same prompt, so both old models are left
-        out when enough others can answer, else one of them (never the same pair), else none."""
+        """Candidates for a new round of a revealed battle. Its names are public and a voter could
+        recognise a known model's style on the same prompt, so both old models are left out when
+        enough others can answer, else one of them (never the same pair), else none.
+
+        Not while the old battle is open: a pool narrowed by names only the voter knows would tell
+        everyone, at the old battle's reveal, two models the still-open new round does not hold.
+        Then only the old pair itself is avoided (see _sample_and_play)."""
         for excluded in ({old.model_a, old.model_b}, {old.model_a}, {old.model_b}):
             pool = [c for c in candidates if c.name not in excluded]
             if sum(1 for c in pool if c.available) >= 2:
@@ -658,6 +670,7 @@ class Battles:
     async def drain(self, grace_seconds: float) -> int:
         """On shutdown: let in-flight turns finish for up to `grace_seconds`, then cancel them
         (which voids their battles). Returns how many were cancelled."""
+        await self.classifier.drain(0)  # labels are a nicety: never hold up a shutdown for them
         tasks = [t for t in self._inflight if t is not asyncio.current_task() and not t.done()]
         if not tasks:
             return 0
