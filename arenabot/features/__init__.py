@@ -10,10 +10,17 @@ from collections.abc import Sequence
 from arenabot.chatcommands.builtins import builtin_commands
 from arenabot.chatcommands.registry import CommandRegistry
 from arenabot.chatcommands.spec import Feature, ScopeSetting
-from arenabot.features import battles, boards, moderation, voters, voting
+from arenabot.features import battles, boards, contentmod, moderation, voters, voting
 
 # Order = the order of the help text and of the settings list.
-FEATURES: tuple[Feature, ...] = (battles.FEATURE, boards.FEATURE, voting.FEATURE, voters.FEATURE, moderation.FEATURE)
+FEATURES: tuple[Feature, ...] = (
+    battles.FEATURE,
+    boards.FEATURE,
+    voting.FEATURE,
+    voters.FEATURE,
+    moderation.FEATURE,
+    contentmod.FEATURE,
+)
 
 
 def scope_settings(features: Sequence[Feature] = FEATURES) -> list[ScopeSetting]:
