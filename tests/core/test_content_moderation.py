@@ -274,3 +274,46 @@ def _context(service: ArenaService, platform: FakePlatform, actor):
     from arenabot.chatcommands.spec import CommandContext
 
     return CommandContext(service, platform, SCOPE, "channel-1", actor)
+
+
+# ----- the console adapter -----------------------------------------------------------------------
+
+
+async def test_the_console_never_prints_a_flagged_reply(sqlite_url):
+    import io
+
+    from adapters.console.session import run_console
+
+    prompt = "Describe drizzle on tin roofs"
+    server = await FakeModeration(flag_words={"drizzle": "violence", "kaboom": "violence"}, allow={prompt}).start()
+    demo = [{"name": f"demo-{v}", "provider": "demo", "model_id": v} for v in ("owl", "fox")]
+    settings = settings_from_dict({"database": {"url": sqlite_url}, "moderation": {"base_url": server.url}, "models": demo})
+    try:
+        async with build_core(settings, rng=random.Random(1)) as service:
+            out = io.StringIO()
+            script = f"{prompt}\nkaboom, please\n/stats\n/doctor\n/quit\n"
+            await run_console(service, stdin=io.StringIO(script), stdout=out, word_delay=0)
+            text = out.getvalue()
+    finally:
+        await server.stop()
+    printed = text.split("/stats")[0]
+    assert "hidden by content moderation: violence" in text
+    # The console cannot take back what it printed: a reply checked remotely is printed only
+    # once it passed, so the flagged words never reach the screen (the header quotes the prompt).
+    assert text.count("drizzle") == 1 and "> Describe drizzle on tin roofs" in text, printed
+    assert "This battle is void" in text
+    assert "That prompt cannot start a battle here" in text  # the second line, refused
+    assert "1 prompt(s) refused" in text and "endpoint: answers" in text  # /stats and /doctor: the console user moderates
+
+
+async def test_the_console_prints_a_replacing_final_text_on_its_own_line():
+    import io
+
+    from adapters.console.platform import ConsolePlatform
+
+    out = io.StringIO()
+    console = ConsolePlatform(out, word_delay=0)
+    stream = await console.start_reply("thread-1", "Model A")
+    await stream.update("Once upon a time the gi")
+    await stream.finish("_(hidden by content moderation: word list)_")
+    assert out.getvalue() == "\nModel A:\nOnce upon a time the gi\n_(hidden by content moderation: word list)_\n"

@@ -33,6 +33,7 @@ class FakeModeration:
     # None: answer; "timeout": never answer in time; "500"/"401": that status; "garbage": not JSON;
     # "shape": JSON without `results`; "count": one result too few; "drop": close the connection.
     fault: str | None = None
+    allow: set[str] = field(default_factory=set)  # texts never flagged (e.g. the prompt, to flag only replies)
     require_key: str | None = None
     requests: list[Recorded] = field(default_factory=list)
     url: str = ""
@@ -64,7 +65,7 @@ class FakeModeration:
         return texts
 
     def verdict(self, text: str) -> dict[str, Any]:
-        hits = {category for word, category in self.flag_words.items() if word in text.lower()}
+        hits = {category for word, category in self.flag_words.items() if word in text.lower() and text not in self.allow}
         return {
             "flagged": bool(hits),
             "categories": {c: c in hits for c in CATEGORIES},
