@@ -317,3 +317,25 @@ async def test_the_console_prints_a_replacing_final_text_on_its_own_line():
     await stream.update("Once upon a time the gi")
     await stream.finish("_(hidden by content moderation: word list)_")
     assert out.getvalue() == "\nModel A:\nOnce upon a time the gi\n_(hidden by content moderation: word list)_\n"
+
+
+async def test_checks_reach_the_metrics_without_naming_a_model(open_core, moderation):
+    from arenabot.ops.metrics import Metrics
+    from arenabot.ops.observe import MetricsListener
+
+    platform = FakePlatform()
+    metrics = Metrics()
+    says = {"alpha": {"1": "kaboom"}, "beta": {"1": "kaboom"}}
+    async with open_core({"base_url": moderation.url}, says=says) as service:
+        service.events.subscribe(MetricsListener(metrics))
+        await service.start_battle(platform, SCOPE, "channel-1", ALICE, "meanie")
+        await service.start_battle(platform, SCOPE, "channel-1", ALICE, "Volcanoes?")
+        moderation.fault = "500"
+        await service.start_battle(platform, SCOPE, "channel-1", ALICE, "Rivers?")
+    text = metrics.render().decode()
+    assert 'arenabot_content_checks_total{result="flagged",where="prompt"} 1.0' in text
+    assert 'arenabot_content_checks_total{result="passed",where="prompt"} 1.0' in text
+    assert 'arenabot_content_checks_total{result="unchecked",where="prompt"} 1.0' in text
+    assert 'arenabot_content_checks_total{result="flagged",where="reply"}' in text
+    assert 'arenabot_battles_void_total{cause="content"} 1.0' in text
+    assert "alpha" not in text.split("arenabot_content_checks")[1].split("\n# ")[0]

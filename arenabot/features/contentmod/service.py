@@ -45,26 +45,34 @@ class ContentModeration:
     # ----- checks ------------------------------------------------------------------------------
 
     async def check_prompt(self, scope_key: str, text: str) -> Flag | None:
-        words = await self.words(scope_key)
-        flag = WORDS if words is not None and words.find(text) else await self.ask_endpoint(text)
+        return await self.check(scope_key, "prompt", text, await self.words(scope_key))
+
+    async def check(self, scope_key: str, where: str, text: str, words: WordList | None) -> Flag | None:
+        """The word list, then the endpoint; counted per scope and reported to the listeners
+        (`where`: "prompt" or "reply")."""
+        if words is None and self.client is None:
+            return None  # nothing configured here: not a check
+        flag, failed = (WORDS, False) if words is not None and words.find(text) else await self._ask_endpoint(text)
         if flag is not None:
-            self.flags[scope_key]["prompt"] += 1
+            self.flags[scope_key][where] += 1
+        self.state.events.content_checked(where, "flagged" if flag else "unchecked" if failed else "passed")
         return flag
 
-    async def ask_endpoint(self, text: str) -> Flag | None:
+    async def _ask_endpoint(self, text: str) -> tuple[Flag | None, bool]:
+        """(the endpoint's flag, whether it failed)."""
         if self.client is None:
-            return None
+            return None, False
         try:
             (verdict,) = await self.client.check([text])
         except ModerationUnavailable as exc:
             self._failed(exc.kind, str(exc))
-            return None
+            return None, True
         except Exception as exc:  # a checker's bug must not stop a battle either
             self._failed("unexpected", f"{type(exc).__name__}: {exc}")
-            return None
+            return None, True
         if not verdict.flagged:
-            return None
-        return Flag("endpoint", ", ".join(c.replace("/", " / ") for c in verdict.categories) or "flagged")
+            return None, False
+        return Flag("endpoint", ", ".join(verdict.categories) or "flagged"), False
 
     def _failed(self, kind: str, text: str) -> None:
         self.failures[kind] += 1
@@ -138,7 +146,4 @@ class _TurnScreen:
         return WORDS if self._words is not None and self._words.find(text) else None
 
     async def final(self, text: str) -> Flag | None:
-        flag = self.quick(text) or await self._content.ask_endpoint(text)
-        if flag is not None:
-            self._content.flags[self._scope_key]["reply"] += 1
-        return flag
+        return await self._content.check(self._scope_key, "reply", text, self._words)
