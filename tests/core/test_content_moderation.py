@@ -157,6 +157,8 @@ async def test_a_flagged_reply_is_hidden_and_its_battle_void(open_core, moderati
         assert not any("KABOOM" in edit for m in shown for edit in m.edits)
         assert any("reply was flagged by content moderation** (violence)" in p for p in posts(platform))
         assert not [m for m in platform.last_thread().messages if m.kind == "ballot"]
+        # As an attacker reads the thread: nothing in it names either model.
+        assert not any(n in e.lower() for m in platform.last_thread().messages for e in m.edits for n in ("alpha", "beta"))
 
         vote = await service.vote_on_battle(platform, battle.id, BOB, Outcome.A, event_id="e1")
         assert (await service.store.get_battle(battle.id)).counted_votes == 0, vote
