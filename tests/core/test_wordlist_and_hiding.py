@@ -18,7 +18,7 @@ FLAG = Flag("endpoint", "violence")
         ("badwords are plural", None),  # whole words only
         ("notbadword", None),
         ("ｂａｄｗｏｒｄ in full width", "badword"),
-        ("a bad\n  phrase across lines", "bad\n  phrase"),
+        ("a bad\n  phrase across lines", "bad phrase"),
         ("这是坏词语吗", "坏词"),  # no spaces in Chinese: matched inside running text
         ("BadWord!", "badword"),
         ("", None),
@@ -58,3 +58,13 @@ def test_a_long_hidden_reply_keeps_every_spoiler_closed_in_every_discord_message
                 assert line.startswith("||") and line.endswith("||") and "||" not in inner.replace("\\|", "")
                 assert (len(inner) - len(inner.rstrip("\\"))) % 2 == 0  # no dangling escape
         assert "```" not in chunk.replace("\\`", "")  # no code block, which a spoiler would not hide
+
+
+def test_accented_words_and_mixed_lists():
+    words = WordList(normalise_words("café, naïve idea, c++, 坏词, über"))
+    assert words.find("Un CAFÉ noir") == "café"
+    assert words.find("cafés") is None  # still a whole word
+    assert words.find("a Naïve   idea!") == "naïve idea"
+    assert words.find("Über alles") == "über" and words.find("Ueber") is None
+    assert words.find("xc++") is None and words.find("(c++)") == "c++"
+    assert words.find("我说坏词了") == "坏词"
