@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from arenabot.cli import CliError
 
@@ -57,6 +57,15 @@ def config_problems(settings: Settings) -> list[str]:
             problems.append(
                 f"models ({model.name}).api_key_env = {model.api_key_env!r}: that environment variable is not set; export it or remove the model"
             )
+    moderation = settings.moderation
+    if moderation.api_key_env and not settings.secret(moderation.api_key_env):
+        problems.append(
+            f"moderation.api_key_env = {moderation.api_key_env!r}: that environment variable is not set; export the key in it, or remove the key if the endpoint needs none"
+        )
+    if moderation.api_key_env and not moderation.base_url:
+        problems.append(
+            "moderation.api_key_env is set but moderation.base_url is not: set the endpoint's base URL, or remove the key"
+        )
     usable = [m for m in settings.models if m.enabled and m.weight > 0]
     if len(usable) < 2:
         problems.append("models: fewer than two enabled models with weight > 0; battles need two (add or enable models)")
@@ -118,7 +127,24 @@ async def _connect_checks(settings: Settings) -> list:
         findings += await check_models(hub, settings.models)
     finally:
         await hub.close()
+    if settings.moderation.base_url:
+        findings.append(await _moderation_check(settings))
     return findings
+
+
+async def _moderation_check(settings: Settings) -> Any:
+    """One harmless text to the moderation endpoint."""
+    from arenabot.checkup import Finding
+    from arenabot.providers.moderation import ModerationClient, ModerationUnavailable
+
+    client = ModerationClient(settings.moderation, settings.secret(settings.moderation.api_key_env))
+    try:
+        await client.check(["hello"])
+    except ModerationUnavailable as exc:
+        return Finding(False, f"moderation endpoint: {exc}")
+    finally:
+        await client.close()
+    return Finding(True, f"moderation endpoint {client.url}: answers")
 
 
 def console_without_input(stdin) -> bool:

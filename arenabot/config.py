@@ -16,6 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
+from arenabot.wordlist import normalise_words
+
 DEFAULT_CONFIG_FILE = "arenabot.toml"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/arenabot.db"
 
@@ -172,6 +174,16 @@ class ArenaSettings(_Section):
         "reactions",
         description="How members vote: reactions under the ballot (tallies visible), or buttons (A, B, Tie, Both bad, Withdraw; each vote confirmed privately).",
     )
+    moderation_words: str = Field(
+        "",
+        max_length=20_000,
+        description="Content moderation word list, comma-separated (phrases allowed): a prompt containing one starts no battle, a reply containing one is hidden and its battle voided. Matched in any case, as whole words; `none` clears it.",
+    )
+
+    @field_validator("moderation_words")
+    @classmethod
+    def _word_list(cls, value: str) -> str:
+        return normalise_words(value)
 
 
 class DiscordSettings(_Section):
@@ -237,6 +249,42 @@ class CategoriesSettings(_Section):
     )
 
 
+class ModerationSettings(_Section):
+    """An optional OpenAI-compatible moderation endpoint; the word list is `arena.moderation_words`."""
+
+    base_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible moderation API, e.g. https://api.openai.com/v1 (the bot posts to <base_url>/moderations); unset = no endpoint.",
+    )
+    api_key_env: str | None = Field(
+        None, description="Name of the environment variable holding its API key (never the key itself); unset = no key sent."
+    )
+    model: str | None = Field(
+        None, description="Moderation model to ask for, e.g. omni-moderation-latest; unset = the endpoint's default."
+    )
+    timeout_seconds: float = Field(
+        5,
+        gt=0,
+        le=60,
+        description="Seconds to wait for a verdict; on a timeout or any failure the battle goes on unchecked (logged, counted).",
+    )
+    check_replies: bool = Field(
+        True, description="Check the models' replies as well as prompts (a flagged reply is hidden and its battle voided)."
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is None or not url.strip():
+            return None
+        url = url.strip().rstrip("/")
+        if not url.startswith(("http://", "https://")) or len(url.split("://", 1)[1]) == 0:
+            raise ValueError("use the API's http(s) base URL with its version, e.g. https://api.openai.com/v1")
+        if url.endswith("/moderations"):
+            raise ValueError("give the base URL without /moderations (the bot adds it), e.g. https://api.openai.com/v1")
+        return url
+
+
 def _demo_models() -> list[ModelSettings]:
     return [
         ModelSettings(name="demo-lark", provider="demo", model_id="lark"),
@@ -253,6 +301,7 @@ class Settings(_Section):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
     categories: CategoriesSettings = Field(default_factory=CategoriesSettings)
+    moderation: ModerationSettings = Field(default_factory=ModerationSettings)
     models: list[ModelSettings] = Field(
         default_factory=_demo_models, description="Models to sample; the built-in offline demo models when none are configured."
     )
@@ -282,8 +331,14 @@ class Settings(_Section):
 
     def secret_values(self) -> list[str]:
         """Every configured secret's value, for log redaction."""
-        names = [self.discord.token_env, self.slack.bot_token_env, self.slack.app_token_env, self.slack.signing_secret_env]
+        names: list[str | None] = [
+            self.discord.token_env,
+            self.slack.bot_token_env,
+            self.slack.app_token_env,
+            self.slack.signing_secret_env,
+        ]
         names.append("ARENABOT_DATABASE_PASSWORD")
+        names.append(self.moderation.api_key_env)
         names += [m.api_key_env for m in self.models if m.api_key_env]
         return [v for v in (self.secret(n) for n in names) if v]
 

@@ -49,6 +49,7 @@ class ConsoleStream:
         self.label = label
         self.text = ""
         self.shown = 0  # characters already printed
+        self.printed = ""  # those characters: a final text that does not continue them is printed anew
         self.finished = False
 
     async def update(self, text: str) -> None:
@@ -129,6 +130,11 @@ class ConsolePlatform:
 
     async def show(self, stream: ConsoleStream, paced: bool) -> None:
         """Print what `stream` has beyond what is shown; paced, a word at a time, for a streaming feel."""
+        if not stream.text.startswith(stream.printed):
+            # The final text replaces what was printed (e.g. a reply hidden by content moderation):
+            # a terminal cannot take lines back, so it starts on a line of its own.
+            self.write("\n")
+            stream.shown, stream.printed = 0, ""
         new = stream.text[stream.shown :]
         if not new:
             return
@@ -136,7 +142,7 @@ class ConsolePlatform:
         # buffered reply played back, a model that sent much at once) prints at once.
         paced = paced and len(new) <= PACED_CHARS
         pieces = re.findall(r"\S+\s*|\s+", new) if paced and self.word_delay else [new]
-        stream.shown = len(stream.text)
+        stream.shown, stream.printed = len(stream.text), stream.text
         for piece in pieces:
             self.write(piece)
             if paced and self.word_delay:

@@ -38,7 +38,7 @@ async def _models(ctx: CommandContext) -> Reply:
 
 
 async def _stats(ctx: CommandContext) -> Reply:
-    return await ctx.service.stats(ctx.scope)
+    return await ctx.service.stats(ctx.scope, ctx.actor)
 
 
 COMMANDS = (
