@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING
 
 from arenabot.categories import TOPIC_CATEGORIES, normalise_category
 from arenabot.chatcommands.spec import Command, CommandContext, Param, ScopeSetting
-from arenabot.replies import Reply
+from arenabot.replies import Reply, refuse
 from arenabot.storage import BOARD_MODES
 
 if TYPE_CHECKING:
     from arenabot.arena import ArenaService
 
 ACTIONS = ("day", "week", "month", "now", "off", "status")
+NOT_MODERATOR = "Only moderators can schedule or post the board (Discord: Manage Server or the moderator role; Slack: workspace admins or the configured admins)."
 
 
 def _as_category(text: str | None) -> str | None:
@@ -25,6 +26,8 @@ def _as_category(text: str | None) -> str | None:
 async def _publish(
     ctx: CommandContext, every: str, channel: str | None = None, category: str | None = None, mode: str = "anonymous"
 ) -> Reply:
+    if not ctx.actor.is_moderator:
+        return refuse(NOT_MODERATOR)
     # In text, `publish now coding` puts the category where the channel goes: no channel id is a
     # category's name, so a category there is one.
     if channel and category is None and _as_category(channel):
