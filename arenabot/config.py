@@ -228,6 +228,12 @@ class OpsSettings(_Section):
         description="Also serve the read-only leaderboard pages (/boards/...: published boards, ratings, history) on the ops endpoint; needs http_port.",
     )
 
+    @model_validator(mode="after")
+    def _pages_need_a_port(self) -> OpsSettings:
+        if self.public_board and self.http_port is None:
+            raise ValueError("public_board = true needs http_port (or ARENABOT_HTTP_PORT) to serve the pages on")
+        return self
+
 
 class PublishSettings(_Section):
     """A board publication scheduled in the file (moderators can also schedule one in chat:

@@ -13,11 +13,12 @@ import logging
 from datetime import datetime
 
 from arenabot import chart
-from arenabot.categories import normalise_category
+from arenabot.categories import TOPIC_CATEGORIES, normalise_category
 from arenabot.domain import Scope
 from arenabot.features.boards import Boards
 from arenabot.features.publishing import movement
 from arenabot.channelrefs import channel_id
+from arenabot.features.publishing.page import PageBoard, PageRow
 from arenabot.features.publishing.timing import EVERY, add_interval, next_due, parse_moment, when_text
 from arenabot.features.shared import ArenaState
 from arenabot.ports import ChatPlatform
@@ -223,6 +224,50 @@ class Publishing:
         ]
         png = await asyncio.to_thread(chart.history_png, points, model)
         return Reply("\n".join(lines), file=(f"history-{_safe(model)}.png", png) if png else None)
+
+
+    # ----- the web page ------------------------------------------------------------------------
+
+    async def page_boards(self, scope_key: str | None) -> list[PageBoard]:
+        """Every board of a scope (None: all scopes together) that has votes, overall first: the
+        live board (revealed battles only, like every board), its movement since the last
+        publication and each model's rating at the published boards."""
+        scope = Scope.parse(scope_key) if scope_key else Scope("web", "all")
+        found: list[PageBoard] = []
+        for mode in BOARD_MODES:
+            for category in ("", *TOPIC_CATEGORIES):
+                reply = await self.boards.leaderboard(scope, category=category or None, global_=scope_key is None, top=ALL_MODELS, mode=mode)
+                board = reply.board
+                if board is None or (not board.rows and (category or mode != "anonymous")):
+                    continue
+                rows = [SnapshotRow(r.model, r.rank, r.rating, r.ci_lower, r.ci_upper, r.battles) for r in board.rows]
+                last = None
+                if scope_key:
+                    last = await self.state.store.run_read(store.snapshot_at, scope_key, category, mode, self.state.now())
+                moves = movement.moves(rows, last) if last else [""] * len(rows)
+                history = await self._histories(scope_key, category, mode) if last else {}
+                label = (category.replace("_", " ").capitalize() if category else "Overall") + (" (named)" if mode == "named" else "")
+                page_rows = [
+                    PageRow(r.rank, move, r.model, r.rating, r.ci_lower, r.ci_upper, r.battles, history.get(r.model, []))
+                    for r, move in zip(rows, moves, strict=True)
+                ]
+                found.append(PageBoard(f"{category or 'overall'}-{mode}", label, page_rows, board.votes, board.method, last.taken_at if last else None))
+        return found
+
+    async def _histories(self, scope_key: str | None, category: str, mode: str) -> dict[str, list[float]]:
+        if not scope_key:
+            return {}
+        histories: dict[str, list[float]] = {}
+        for taken_at in await self.state.store.run_read(store.snapshot_times, scope_key, category, mode):
+            snapshot = await self.state.store.run_read(store.snapshot_at, scope_key, category, mode, taken_at)
+            for row in snapshot.rows if snapshot else []:
+                histories.setdefault(row.model, []).append(row.rating)
+        return histories
+
+    async def published_scopes(self) -> list[str]:
+        """Scopes whose moderators publish their boards (a schedule or a snapshot): the web page's."""
+        scheduled = {s.scope_key for s in await self.state.store.run_read(store.schedules, None)}
+        return sorted(scheduled | set(await self.state.store.run_read(store.snapshot_scopes)))
 
 
 def _safe(name: str) -> str:
