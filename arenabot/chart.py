@@ -81,13 +81,17 @@ def history_png(points: Sequence[tuple[datetime, HistoryRow]], model: str) -> by
     import matplotlib
 
     matplotlib.use("Agg", force=False)
+    from matplotlib.dates import date2num
     from matplotlib.figure import Figure
 
-    when = [at for at, _ in points]
+    when = [float(date2num(at)) for at, _ in points]
     figure = Figure(figsize=(7, 3.6), dpi=110)
     axes = figure.add_subplot()
-    axes.fill_between(when, [r.ci_lower for _, r in points], [r.ci_upper for _, r in points], color="#99AAB5", alpha=0.35, label="95% CI")
+    axes.fill_between(
+        when, [r.ci_lower for _, r in points], [r.ci_upper for _, r in points], color="#99AAB5", alpha=0.35, label="95% CI"
+    )
     axes.plot(when, [r.rating for _, r in points], marker="o", color="#5865F2", label="rating")
+    axes.xaxis_date()
     axes.set_title(f"{model}: rating over published boards")
     axes.set_ylabel("rating")
     axes.grid(alpha=0.3)

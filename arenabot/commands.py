@@ -443,7 +443,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="table (default), json, csv (spreadsheets) or markdown (to paste into Discord, Slack, a README)",
     )
     p.add_argument("--json", dest="output", action="store_const", const="json", help="the same as --output json")
-    p.add_argument("--mode", choices=("anonymous", "named"), default="anonymous", help="blind battles' board (default) or named ones'")
+    p.add_argument(
+        "--mode", choices=("anonymous", "named"), default="anonymous", help="blind battles' board (default) or named ones'"
+    )
     # Published boards (arenabot/features/publishing/cli.py does the work).
     p.add_argument("--as-of", metavar="DATE", help="the board as published on or before DATE (2026-01-31 or 2026-01-31T18:00)")
     p.add_argument("--history", metavar="MODEL", help="MODEL's rating at every published board")

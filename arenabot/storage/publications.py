@@ -170,25 +170,33 @@ def publish_unscheduled(
 # ----- snapshots ------------------------------------------------------------------------------
 
 
-def add_snapshot(conn: Connection, scope_key: str, category: str, mode: str, taken_at: datetime, rows: Sequence[SnapshotRow]) -> None:
+def add_snapshot(
+    conn: Connection, scope_key: str, category: str, mode: str, taken_at: datetime, rows: Sequence[SnapshotRow]
+) -> None:
     if rows:  # a second publication in the same instant (`publish now` twice) adds nothing
         conn.execute(
             insert(conn, snapshots).on_conflict_do_nothing(),
-            [
-                {"scope_key": scope_key, "category": category, "mode": mode, "taken_at": taken_at, **row.__dict__}
-                for row in rows
-            ],
+            [{"scope_key": scope_key, "category": category, "mode": mode, "taken_at": taken_at, **row.__dict__} for row in rows],
         )
 
 
-def snapshot_at(conn: Connection, scope_key: str, category: str, mode: str, at: datetime, before: bool = False) -> Snapshot | None:
+def snapshot_at(
+    conn: Connection, scope_key: str, category: str, mode: str, at: datetime, before: bool = False
+) -> Snapshot | None:
     """The latest snapshot taken at or before `at` (strictly before with `before`)."""
     when = snapshots.c.taken_at < at if before else snapshots.c.taken_at <= at
     taken = conn.execute(select(func.max(snapshots.c.taken_at)).where(*_key(snapshots, scope_key, category, mode), when)).scalar()
     if taken is None:
         return None
     rows = conn.execute(
-        select(snapshots.c.model, snapshots.c.rank, snapshots.c.rating, snapshots.c.ci_lower, snapshots.c.ci_upper, snapshots.c.battles)
+        select(
+            snapshots.c.model,
+            snapshots.c.rank,
+            snapshots.c.rating,
+            snapshots.c.ci_lower,
+            snapshots.c.ci_upper,
+            snapshots.c.battles,
+        )
         .where(*_key(snapshots, scope_key, category, mode), snapshots.c.taken_at == taken)
         .order_by(snapshots.c.rating.desc(), snapshots.c.model)
     )
@@ -198,7 +206,15 @@ def snapshot_at(conn: Connection, scope_key: str, category: str, mode: str, at: 
 def history(conn: Connection, scope_key: str, category: str, mode: str, model: str) -> list[tuple[datetime, SnapshotRow]]:
     """One model's row in every snapshot, oldest first."""
     stmt = (
-        select(snapshots.c.taken_at, snapshots.c.model, snapshots.c.rank, snapshots.c.rating, snapshots.c.ci_lower, snapshots.c.ci_upper, snapshots.c.battles)
+        select(
+            snapshots.c.taken_at,
+            snapshots.c.model,
+            snapshots.c.rank,
+            snapshots.c.rating,
+            snapshots.c.ci_lower,
+            snapshots.c.ci_upper,
+            snapshots.c.battles,
+        )
         .where(*_key(snapshots, scope_key, category, mode), snapshots.c.model == model)
         .order_by(snapshots.c.taken_at)
     )
@@ -221,5 +237,7 @@ def snapshot_keys(conn: Connection, scope_key: str) -> list[tuple[str, str]]:
 
 
 def snapshot_times(conn: Connection, scope_key: str, category: str, mode: str) -> list[datetime]:
-    stmt = select(snapshots.c.taken_at).where(*_key(snapshots, scope_key, category, mode)).distinct().order_by(snapshots.c.taken_at)
+    stmt = (
+        select(snapshots.c.taken_at).where(*_key(snapshots, scope_key, category, mode)).distinct().order_by(snapshots.c.taken_at)
+    )
     return [row[0] for row in conn.execute(stmt)]

@@ -4,6 +4,7 @@ boards from the command line (called by arenabot/commands.py's leaderboard handl
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import io
 import json
@@ -14,6 +15,7 @@ from arenabot.cli import CliError
 from arenabot.features.publishing import movement
 from arenabot.features.publishing.timing import parse_moment, when_text
 from arenabot.storage import publications
+from arenabot.storage.publications import Snapshot
 
 if TYPE_CHECKING:
     from arenabot.arena import ArenaService
@@ -53,7 +55,7 @@ async def run(service: ArenaService, args: argparse.Namespace, category: str) ->
         boards = await service.publishing.page_boards(args.scope)
         title = f"Arena leaderboards - {args.scope}" if args.scope else "Arena leaderboards - all servers and workspaces"
         html = page.render(title, boards, service.now())
-        Path(args.html).write_text(html, encoding="utf-8")
+        await asyncio.to_thread(Path(args.html).write_text, html, encoding="utf-8")
         return f"Wrote {len(boards)} board{'s' if len(boards) != 1 else ''} to {args.html} (one page, no external assets)."
     scope_key = await _scope_key(service, args.scope)
     if args.history:
@@ -66,7 +68,7 @@ async def run(service: ArenaService, args: argparse.Namespace, category: str) ->
     return _as_of_output(scope_key, snapshot, previous, args.output)
 
 
-def _as_of_output(scope_key: str, snapshot, previous, output: str) -> str:  # type: ignore[no-untyped-def]
+def _as_of_output(scope_key: str, snapshot: Snapshot, previous: Snapshot | None, output: str) -> str:
     moves = movement.moves(snapshot.rows, previous)
     if output == "json":
         return json.dumps(
@@ -83,7 +85,9 @@ def _as_of_output(scope_key: str, snapshot, previous, output: str) -> str:  # ty
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["rank", "move", "model", "rating", "ci_lower", "ci_upper", "battles"])
         for row, move in zip(snapshot.rows, moves, strict=True):
-            writer.writerow([row.rank, move, row.model, f"{row.rating:.4f}", f"{row.ci_lower:.4f}", f"{row.ci_upper:.4f}", row.battles])
+            writer.writerow(
+                [row.rank, move, row.model, f"{row.rating:.4f}", f"{row.ci_lower:.4f}", f"{row.ci_upper:.4f}", row.battles]
+            )
         return buffer.getvalue().rstrip("\n")
     text = movement.board_text(f"Leaderboard - {scope_key}", snapshot.taken_at, snapshot.rows, previous)
     return text if output == "markdown" else text.replace("**", "").replace("```\n", "").replace("\n```", "")
@@ -104,6 +108,6 @@ async def _history(service: ArenaService, scope_key: str, model: str, category: 
         data = chart.history_png(points, model)
         if data is None:
             raise CliError("drawing needs matplotlib: pip install 'arenabot[plot]'")
-        Path(png).write_bytes(data)
+        await asyncio.to_thread(Path(png).write_bytes, data)
         lines.append(f"Chart written to {png}.")
     return "\n".join(lines)

@@ -52,7 +52,14 @@ async def _model_names(service: ArenaService, typed: str) -> list[str]:
 
 
 def _mode() -> Param:
-    return Param("mode", "Blind battles (anonymous) or side-by-side ones (named)", required=False, default="anonymous", choices=BOARD_MODES, text="keyword")
+    return Param(
+        "mode",
+        "Blind battles (anonymous) or side-by-side ones (named)",
+        required=False,
+        default="anonymous",
+        choices=BOARD_MODES,
+        text="keyword",
+    )
 
 
 COMMANDS = (

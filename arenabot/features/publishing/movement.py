@@ -40,17 +40,28 @@ def board_text(title: str, taken_at: datetime, rows: Sequence[SnapshotRow], prev
         since = "First publication: movement is shown from the next one on."
     else:
         added = battles_in(rows) - battles_in(previous.rows)
-        since = f"{added} battle{'s' if added != 1 else ''} added since the previous publication ({when_text(previous.taken_at)})."
+        since = (
+            f"{added} battle{'s' if added != 1 else ''} added since the previous publication ({when_text(previous.taken_at)})."
+        )
     header = ("Rank", "Move", "Model", "Rating", "95% CI", "Battles")
     cells = [
-        (str(r.rank), move, r.model, f"{r.rating:.0f}", f"{r.ci_lower - r.rating:+.0f}/{r.ci_upper - r.rating:+.0f}", str(r.battles))
+        (
+            str(r.rank),
+            move,
+            r.model,
+            f"{r.rating:.0f}",
+            f"{r.ci_lower - r.rating:+.0f}/{r.ci_upper - r.rating:+.0f}",
+            str(r.battles),
+        )
         for r, move in zip(rows, moves(rows, previous), strict=True)
     ]
     widths = [max(len(c[k]) for c in [header, *cells]) for k in range(len(header))]
     left = {1, 2}
 
     def line(values: Sequence[str]) -> str:
-        return "  ".join(v.ljust(w) if k in left else v.rjust(w) for k, (v, w) in enumerate(zip(values, widths, strict=True))).rstrip()
+        return "  ".join(
+            v.ljust(w) if k in left else v.rjust(w) for k, (v, w) in enumerate(zip(values, widths, strict=True))
+        ).rstrip()
 
     table = "\n".join([line(header), line(["-" * w for w in widths]), *(line(c) for c in cells)])
     return f"{head}\n{since}\n```\n{table}\n```"

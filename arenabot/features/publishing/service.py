@@ -14,10 +14,10 @@ from datetime import datetime
 
 from arenabot import chart
 from arenabot.categories import TOPIC_CATEGORIES, normalise_category
+from arenabot.channelrefs import channel_id
 from arenabot.domain import Scope
 from arenabot.features.boards import Boards
 from arenabot.features.publishing import movement
-from arenabot.channelrefs import channel_id
 from arenabot.features.publishing.page import PageBoard, PageRow
 from arenabot.features.publishing.timing import EVERY, add_interval, next_due, parse_moment, when_text
 from arenabot.features.shared import ArenaState
@@ -96,7 +96,9 @@ class Publishing:
         title, rows = await self._current(scope, cat, mode)
         previous = await self.state.store.run_write(store.publish_unscheduled, scope.key, cat, mode, now, rows)
         post = await self._post_reply(title, now, rows, previous)
-        scheduled = [s for s in await self.state.store.run_read(store.schedules, scope.key) if (s.category, s.mode) == (cat, mode)]
+        scheduled = [
+            s for s in await self.state.store.run_read(store.schedules, scope.key) if (s.category, s.mode) == (cat, mode)
+        ]
         if not scheduled or scheduled[0].platform != platform.name:
             return Reply(post.text, file=post.file)  # no schedule: the board is the answer, here
         await platform.post_reply(scheduled[0].channel_ref, post)
@@ -151,7 +153,9 @@ class Publishing:
             try:
                 posted += await self._publish(platform, schedule, now)
             except Exception:  # one failing board (a deleted channel) must not stop the others
-                log.exception("publishing %s's %s board failed", schedule.scope_key, _board_name(schedule.category, schedule.mode))
+                log.exception(
+                    "publishing %s's %s board failed", schedule.scope_key, _board_name(schedule.category, schedule.mode)
+                )
         return posted
 
     async def _publish(self, platform: ChatPlatform, schedule: Schedule, now: datetime) -> int:
@@ -179,7 +183,9 @@ class Publishing:
 
     # ----- reading snapshots back --------------------------------------------------------------
 
-    async def snapshot_as_of(self, scope_key: str, category: str, mode: str, at: datetime) -> tuple[Snapshot, Snapshot | None] | None:
+    async def snapshot_as_of(
+        self, scope_key: str, category: str, mode: str, at: datetime
+    ) -> tuple[Snapshot, Snapshot | None] | None:
         """The latest snapshot at or before `at`, and the one before it (for movement)."""
         found = await self.state.store.run_read(store.snapshot_at, scope_key, category, mode, at)
         if found is None:
@@ -206,7 +212,9 @@ class Publishing:
         title = f"Leaderboard as published {when_text(snapshot.taken_at)}"
         return await self._post_reply(title, snapshot.taken_at, snapshot.rows, previous)
 
-    async def history(self, scope_key: str, model: str, category: str = "", mode: str = "anonymous") -> list[tuple[datetime, SnapshotRow]]:
+    async def history(
+        self, scope_key: str, model: str, category: str = "", mode: str = "anonymous"
+    ) -> list[tuple[datetime, SnapshotRow]]:
         return await self.state.store.run_read(store.history, scope_key, category, mode, model)
 
     async def history_reply(self, scope: Scope, model: str, category: str | None = None, mode: str = "anonymous") -> Reply:
@@ -216,15 +224,18 @@ class Publishing:
             return refuse(str(exc).capitalize() + ".")
         points = await self.history(scope.key, model, cat, mode)
         if not points:
-            return refuse(f"`{model}` is on no {_board_name(cat, mode)} board published here yet (names are exact, e.g. from `leaderboard`).")
-        lines = [f"**{model}**: rating over {len(points)} published board{'s' if len(points) != 1 else ''} ({_board_name(cat, mode)})"]
+            return refuse(
+                f"`{model}` is on no {_board_name(cat, mode)} board published here yet (names are exact, e.g. from `leaderboard`)."
+            )
+        lines = [
+            f"**{model}**: rating over {len(points)} published board{'s' if len(points) != 1 else ''} ({_board_name(cat, mode)})"
+        ]
         lines += [
             f"- {when_text(at)}: rank {row.rank}, {row.rating:.0f} ({row.ci_lower:.0f} to {row.ci_upper:.0f}), {row.battles} battles"
             for at, row in points[-12:]
         ]
         png = await asyncio.to_thread(chart.history_png, points, model)
         return Reply("\n".join(lines), file=(f"history-{_safe(model)}.png", png) if png else None)
-
 
     # ----- the web page ------------------------------------------------------------------------
 
@@ -236,7 +247,9 @@ class Publishing:
         found: list[PageBoard] = []
         for mode in BOARD_MODES:
             for category in ("", *TOPIC_CATEGORIES):
-                reply = await self.boards.leaderboard(scope, category=category or None, global_=scope_key is None, top=ALL_MODELS, mode=mode)
+                reply = await self.boards.leaderboard(
+                    scope, category=category or None, global_=scope_key is None, top=ALL_MODELS, mode=mode
+                )
                 board = reply.board
                 if board is None or (not board.rows and (category or mode != "anonymous")):
                     continue
@@ -246,12 +259,23 @@ class Publishing:
                     last = await self.state.store.run_read(store.snapshot_at, scope_key, category, mode, self.state.now())
                 moves = movement.moves(rows, last) if last else [""] * len(rows)
                 history = await self._histories(scope_key, category, mode) if last else {}
-                label = (category.replace("_", " ").capitalize() if category else "Overall") + (" (named)" if mode == "named" else "")
+                label = (category.replace("_", " ").capitalize() if category else "Overall") + (
+                    " (named)" if mode == "named" else ""
+                )
                 page_rows = [
                     PageRow(r.rank, move, r.model, r.rating, r.ci_lower, r.ci_upper, r.battles, history.get(r.model, []))
                     for r, move in zip(rows, moves, strict=True)
                 ]
-                found.append(PageBoard(f"{category or 'overall'}-{mode}", label, page_rows, board.votes, board.method, last.taken_at if last else None))
+                found.append(
+                    PageBoard(
+                        f"{category or 'overall'}-{mode}",
+                        label,
+                        page_rows,
+                        board.votes,
+                        board.method,
+                        last.taken_at if last else None,
+                    )
+                )
         return found
 
     async def _histories(self, scope_key: str | None, category: str, mode: str) -> dict[str, list[float]]:
@@ -277,4 +301,6 @@ def _safe(name: str) -> str:
 def snapshot_board(title: str, snapshot: Snapshot) -> Leaderboard:
     """A snapshot as a `Leaderboard` (the CLI's table, json, csv and markdown take it)."""
     rows = [LeaderboardRow(r.model, r.rating, r.ci_lower, r.ci_upper, r.rank, r.battles, float("nan")) for r in snapshot.rows]
-    return Leaderboard(rows=rows, title=title, votes=movement.battles_in(snapshot.rows), method="Bradley-Terry, 95% CI (as published)")
+    return Leaderboard(
+        rows=rows, title=title, votes=movement.battles_in(snapshot.rows), method="Bradley-Terry, 95% CI (as published)"
+    )

@@ -27,7 +27,9 @@ HEADERS = {
 def add_routes(app: web.Application, publishing: Publishing) -> None:
     async def index(request: web.Request) -> web.Response:
         scopes = await publishing.published_scopes()
-        items = "".join(f'<li><a href="/boards/{quote(s, safe=":")}">{escape(s)}</a></li>' for s in scopes) or "<li>None yet.</li>"
+        items = (
+            "".join(f'<li><a href="/boards/{quote(s, safe=":")}">{escape(s)}</a></li>' for s in scopes) or "<li>None yet.</li>"
+        )
         body = (
             '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Arena leaderboards</title></head>'
