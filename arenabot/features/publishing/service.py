@@ -12,7 +12,7 @@ import functools
 import logging
 from datetime import datetime
 
-from arenabot import chart
+from arenabot import chart, render
 from arenabot.categories import TOPIC_CATEGORIES, normalise_category
 from arenabot.channelrefs import channel_id
 from arenabot.domain import Scope
@@ -22,7 +22,6 @@ from arenabot.features.publishing.page import PageBoard, PageRow
 from arenabot.features.publishing.timing import EVERY, add_interval, next_due, parse_moment, when_text
 from arenabot.features.shared import ArenaState
 from arenabot.ports import ChatPlatform
-from arenabot.render import Leaderboard, LeaderboardRow
 from arenabot.replies import Reply, refuse
 from arenabot.scheduling import PeriodicJob
 from arenabot.storage import BOARD_MODES
@@ -209,7 +208,8 @@ class Publishing:
                 "Boards are kept from their first publication on (`publish`)."
             )
         snapshot, previous = found
-        title = f"Leaderboard as published {when_text(snapshot.taken_at)}"
+        title = f"Leaderboard - {render.place(scope)}" + (f" - {cat.replace('_', ' ')}" if cat else "")
+        title += " - named battles" if mode == "named" else ""
         return await self._post_reply(title, snapshot.taken_at, snapshot.rows, previous)
 
     async def history(
@@ -296,11 +296,3 @@ class Publishing:
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60]
-
-
-def snapshot_board(title: str, snapshot: Snapshot) -> Leaderboard:
-    """A snapshot as a `Leaderboard` (the CLI's table, json, csv and markdown take it)."""
-    rows = [LeaderboardRow(r.model, r.rating, r.ci_lower, r.ci_upper, r.rank, r.battles, float("nan")) for r in snapshot.rows]
-    return Leaderboard(
-        rows=rows, title=title, votes=movement.battles_in(snapshot.rows), method="Bradley-Terry, 95% CI (as published)"
-    )
