@@ -22,8 +22,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .schema import REF, Base, UTCDateTime
 from .sql import insert
 
-EVERY = ("day", "week", "month")
-
 
 class PublicationRow(Base):
     __tablename__ = "publications"
