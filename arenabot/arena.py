@@ -22,6 +22,7 @@ from arenabot.features.battles import Battles, RateLimit
 from arenabot.features.boards import Boards
 from arenabot.features.contentmod import ContentModeration, PromptCheck
 from arenabot.features.moderation import BanCheck, Moderation
+from arenabot.features.publishing import Publishing
 from arenabot.features.shared import ArenaState, utcnow
 from arenabot.features.tournaments import Tournaments
 from arenabot.features.voters import VoterQuality, Voters
@@ -58,6 +59,7 @@ class ArenaService:
         self.voting = Voting(self.state, self.middleware, self.battles)
         self.voter_scores = Voters(self.state)
         self.boards = Boards(self.state, self.voter_scores)
+        self.publishing = Publishing(self.state, self.boards)
         self.scope_settings = scope_settings(FEATURES)
         self.moderation = Moderation(self.state, self.battles, [s.key for s in self.scope_settings])
         self.tournaments = Tournaments(self.state)
@@ -79,6 +81,7 @@ class ArenaService:
         self.vote_on_battle = self.voting.vote_on_battle
         self.leaderboard = self.boards.leaderboard
         self.models_overview = self.boards.models_overview
+        self.board_as_of = self.publishing.board_as_of
         self.list_voters = self.voter_scores.list_flagged
         self.add_model = self.moderation.add_model
         self.set_model_enabled = self.moderation.set_model_enabled
@@ -136,7 +139,7 @@ class ArenaService:
 
     def periodic_jobs(self) -> list[PeriodicJob]:
         """Every feature's periodic work; the process supervisor's scheduler runs it."""
-        return self.battles.periodic_jobs() + self.tournaments.periodic_jobs()
+        return self.battles.periodic_jobs() + self.publishing.periodic_jobs() + self.tournaments.periodic_jobs()
 
     def help_text(self, moderator: bool = True) -> str:
         return help_text(self.commands, self.scope_settings, self.settings.arena, moderator=moderator)

@@ -350,9 +350,20 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     scope = _scope(args.scope) if args.scope else Scope("cli", "all")
+    if args.as_of or args.history or args.html or args.png:  # published boards
+        from arenabot.features.publishing import cli as published
+
+        published.check(args)
+        category = _category(args.category)
+
+        async def publishing(service):
+            return await published.run(service, args, category)
+
+        print(asyncio.run(_with_service(settings, publishing)))
+        return 0
 
     async def work(service):
-        reply = await service.leaderboard(scope, category=args.category, global_=args.scope is None, top=args.top)
+        reply = await service.leaderboard(scope, category=args.category, global_=args.scope is None, top=args.top, mode=args.mode)
         pairs = []
         if reply.ok and reply.board is not None and args.output != "json":
             from arenabot.categories import normalise_category
@@ -368,6 +379,15 @@ def _leaderboard(args: argparse.Namespace) -> int:
         raise CliError(" ".join(reply.text.replace("**", "").split()))
     print(_render_leaderboard(reply.board, pairs, args.output))
     return 0
+
+
+def _category(name: str | None) -> str:
+    from arenabot.categories import normalise_category
+
+    try:
+        return normalise_category(name) if name else ""
+    except ValueError as exc:
+        raise CliError(f"--category: {exc}", 2) from None
 
 
 def _render_leaderboard(board, pairs, output: str) -> str:
@@ -449,4 +469,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="table (default), json, csv (spreadsheets) or markdown (to paste into Discord, Slack, a README)",
     )
     p.add_argument("--json", dest="output", action="store_const", const="json", help="the same as --output json")
+    p.add_argument(
+        "--mode", choices=("anonymous", "named"), default="anonymous", help="blind battles' board (default) or named ones'"
+    )
+    # Published boards (arenabot/features/publishing/cli.py does the work).
+    p.add_argument("--as-of", metavar="DATE", help="the board as published on or before DATE (2026-01-31 or 2026-01-31T18:00)")
+    p.add_argument("--history", metavar="MODEL", help="MODEL's rating at every published board")
+    p.add_argument("--png", metavar="FILE", help="with --history: also draw the chart into FILE (needs the plot extra)")
+    p.add_argument("--html", metavar="FILE", help="write the boards as one static web page (plain HTML and CSS)")
     p.set_defaults(handler=_leaderboard)

@@ -235,6 +235,44 @@ class OpsSettings(_Section):
     shutdown_grace_seconds: float = Field(
         20, gt=0, description="On SIGTERM, in-flight replies get this long to finish before their battles are voided."
     )
+    public_board: bool = Field(
+        False,
+        description="Also serve the read-only leaderboard pages (/boards/...: published boards, ratings, history) on the ops endpoint; needs http_port.",
+    )
+
+    @model_validator(mode="after")
+    def _pages_need_a_port(self) -> OpsSettings:
+        if self.public_board and self.http_port is None:
+            raise ValueError("public_board = true needs http_port (or ARENABOT_HTTP_PORT) to serve the pages on")
+        return self
+
+
+class PublishSettings(_Section):
+    """A board publication scheduled in the file (moderators can also schedule one in chat:
+    `publish`); the file's schedules follow the file at every start."""
+
+    scope: str = Field(
+        pattern=r"^[a-z]+:[^:\s]+$",
+        description="The server or workspace as platform:id, e.g. discord:123456789 or slack:T0123ABCD.",
+    )
+    every: Literal["day", "week", "month"] = Field(description="How often the board is posted.")
+    channel: str = Field(min_length=1, description="Channel id to post in (Discord: the channel's id; Slack: C...).")
+    category: str | None = Field(None, description="Only this category's board (e.g. coding); unset = overall.")
+    mode: Literal["anonymous", "named"] = Field("anonymous", description="Blind battles' board or the named one.")
+
+    @field_validator("channel")
+    @classmethod
+    def _channel_id(cls, channel: str) -> str:
+        from arenabot.channelrefs import channel_id
+
+        return channel_id(channel)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, category: str | None) -> str | None:
+        from arenabot.categories import normalise_category
+
+        return normalise_category(category) if category else None
 
 
 class CategoriesSettings(_Section):
@@ -305,6 +343,9 @@ class Settings(_Section):
     models: list[ModelSettings] = Field(
         default_factory=_demo_models, description="Models to sample; the built-in offline demo models when none are configured."
     )
+    publish: list[PublishSettings] = Field(
+        default_factory=list, description="Scheduled board publications ([[publish]] entries), per scope."
+    )
 
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:
@@ -320,6 +361,9 @@ class Settings(_Section):
                 f"categories.classifier_model = {judge!r} is not a [[models]] entry (configured: {names}): "
                 "add a [[models]] entry with that name (enabled = false keeps it out of battles) or remove the key"
             )
+        boards = [(p.scope, p.category or "", p.mode) for p in self.publish]
+        for board in dict.fromkeys(b for b in boards if boards.count(b) > 1):
+            raise ValueError(f"[[publish]] schedules {board[0]}'s {board[1] or 'overall'} {board[2]} board twice: keep one entry")
         return self
 
     def model(self, name: str) -> ModelSettings | None:

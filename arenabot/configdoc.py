@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from arenabot.config import ModelLimits, ModelSettings, Settings
+from arenabot.config import ModelLimits, ModelSettings, PublishSettings, Settings
 
 _ENV_VARIABLES = [
     (
@@ -84,6 +84,13 @@ CONTENT_MODERATION = [
     "line says why, and `/arena doctor` counts it.",
 ]
 SECTION_NOTES = {"moderation": CONTENT_MODERATION}
+# Scheduled publications: the file's and the moderators'.
+PUBLISH_FROM_THE_FILE = [
+    "Posts a scope's board on a schedule, as a moderator's `/arena publish` does. The file's schedules",
+    "follow the file at every start (a removed entry stops); a restart keeps each one's stored due time,",
+    'so it neither repeats nor skips a post. Example: `scope = "discord:123"`, `every = "week"`,',
+    '`channel = "456"`, `category = "coding"`.',
+]
 
 
 def render() -> str:
@@ -97,7 +104,7 @@ def render() -> str:
         "",
     ]
     for name, field in Settings.model_fields.items():
-        if name == "models":
+        if name in ("models", "publish"):
             continue
         section = field.annotation
         assert isinstance(section, type) and issubclass(section, BaseModel)
@@ -105,6 +112,14 @@ def render() -> str:
         lines += [f"## `[{name}]`", "", *([*notes, ""] if notes else []), *_table(section), ""]
     lines += ["## `[[models]]` (one table per model)", "", *MODELS_FROM_THE_FILE, "", *_table(ModelSettings), ""]
     lines += ["## `[models.limits]` (inside a `[[models]]` entry)", "", *_table(ModelLimits), ""]
+    lines += [
+        "## `[[publish]]` (one table per scheduled board publication)",
+        "",
+        *PUBLISH_FROM_THE_FILE,
+        "",
+        *_table(PublishSettings),
+        "",
+    ]
     lines += ["## Environment variables", "", "| variable | meaning |", "| --- | --- |"]
     lines += [f"| `{var}` | {meaning} |" for var, meaning in _ENV_VARIABLES]
     return "\n".join(lines) + "\n"

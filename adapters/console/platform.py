@@ -16,6 +16,7 @@ from typing import TextIO
 from arenabot.domain import Outcome
 from arenabot.ports import Ballot, ThreadRefs
 from arenabot.render import OUTCOME_LABELS
+from arenabot.replies import Reply
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -118,6 +119,11 @@ class ConsolePlatform:
 
     async def check_access(self, channel_ref: str) -> list[str]:
         return []  # nothing to lack here
+
+    async def post_reply(self, channel_ref: str, reply: Reply) -> None:
+        self.say("\n" + reply.text)
+        if reply.file:  # a terminal shows no image
+            self.say(f"({reply.file[0]}: {len(reply.file[1])} bytes)")
 
     async def notify(self, user_ref: str, thread_ref: str, text: str) -> None:
         self.say(f"(just for you) {text}")

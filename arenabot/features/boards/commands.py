@@ -16,8 +16,15 @@ SCOPE_CHOICES = ("server", "global")
 
 
 async def _leaderboard(
-    ctx: CommandContext, category: str | None = None, scope: str = "server", top: int = 20, mode: str = "anonymous"
+    ctx: CommandContext,
+    category: str | None = None,
+    scope: str = "server",
+    top: int = 20,
+    mode: str = "anonymous",
+    as_of: str | None = None,
 ) -> Reply:
+    if as_of:  # a board as it was published (the publishing feature keeps the snapshots)
+        return await ctx.service.board_as_of(ctx.scope, as_of, category=category, global_=scope == "global", mode=mode)
     return await ctx.service.leaderboard(ctx.scope, category=category, global_=scope == "global", top=top, mode=mode)
 
 
@@ -58,6 +65,7 @@ COMMANDS = (
                 choices=BOARD_MODES,
                 text="keyword",
             ),
+            Param("as_of", "The board as published on this date, e.g. 2026-01-31", required=False, text="keyword"),
         ),
         public=True,
     ),
