@@ -9,6 +9,7 @@ Web client's retry handler, should Slack still refuse a call.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from typing import Any
@@ -120,6 +121,8 @@ class SlackPlatform:
         # Recent ballots -> their thread, so a refusal after a vote can be shown in the right thread.
         self.ballot_threads: OrderedDict[str, str] = OrderedDict()
         self._joined: set[str] = set()  # channels this process has made sure the bot is in
+        # One join per channel at a time: battles started together must not each spend Tier 3 budget.
+        self._joining: dict[str, asyncio.Lock] = {}
 
     async def post_payload(self, channel: str, thread_ts: str | None, payload: dict[str, Any]) -> str:
         response = await self.client.chat_postMessage(
@@ -136,14 +139,16 @@ class SlackPlatform:
         the bot is in, so a battle anywhere else would never get its votes."""
         if channel in self._joined:
             return
-        try:
-            await self.client.conversations_join(channel=channel)
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            if error != "method_not_supported_for_channel_type":  # private: posting shows membership
-                log.warning("Slack: could not join channel %s: %s", channel, error)
-                raise _not_in_channel("channels:join" if error == "missing_scope" else None) from exc
-        self._joined.add(channel)
+        async with self._joining.setdefault(channel, asyncio.Lock()):
+            if channel not in self._joined:
+                try:
+                    await self.client.conversations_join(channel=channel)
+                except SlackApiError as exc:
+                    error = exc.response.get("error")
+                    if error != "method_not_supported_for_channel_type":  # private: posting shows membership
+                        log.warning("Slack: could not join channel %s: %s", channel, error)
+                        raise _not_in_channel("channels:join" if error == "missing_scope" else None) from exc
+                self._joined.add(channel)
 
     async def check_access(self, channel_ref: str) -> list[str]:
         """For `/arena doctor`: scopes the app lacks, and whether the bot can be in this channel."""

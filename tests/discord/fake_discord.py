@@ -24,6 +24,8 @@ from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
 
+from tests.support.windows import busiest
+
 TOKEN = "fake-bot-token"
 GUILD_ID = 1_100_000_000_000_000_000
 APPLICATION_ID = 1_200_000_000_000_000_000
@@ -343,6 +345,28 @@ class FakeDiscord:
                 "X-RateLimit-Reset-After": f"{window.reset_at - now:.3f}", "X-RateLimit-Bucket": f"fake-{bucket.name}",
             }
         return None, {}
+
+    def usage(self) -> list[tuple[str, int, int, int, float]]:
+        """Per limit: (what, calls answered, most answered in any window of its period, limit, period).
+        Per-resource buckets report their busiest resource."""
+        assert self.limits is not None
+        refused = {id(entry) for _, entry in self.violations}
+        served = [r for r in self.requests if id(r) not in refused and id(r) not in {id(x) for x in self.rate_limited}]
+        global_times = [r.at for r in served if not r.path.startswith(("/interactions/", "/webhooks/"))]
+        rows = [("global", len(global_times), busiest(global_times, self.limits.global_period), self.limits.global_calls, self.limits.global_period)]
+        for name in dict.fromkeys(b.name for b in self.limits.buckets):
+            buckets = [b for b in self.limits.buckets if b.name == name]
+            per_resource: dict[str, list[float]] = {}
+            for r in served:
+                for b in buckets:
+                    match = re.match(b.pattern, r.path) if b.method == r.method else None
+                    if match:
+                        per_resource.setdefault(match.group(1), []).append(r.at)
+                        break
+            peak = max((busiest(times, buckets[0].period) for times in per_resource.values()), default=0)
+            calls = sum(len(times) for times in per_resource.values())
+            rows.append((f"{name} (per channel)", calls, peak, buckets[0].calls, buckets[0].period))
+        return rows
 
     @staticmethod
     def _too_many(retry_after: float, bucket: str, calls: int, *, scope: str) -> web.Response:

@@ -21,6 +21,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.support.windows import busiest
+
 MANIFEST = Path(__file__).resolve().parents[2] / "adapters" / "slack" / "manifest.yaml"
 # The bot scopes the manifest grants: what an app installed from it has.
 MANIFEST_SCOPES = re.findall(r"^\s+- ([a-z_.:]+) #", MANIFEST.read_text(encoding="utf-8").split("bot:", 1)[1].split("settings:")[0], re.M)
@@ -239,6 +241,25 @@ class FakeSlack:
             return max(1, math.ceil(window[0] + period - now))
         window.append(now)
         return None
+
+    def usage(self) -> list[tuple[str, int, int, int, float]]:
+        """Per limit: (what, calls answered, most answered in any window of its period, limit, period);
+        chat.postMessage reports its busiest channel."""
+        assert self.limits is not None
+        served = [c for c in self.calls if c.status == 200]
+        rows = []
+        posts: dict[str, list[float]] = {}
+        for call in served:
+            if call.method == "chat.postMessage":
+                posts.setdefault(str(call.args.get("channel")), []).append(call.at)
+        calls, period = self.limits.post_per_channel
+        rows.append(("chat.postMessage (per channel)", sum(map(len, posts.values())),
+                     max((busiest(t, period) for t in posts.values()), default=0), calls, period))
+        for method, (calls, period) in self.limits.methods.items():
+            times = [c.at for c in served if c.method == method]
+            if times:
+                rows.append((method, len(times), busiest(times, period), calls, period))
+        return rows
 
     def _conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
         if args["channel"] in self.private_channels:
