@@ -181,6 +181,9 @@ class RateLimiter:
                     blocked |= {q.key for q in waiter.quotas if self._window(q).free_at(now) > now} or keys
                     next_at = min(next_at, free_at)
         self._forget_idle()
+        if not self._urgent and not self._normal and self._timer is not None:
+            self._timer.cancel()  # nobody left to wake
+            self._timer, self._timer_at = None, math.inf
         if next_at < math.inf and next_at < self._timer_at:
             if self._timer is not None:
                 self._timer.cancel()

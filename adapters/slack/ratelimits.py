@@ -72,7 +72,7 @@ class PacedWebClient(AsyncWebClient):
         self.limiter = limiter or RateLimiter()
         self.limits = limits or SlackLimits()
 
-    async def api_call(  # type: ignore[override]  # same parameters, keyword-only as in the SDK
+    async def api_call(  # the SDK's parameters, unchanged
         self,
         api_method: str,
         *,
