@@ -16,6 +16,7 @@ reactions. `--speedup N` shortens every window N times on both sides (fake and b
 takes minutes; `--speedup 1` is the real thing. `--unpaced` also runs the bot with no limits of
 its own (only what discord.py and slack_sdk do by themselves) for comparison.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,18 +29,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.discord.ratelimits import DiscordLimits  # noqa: E402
-from adapters.slack.ratelimits import SlackLimits  # noqa: E402
-from arenabot.ratelimit import Limit  # noqa: E402
-from tests.discord.fake_discord import RateLimits as DiscordFakeLimits  # noqa: E402
-from tests.slack.fake_slack import RateLimits as SlackFakeLimits  # noqa: E402
-from tests.support.manybattles import RunReport, discord_run, slack_run  # noqa: E402
+from adapters.discord.ratelimits import DiscordLimits
+from adapters.slack.ratelimits import SlackLimits
+from arenabot.ratelimit import Limit
+from tests.discord.fake_discord import RateLimits as DiscordFakeLimits
+from tests.slack.fake_slack import RateLimits as SlackFakeLimits
+from tests.support.manybattles import RunReport, discord_run, slack_run
 
 UNLIMITED = Limit(1_000_000, 1.0)
 
 
 async def run(platform: str, args: argparse.Namespace, unpaced: bool, db_url: str) -> RunReport:
-    common = {"delay_s": args.delay, "edit_interval": args.edit_interval, "timeout": args.timeout}
+    common = {"delay_s": args.delay, "edit_interval": args.edit_interval, "wait_s": args.timeout}
     if platform == "discord":
         client = DiscordLimits(UNLIMITED, ()) if unpaced else DiscordLimits().faster(args.speedup)
         return await discord_run(args.battles, DiscordFakeLimits().faster(args.speedup), client, db_url, **common)
@@ -69,7 +70,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--battles", type=int, default=200)
     parser.add_argument("--platform", choices=["both", "discord", "slack"], default="both")
-    parser.add_argument("--speedup", type=float, default=10.0, help="shorten every limit window this many times (1 = as published)")
+    parser.add_argument(
+        "--speedup", type=float, default=10.0, help="shorten every limit window this many times (1 = as published)"
+    )
     parser.add_argument("--channels", type=int, default=20, help="Slack channels the battles are spread over")
     parser.add_argument("--delay", type=float, default=0.02, help="seconds per streamed word of a demo reply")
     parser.add_argument("--edit-interval", type=float, default=1.0, help="least seconds between two previews of one reply")

@@ -58,7 +58,7 @@ class ArenaClient(discord.AutoShardedClient):
         **client_options: Any,
     ) -> None:
         config = settings.discord
-        limits = rate_limits or DiscordLimits()
+        limits = (rate_limits or DiscordLimits()).for_shards(config.shard_ids, config.shard_count)
         limiter = RateLimiter()
         super().__init__(
             intents=arena_intents(message_content),

@@ -68,6 +68,15 @@ class DiscordLimits:
             tuple(RouteLimit(r.bucket, r.method, r.pattern, r.limit.faster(factor)) for r in self.routes),
         )
 
+    def for_shards(self, shard_ids: list[int] | None, shard_count: int | None) -> DiscordLimits:
+        """This process's part of the global limit, which counts the bot's requests from every
+        process: a process running k of n shards keeps k/n of it. Per-channel buckets need no
+        sharing, since a channel's guild lives on exactly one shard."""
+        if not shard_ids or not shard_count or len(shard_ids) >= shard_count:
+            return self
+        calls = max(1, self.global_limit.calls * len(shard_ids) // shard_count)
+        return DiscordLimits(Limit(calls, self.global_limit.period), self.routes)
+
     def route(self, method: str, path: str) -> tuple[RouteLimit, str] | None:
         """The route limit a request falls under, with its top-level resource id."""
         for route in self.routes:

@@ -1,4 +1,5 @@
 """The shared rate limiter and the paced editor, on a clock the test moves by hand."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,6 @@
 """Many battles at once within Discord's rate limits, with the fake enforcing them (scaled down:
 5 message calls per second per channel, 20 requests per second globally)."""
+
 from __future__ import annotations
 
 import aiohttp
@@ -16,10 +17,10 @@ CLIENT_LIMITS = DiscordLimits(Limit(*GLOBAL), DiscordLimits().faster(5).routes)
 
 
 async def test_twenty_battles_stream_without_a_429_and_every_reply_is_shown_whole(sqlite_url):
-    report = await discord_run(20, FAKE_LIMITS, CLIENT_LIMITS, sqlite_url, delay_s=0.005, edit_interval=0.2, timeout=120)
+    report = await discord_run(20, FAKE_LIMITS, CLIENT_LIMITS, sqlite_url, delay_s=0.005, edit_interval=0.2, wait_s=120)
     assert report.violations == []
     assert (report.lost, report.half_shown) == (0, 0), report.problems
-    for what, calls, peak, limit, _ in report.usage:
+    for what, _calls, peak, limit, _ in report.usage:
         assert peak <= limit, what  # even counted in sliding windows, never over
     messages = next(row for row in report.usage if row[0].startswith("messages"))
     assert messages[2] == messages[3]  # the busiest thread used its whole edit budget: the limit was reached
@@ -63,3 +64,13 @@ async def test_discordpy_waits_for_the_route_headers_on_its_own(sqlite_url):
         assert len(edits) == 12 and edits[-1].at - edits[0].at >= 1.0  # 13 calls at 5/s: waited twice
     finally:
         await fake.stop()
+
+
+def test_a_shard_process_keeps_its_share_of_discords_global_limit():
+    limits = DiscordLimits()
+    assert limits.for_shards(None, None).global_limit == Limit(50, 1.0)
+    assert limits.for_shards([0, 1], 4).global_limit == Limit(25, 1.0)  # 2 of 4 shards: half
+    assert limits.for_shards([3], 64).global_limit == Limit(1, 1.0)  # never nothing
+    assert limits.for_shards([0, 1], 4).routes == limits.routes  # a channel lives on one shard
+    assert [q.key for q in limits.quotas("PATCH", "/channels/42/messages/7")] == ["global", "messages:42"]
+    assert limits.quotas("POST", "/interactions/1/tok/callback") == []  # not bound by the global limit

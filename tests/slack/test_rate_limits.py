@@ -1,5 +1,6 @@
 """Many battles at once within Slack's rate limits, with the fake enforcing them (scaled down:
 chat.update 5 per second for the workspace, chat.postMessage 5 per second per channel)."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,14 @@ from tests.slack.fake_slack import FakeSlack, RateLimits
 from tests.support.manybattles import slack_run
 
 PER_SECOND = {
-    "chat.update": 5, "chat.delete": 5, "reactions.add": 10, "conversations.join": 5, "conversations.open": 5,
-    "chat.postEphemeral": 10, "users.info": 20, "usergroups.users.list": 2,
+    "chat.update": 5,
+    "chat.delete": 5,
+    "reactions.add": 10,
+    "conversations.join": 5,
+    "conversations.open": 5,
+    "chat.postEphemeral": 10,
+    "users.info": 20,
+    "usergroups.users.list": 2,
 }
 POSTS_PER_CHANNEL = 5
 FAKE_LIMITS = RateLimits({m: (n, 1.0) for m, n in PER_SECOND.items()}, (POSTS_PER_CHANNEL, 1.0))
@@ -21,7 +28,7 @@ CLIENT_LIMITS = SlackLimits({m: Limit(n, 1.0) for m, n in PER_SECOND.items()}, L
 
 
 async def test_twenty_battles_stream_without_a_429_and_every_reply_is_shown_whole(sqlite_url):
-    report = await slack_run(20, FAKE_LIMITS, CLIENT_LIMITS, sqlite_url, channels=4, delay_s=0.005, edit_interval=0.2, timeout=120)
+    report = await slack_run(20, FAKE_LIMITS, CLIENT_LIMITS, sqlite_url, channels=4, delay_s=0.005, edit_interval=0.2, wait_s=120)
     assert report.violations == []
     assert (report.lost, report.half_shown) == (0, 0), report.problems
     usage = {what: (calls, peak, limit) for what, calls, peak, limit, _ in report.usage}

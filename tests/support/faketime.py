@@ -1,4 +1,5 @@
 """A clock for tests that moves only when the test says so."""
+
 from __future__ import annotations
 
 import asyncio

@@ -6,6 +6,7 @@ their replies, and the run ends when every ballot is up. Then each reply message
 the full reply its provider produced (recorded at the provider hub, not read back from storage):
 a missing message is a lost reply, any other difference a half-shown one.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -62,7 +63,9 @@ class RunReport:
         out = [f"{self.platform}: {self.battles} concurrent battles in {self.wall_s:.1f} s"]
         for what, calls, peak, limit, period in self.usage:
             out.append(f"  {what:32s} {calls:6d} calls, busiest {period:g} s window {peak:4d} (limit {limit})")
-        out.append(f"  violations (429s): {len(self.violations)}" + (f" {sorted(set(self.violations))}" if self.violations else ""))
+        out.append(
+            f"  violations (429s): {len(self.violations)}" + (f" {sorted(set(self.violations))}" if self.violations else "")
+        )
         out.append(f"  replies lost: {self.lost}, half-shown: {self.half_shown} (of {2 * self.battles})")
         return out
 
@@ -71,9 +74,9 @@ def _prompt(i: int) -> str:
     return f"Battle {i}: explain how tides, moons and oceans work together"
 
 
-async def _wait(condition: Any, timeout: float) -> bool:
-    """Wait for `condition`; False after `timeout` seconds (the report then counts what is missing)."""
-    deadline = time.monotonic() + timeout
+async def _wait(condition: Any, wait_s: float) -> bool:
+    """Wait for `condition`; False after `wait_s` seconds (the report then counts what is missing)."""
+    deadline = time.monotonic() + wait_s
     while not condition():
         if time.monotonic() > deadline:
             return False
@@ -90,7 +93,7 @@ async def discord_run(
     *,
     delay_s: float = 0.01,
     edit_interval: float = 1.0,
-    timeout: float = 600.0,
+    wait_s: float = 600.0,
 ) -> RunReport:
     fake = FakeDiscord(limits=fake_limits)
     await fake.start()
@@ -105,7 +108,7 @@ async def discord_run(
             def ballots() -> list[dict[str, Any]]:
                 return [m for m in list(fake.messages.values()) if len(m["reactions"]) == 4]
 
-            await _wait(lambda: len(ballots()) >= battles, timeout)
+            await _wait(lambda: len(ballots()) >= battles, wait_s)
             wall = time.perf_counter() - started
             report = RunReport("discord", battles, wall, fake.usage(), [what for what, _ in fake.violations])
             _missing(report, battles - len(ballots()))
@@ -118,7 +121,9 @@ async def discord_run(
                     full = hub.replies.get((model, battle.prompt), "")
                     chunks = split_message(f"**Model {side}**\n{full}", MESSAGE_LIMIT)
                     shown = [c for c in messages if c.startswith(f"**Model {side}**")]
-                    _judge(report, f"battle {battle.id} side {side}", shown[:1], chunks[:1], all(c in messages for c in chunks[1:]))
+                    _judge(
+                        report, f"battle {battle.id} side {side}", shown[:1], chunks[:1], all(c in messages for c in chunks[1:])
+                    )
     finally:
         await hub.close()
         await fake.stop()
@@ -140,7 +145,7 @@ async def slack_run(
     channels: int = 10,
     delay_s: float = 0.01,
     edit_interval: float = 1.0,
-    timeout: float = 600.0,
+    wait_s: float = 600.0,
 ) -> RunReport:
     fake = await FakeSlack(limits=fake_limits).start()
     settings = slack_settings(db_url, arena={"rate_limit_battles": 100})
@@ -154,7 +159,7 @@ async def slack_run(
                 *(slack.command(f"battle {_prompt(i)}", user=f"U{i:08d}", channel=f"C{i % channels:07d}") for i in range(battles))
             )
             assert set(statuses) == {200}, statuses
-            await _wait(lambda: len(slack.ballots()) >= battles, timeout)
+            await _wait(lambda: len(slack.ballots()) >= battles, wait_s)
             wall = time.perf_counter() - started
             report = RunReport("slack", battles, wall, fake.usage(), [c.method for c in fake.violations])
             _missing(report, battles - len(slack.ballots()))
@@ -167,7 +172,9 @@ async def slack_run(
                     full = hub.replies.get((model, battle.prompt), "")
                     expected = [_body(p) for p in message_payloads(full, f"Model {side}")]
                     shown = [b for b in thread if b.startswith(f"*Model {side}*")]
-                    _judge(report, f"battle {battle.id} side {side}", shown[:1], expected[:1], all(b in thread for b in expected[1:]))
+                    _judge(
+                        report, f"battle {battle.id} side {side}", shown[:1], expected[:1], all(b in thread for b in expected[1:])
+                    )
     finally:
         await hub.close()
         await fake.close()

@@ -1,4 +1,5 @@
 """Counting requests in sliding windows, as a rate limit sees them."""
+
 from __future__ import annotations
 
 
