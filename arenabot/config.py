@@ -198,7 +198,9 @@ class DiscordSettings(_Section):
         description="Request the privileged message-content intent so follow-ups in battle threads can be plain messages; false = follow-ups must mention the bot.",
     )
     edit_interval_seconds: float = Field(
-        1.0, ge=0, description="Minimum spacing of streamed message edits, shared by all concurrent replies."
+        1.0,
+        ge=0,
+        description="Least time between two previews of one streamed reply (all replies also share the platform's rate limits).",
     )
     moderator_group: str | None = Field(
         None,

@@ -14,13 +14,14 @@ from adapters.discord import endpoints
 from adapters.discord.actors import actor_for
 from adapters.discord.buttons import NewRoundButton, VoteButton
 from adapters.discord.commands import CommandRunner, build_command_tree
-from adapters.discord.pacing import EditPacer
 from adapters.discord.platform import DiscordPlatform, message_ref
+from adapters.discord.ratelimits import DiscordLimits, rate_limit_trace
 from adapters.discord.reactions import install_dispatch_keys, is_new_round, outcome_for, reaction_event_id
 from adapters.discord.secret import SECRET_BALLOT_NOTE, SecretBallot
 from adapters.discord.sync import sync_if_changed
 from arenabot.config import Settings
 from arenabot.domain import Actor
+from arenabot.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from arenabot.arena import ArenaService
@@ -53,20 +54,24 @@ class ArenaClient(discord.AutoShardedClient):
         edit_interval: float = 1.0,
         message_content: bool = True,
         sync_commands: bool | None = None,
+        rate_limits: DiscordLimits | None = None,
         **client_options: Any,
     ) -> None:
         config = settings.discord
+        limits = (rate_limits or DiscordLimits()).for_shards(config.shard_ids, config.shard_count)
+        limiter = RateLimiter()
         super().__init__(
             intents=arena_intents(message_content),
             shard_ids=config.shard_ids,  # type: ignore[arg-type]  # None means "all shards" at run time; the typed options omit it
             shard_count=config.shard_count,
             max_messages=None,  # votes read raw events; no message cache needed
             allowed_mentions=discord.AllowedMentions.none(),  # model output must never ping anyone
+            http_trace=rate_limit_trace(limiter, limits),  # every REST call within Discord's limits
             **client_options,
         )
         self.settings = settings
         self.service = service
-        self.platform = DiscordPlatform(self, EditPacer(edit_interval))
+        self.platform = DiscordPlatform(self, limiter, limits=limits, edit_interval=edit_interval)
         self.secret_ballot = SecretBallot(self)
         self.tree = app_commands.CommandTree(self)
         runner = CommandRunner(self)

@@ -13,11 +13,13 @@ from typing import Final
 import discord
 
 from adapters.discord.buttons import ballot_view, withdraw_view
-from adapters.discord.pacing import CoalescingEditor, EditPacer
 from adapters.discord.permissions import FIX, missing_in, needs
+from adapters.discord.ratelimits import DiscordLimits
 from adapters.discord.reactions import VOTE_REACTIONS
 from adapters.discord.text import MESSAGE_LIMIT, preview, split_message
+from arenabot.editpacing import PacedEditor
 from arenabot.ports import Ballot, ThreadRefs
+from arenabot.ratelimit import RateLimiter
 from arenabot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -38,14 +40,15 @@ def parse_message_ref(ref: str) -> tuple[int, int]:
 
 
 class DiscordReplyStream:
-    """One side's reply: previews through the shared pacer, final text split over messages."""
+    """One side's reply: previews paced by the platform's shared budget, final text split over messages."""
 
     def __init__(self, platform: DiscordPlatform, thread_id: int, message: discord.PartialMessage, label: str) -> None:
         self._platform = platform
         self._thread_id = thread_id
         self._message = message
         self._label = label
-        self._editor = CoalescingEditor(platform.pacer, self._show_preview)
+        quotas = platform.limits.quotas("PATCH", f"/channels/{thread_id}/messages/{message.id}")
+        self._editor = PacedEditor(platform.limiter, quotas, self._show_preview, min_interval=platform.edit_interval)
 
     def _body(self, text: str) -> str:
         return f"**{self._label}**\n{text}"
@@ -53,24 +56,36 @@ class DiscordReplyStream:
     async def _show_preview(self, text: str) -> None:
         await self._message.edit(content=preview(self._body(text + " ▌"), self._platform.limit))
 
+    async def _show_final(self, text: str) -> None:
+        chunks = split_message(self._body(text or "*(empty reply)*"), self._platform.limit)
+        await self._message.edit(content=chunks[0])
+        for chunk in chunks[1:]:
+            await self._platform.send(self._thread_id, chunk)
+
     async def update(self, text: str) -> None:
         self._editor.submit(text)
 
     async def finish(self, text: str) -> None:
-        await self._editor.close()
-        chunks = split_message(self._body(text or "*(empty reply)*"), self._platform.limit)
-        await self._platform.pacer.turn()
-        await self._message.edit(content=chunks[0])
-        for chunk in chunks[1:]:
-            await self._platform.send(self._thread_id, chunk)
+        await self._editor.finish(text, self._show_final)
 
 
 class DiscordPlatform:
     name = "discord"
 
-    def __init__(self, client: discord.Client, pacer: EditPacer | None = None, limit: int = MESSAGE_LIMIT) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        limiter: RateLimiter | None = None,
+        *,
+        limits: DiscordLimits | None = None,
+        edit_interval: float = 1.0,
+        limit: int = MESSAGE_LIMIT,
+    ) -> None:
         self.client = client
-        self.pacer = pacer or EditPacer(1.0)
+        # The same limiter must pace the client's requests (its `http_trace`), or edits are counted twice.
+        self.limiter = limiter or RateLimiter()
+        self.limits = limits or DiscordLimits()
+        self.edit_interval = edit_interval  # the least time between two previews of one reply
         self.limit = limit
 
     def _channel(self, channel_id: int) -> discord.PartialMessageable:
@@ -164,7 +179,6 @@ class DiscordPlatform:
 
     async def edit(self, message_ref: str, text: str) -> None:
         channel_id, message_id = parse_message_ref(message_ref)
-        await self.pacer.turn()
         await self._channel(channel_id).get_partial_message(message_id).edit(content=preview(text, self.limit))
 
     async def notify(self, user_ref: str, thread_ref: str, text: str, *, withdraw_battle: int | None = None) -> None:

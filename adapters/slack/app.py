@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.listeners import ArenaListeners
 from adapters.slack.platform import SlackPlatform
+from adapters.slack.ratelimits import PacedWebClient, SlackLimits
 from adapters.slack.replies import ReplySender
 from adapters.slack.users import UserDirectory
 from arenabot.config import Settings
@@ -29,13 +30,18 @@ BOLT_APP_NAME = "arenabot-slack"
 BOLT_LOGGER = "adapters.slack.bolt"
 
 
-def make_client(token: str, api_base: str | None = None, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
-    """A Web API client that waits out 429 responses (Retry-After) before retrying.
+def make_client(
+    token: str, api_base: str | None = None, session: aiohttp.ClientSession | None = None, limits: SlackLimits | None = None
+) -> PacedWebClient:
+    """A Web API client that keeps Slack's rate limits (`limits`, the published ones by default)
+    and still waits out a 429 (Retry-After) before retrying.
 
     Pass a long-lived `session` in production: without one every call opens a new connection
     (and TLS handshake)."""
     base_url = api_base or SLACK_API
-    client = AsyncWebClient(token=token, base_url=base_url if base_url.endswith("/") else base_url + "/", session=session)
+    client = PacedWebClient(
+        token=token, base_url=base_url if base_url.endswith("/") else base_url + "/", session=session, limits=limits
+    )
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
     return client
 

@@ -1,8 +1,10 @@
 """`ChatPlatform` for Slack: a battle is a header message in the channel with its thread.
 
-Replies stream into thread messages with `chat.update`, coalesced to about one update per second
-per reply (Slack's chat.update allowance); a reply that outgrows a message continues in further
-thread messages. Rate-limit backoff (429 + Retry-After) is the Web client's retry handler.
+Replies stream into thread messages with `chat.update`, coalesced (only the newest text is
+sent) and paced by one budget for the whole workspace: `chat.update` is a Tier 3 method, about
+50 calls a minute for all replies together (adapters/slack/ratelimits.py). A reply that outgrows
+a message continues in further thread messages. Rate-limit backoff (429 + Retry-After) is the
+Web client's retry handler, should Slack still refuse a call.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.ballot import ballot_actions
 from adapters.slack.layout import message_payloads, single_payload
 from adapters.slack.mrkdwn import to_mrkdwn
+from adapters.slack.ratelimits import PacedWebClient, SlackLimits
 from adapters.slack.refs import message_ref, parse_ref
 from adapters.slack.replies import ReplySender
 from arenabot.domain import Outcome
+from arenabot.editpacing import PacedEditor
 from arenabot.permissions import MissingPermission
 from arenabot.ports import Ballot, ThreadRefs
+from arenabot.ratelimit import RateLimiter
 from arenabot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -67,7 +72,7 @@ def _not_in_channel(scope: str | None) -> MissingPermission:
 
 
 class SlackReplyStream:
-    """One side's reply: placeholder first, then throttled edits, then the full text."""
+    """One side's reply: placeholder first, then edits paced by the workspace's budget, then the full text."""
 
     def __init__(
         self, platform: SlackPlatform, channel: str, thread_ts: str, label: str, first_ts: str, first_payload: dict[str, Any]
@@ -78,60 +83,31 @@ class SlackReplyStream:
         self._label = label
         self._ts: list[str] = [first_ts]
         self._shown: list[dict[str, Any]] = [first_payload]
-        self._latest = ""
-        self._pump: asyncio.Task[None] | None = None
-        self._finishing = asyncio.Event()
-        self._next_at = 0.0
-        self._lock = asyncio.Lock()
+        quotas = platform.limits.quotas("chat.update", channel)
+        self._editor = PacedEditor(platform.limiter, quotas, self._render, min_interval=platform.edit_interval)
 
     async def update(self, text: str) -> None:
-        # Only remember the text: a background pump sends the newest text at the allowed pace,
-        # so a fast model never queues up edits.
-        self._latest = text
-        if not self._finishing.is_set() and (self._pump is None or self._pump.done()):
-            self._pump = asyncio.create_task(self._run_pump())
+        self._editor.submit(text)
 
     async def finish(self, text: str) -> None:
-        self._finishing.set()
-        if self._pump is not None:
-            await asyncio.gather(self._pump, return_exceptions=True)
-        await self._render(text)
-
-    async def _run_pump(self) -> None:
-        loop = asyncio.get_running_loop()
-        while not self._finishing.is_set():
-            delay = self._next_at - loop.time()
-            if delay > 0:
-                try:
-                    await asyncio.wait_for(self._finishing.wait(), delay)
-                    return
-                except TimeoutError:
-                    pass
-            text = self._latest
-            try:
-                await self._render(text)
-            except Exception as exc:  # a lost intermediate edit is harmless: finish() posts the full text
-                log.warning("streaming edit failed (%s); the final text will still be posted", exc)
-            self._next_at = loop.time() + self._platform.edit_interval
-            if self._latest == text:
-                return
+        await self._editor.finish(text)
 
     async def _render(self, text: str) -> None:
-        async with self._lock:
-            payloads = message_payloads(text, self._label)
-            for index, payload in enumerate(payloads):
-                if index < len(self._ts):
-                    if payload != self._shown[index]:
-                        await self._platform.client.chat_update(channel=self._channel, ts=self._ts[index], **payload)
-                        self._shown[index] = payload
-                else:
-                    ts = await self._platform.post_payload(self._channel, self._thread_ts, payload)
-                    self._ts.append(ts)
-                    self._shown.append(payload)
-            # The text only grows while streaming; if it ever shrinks, drop the messages left over.
-            while len(self._ts) > len(payloads):
-                await self._platform.client.chat_delete(channel=self._channel, ts=self._ts.pop())
-                self._shown.pop()
+        # The editor runs one render at a time per reply, so the messages shown stay in step.
+        payloads = message_payloads(text, self._label)
+        for index, payload in enumerate(payloads):
+            if index < len(self._ts):
+                if payload != self._shown[index]:
+                    await self._platform.client.chat_update(channel=self._channel, ts=self._ts[index], **payload)
+                    self._shown[index] = payload
+            else:
+                ts = await self._platform.post_payload(self._channel, self._thread_ts, payload)
+                self._ts.append(ts)
+                self._shown.append(payload)
+        # The text only grows while streaming; if it ever shrinks, drop the messages left over.
+        while len(self._ts) > len(payloads):
+            await self._platform.client.chat_delete(channel=self._channel, ts=self._ts.pop())
+            self._shown.pop()
 
 
 class SlackPlatform:
@@ -139,10 +115,16 @@ class SlackPlatform:
 
     def __init__(self, client: AsyncWebClient, edit_interval: float = 1.0):
         self.client = client
-        self.edit_interval = edit_interval
+        self.edit_interval = edit_interval  # the least time between two previews of one reply
+        # Streamed edits take their slot from the client's own limiter, so each is counted once.
+        paced = client if isinstance(client, PacedWebClient) else None
+        self.limiter = paced.limiter if paced else RateLimiter()
+        self.limits = paced.limits if paced else SlackLimits()
         # Recent ballots -> their thread, so a refusal after a vote can be shown in the right thread.
         self.ballot_threads: OrderedDict[str, str] = OrderedDict()
         self._joined: set[str] = set()  # channels this process has made sure the bot is in
+        # One join per channel at a time: battles started together must not each spend Tier 3 budget.
+        self._joining: dict[str, asyncio.Lock] = {}
 
     async def post_payload(self, channel: str, thread_ts: str | None, payload: dict[str, Any]) -> str:
         response = await self.client.chat_postMessage(
@@ -159,14 +141,16 @@ class SlackPlatform:
         the bot is in, so a battle anywhere else would never get its votes."""
         if channel in self._joined:
             return
-        try:
-            await self.client.conversations_join(channel=channel)
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            if error != "method_not_supported_for_channel_type":  # private: posting shows membership
-                log.warning("Slack: could not join channel %s: %s", channel, error)
-                raise _not_in_channel("channels:join" if error == "missing_scope" else None) from exc
-        self._joined.add(channel)
+        async with self._joining.setdefault(channel, asyncio.Lock()):
+            if channel not in self._joined:
+                try:
+                    await self.client.conversations_join(channel=channel)
+                except SlackApiError as exc:
+                    error = exc.response.get("error")
+                    if error != "method_not_supported_for_channel_type":  # private: posting shows membership
+                        log.warning("Slack: could not join channel %s: %s", channel, error)
+                        raise _not_in_channel("channels:join" if error == "missing_scope" else None) from exc
+                self._joined.add(channel)
 
     async def check_access(self, channel_ref: str) -> list[str]:
         """For `/arena doctor`: scopes the app lacks, and whether the bot can be in this channel."""

@@ -7,6 +7,7 @@ minutes, so a vote or command costs at most one `users.info` call per user per p
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ class UserDirectory:
         self._ttl = ttl_seconds
         self._users: dict[str, tuple[float, _UserInfo]] = {}
         self._groups: tuple[float, frozenset[str]] | None = None
+        # One refresh at a time: a burst of commands must not each spend the Tier 2 budget (20/min).
+        self._groups_lock = asyncio.Lock()
 
     async def actor(self, user_id: str, display_name: str = "") -> Actor:
         info = await self._user(user_id)
@@ -76,6 +79,10 @@ class UserDirectory:
         return user_id in await self._group_members()
 
     async def _group_members(self) -> frozenset[str]:
+        async with self._groups_lock:
+            return await self._refresh_groups()
+
+    async def _refresh_groups(self) -> frozenset[str]:
         if self._groups and self._groups[0] > time.monotonic():
             return self._groups[1]
         members: set[str] = set()

@@ -3,7 +3,10 @@
 The gateway speaks the actual protocol (HELLO, IDENTIFY, READY, heartbeat/ACK, RESUME with replay of
 missed dispatches by sequence number, RECONNECT, INVALID_SESSION) with zlib-stream compression
 as discord.py requests it. REST answers carry the rate-limit headers Discord sends, and any route
-can be told to answer 429 a few times. Everything the bot does is recorded for assertions.
+can be told to answer 429 a few times. Given `limits`, it enforces Discord's rate limits like
+Discord: per-route buckets per top-level resource (fixed windows announced in X-RateLimit-*
+headers) and the global limit, answering 429 and counting each as a violation. Everything the
+bot does is recorded for assertions.
 """
 from __future__ import annotations
 
@@ -13,12 +16,15 @@ import json
 import re
 import uuid
 import zlib
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
+
+from tests.support.windows import busiest
 
 TOKEN = "fake-bot-token"
 GUILD_ID = 1_100_000_000_000_000_000
@@ -55,6 +61,50 @@ class Request:
     at: float = 0.0  # event-loop time the request arrived
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """One per-route limit: `calls` per `period` seconds per top-level resource (regex group 1)."""
+
+    name: str
+    method: str
+    pattern: str
+    calls: int
+    period: float
+
+
+_MESSAGES = r"^/channels/(\d+)/messages(?:/\d+)?$"
+_REACTIONS = r"^/channels/(\d+)/messages/\d+/reactions/.+$"
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Discord's limits as its headers state them for these routes (docs.discord.com/developers/
+    topics/rate-limits; 50 requests/s global: support-dev.discord.com article 6223003921559)."""
+
+    global_calls: int = 50
+    global_period: float = 1.0
+    buckets: tuple[Bucket, ...] = (
+        Bucket("messages", "POST", _MESSAGES, 5, 5.0),
+        Bucket("messages", "PATCH", _MESSAGES, 5, 5.0),
+        Bucket("messages", "DELETE", _MESSAGES, 5, 5.0),
+        Bucket("reactions", "PUT", _REACTIONS, 1, 0.25),
+        Bucket("reactions", "DELETE", _REACTIONS, 1, 0.25),
+        Bucket("threads", "POST", r"^/channels/(\d+)/threads$", 5, 5.0),
+    )
+
+    def faster(self, factor: float) -> "RateLimits":
+        return RateLimits(
+            self.global_calls, self.global_period / factor,
+            tuple(Bucket(b.name, b.method, b.pattern, b.calls, b.period / factor) for b in self.buckets),
+        )
+
+
+@dataclass
+class _FixedWindow:
+    reset_at: float = 0.0
+    remaining: int = 0
+
+
 @dataclass
 class Session:
     """One gateway session: its sequence counter and every dispatch, for RESUME replays."""
@@ -70,8 +120,12 @@ class Session:
 
 
 class FakeDiscord:
-    def __init__(self, *, shard_count: int = 1) -> None:
+    def __init__(self, *, shard_count: int = 1, limits: RateLimits | None = None) -> None:
         self.shard_count = shard_count
+        self.limits = limits
+        self.violations: list[tuple[str, Request]] = []  # (bucket or "global", request) answered 429
+        self._windows: dict[tuple[str, str], _FixedWindow] = {}
+        self._global_log: deque[float] = deque()
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self.requests: list[Request] = []
         self.users: dict[int, dict[str, Any]] = {}
@@ -246,6 +300,11 @@ class FakeDiscord:
                         "X-RateLimit-Scope": "user", "Retry-After": str(max(1, round(retry_after))),
                     },
                 )
+        headers = {"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "49", "X-RateLimit-Reset-After": "1.0"}
+        if self.limits is not None:
+            refused, headers = self._enforce(entry)
+            if refused is not None:
+                return refused
         for method, pattern, code in self._forbidden:
             if method == request.method and pattern.search(entry.path):
                 message = "Missing Access" if code == 50001 else "Missing Permissions"
@@ -255,8 +314,71 @@ class FakeDiscord:
                 return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         request[_BODY] = body
         response = await handler(request)
-        response.headers.update({"Via": "1.1 google", "X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "49", "X-RateLimit-Reset-After": "1.0"})
+        response.headers.update({"Via": "1.1 google", **headers})
         return response
+
+    def _enforce(self, entry: Request) -> tuple[web.Response | None, dict[str, str]]:
+        """Count the request against the global limit and its route's bucket; a 429 when over."""
+        assert self.limits is not None
+        limits, now = self.limits, entry.at
+        if not entry.path.startswith(("/interactions/", "/webhooks/")):  # interactions: not global
+            while self._global_log and self._global_log[0] <= now - limits.global_period:
+                self._global_log.popleft()
+            if len(self._global_log) >= limits.global_calls:
+                retry = self._global_log[0] + limits.global_period - now
+                self.violations.append(("global", entry))
+                return self._too_many(retry, "global", limits.global_calls, scope="global"), {}
+            self._global_log.append(now)
+        for bucket in limits.buckets:
+            match = re.match(bucket.pattern, entry.path) if bucket.method == entry.method else None
+            if match is None:
+                continue
+            window = self._windows.setdefault((bucket.name, match.group(1)), _FixedWindow())
+            if now >= window.reset_at:  # Discord's buckets refill all at once when they reset
+                window.reset_at, window.remaining = now + bucket.period, bucket.calls
+            if window.remaining <= 0:
+                self.violations.append((bucket.name, entry))
+                return self._too_many(window.reset_at - now, bucket.name, bucket.calls, scope="user"), {}
+            window.remaining -= 1
+            return None, {
+                "X-RateLimit-Limit": str(bucket.calls), "X-RateLimit-Remaining": str(window.remaining),
+                "X-RateLimit-Reset-After": f"{window.reset_at - now:.3f}", "X-RateLimit-Bucket": f"fake-{bucket.name}",
+            }
+        return None, {}
+
+    def usage(self) -> list[tuple[str, int, int, int, float]]:
+        """Per limit: (what, calls answered, most answered in any window of its period, limit, period).
+        Per-resource buckets report their busiest resource."""
+        assert self.limits is not None
+        refused = {id(entry) for _, entry in self.violations}
+        served = [r for r in self.requests if id(r) not in refused and id(r) not in {id(x) for x in self.rate_limited}]
+        global_times = [r.at for r in served if not r.path.startswith(("/interactions/", "/webhooks/"))]
+        rows = [("global", len(global_times), busiest(global_times, self.limits.global_period), self.limits.global_calls, self.limits.global_period)]
+        for name in dict.fromkeys(b.name for b in self.limits.buckets):
+            buckets = [b for b in self.limits.buckets if b.name == name]
+            per_resource: dict[str, list[float]] = {}
+            for r in served:
+                for b in buckets:
+                    match = re.match(b.pattern, r.path) if b.method == r.method else None
+                    if match:
+                        per_resource.setdefault(match.group(1), []).append(r.at)
+                        break
+            peak = max((busiest(times, buckets[0].period) for times in per_resource.values()), default=0)
+            calls = sum(len(times) for times in per_resource.values())
+            rows.append((f"{name} (per channel)", calls, peak, buckets[0].calls, buckets[0].period))
+        return rows
+
+    @staticmethod
+    def _too_many(retry_after: float, bucket: str, calls: int, *, scope: str) -> web.Response:
+        headers = {
+            "Via": "1.1 google", "X-RateLimit-Limit": str(calls), "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset-After": f"{retry_after:.3f}", "X-RateLimit-Bucket": f"fake-{bucket}",
+            "X-RateLimit-Scope": scope, "Retry-After": str(max(1, round(retry_after))),
+        }
+        if scope == "global":
+            headers["X-RateLimit-Global"] = "true"
+        body = {"message": "You are being rate limited.", "retry_after": round(retry_after, 3), "global": scope == "global"}
+        return _json(body, status=429, headers=headers)
 
     @staticmethod
     async def _body(request: web.Request) -> Any:

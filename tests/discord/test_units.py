@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from types import SimpleNamespace
 
 import discord
@@ -10,14 +9,12 @@ import pytest
 
 from adapters.discord.actors import is_moderator
 from adapters.discord.cli import shard_list, with_shards
-from adapters.discord.pacing import CoalescingEditor, EditPacer
 from adapters.discord.reactions import _dispatch_key, outcome_for, reaction_event_id
 from adapters.discord.sync import commands_signature
 from arenabot.chart import leaderboard_png
 from arenabot.config import Settings
 from arenabot.domain import Outcome
 from arenabot.render import LeaderboardRow
-from tests.support.waiting import until
 
 
 def test_vote_emoji_map_with_or_without_variation_selector():
@@ -95,87 +92,6 @@ def test_shard_options():
         with_shards(Settings(), [0, 1], None)
     with pytest.raises(ValueError, match="below"):
         with_shards(Settings(), [4], 4)
-
-
-class FakeTime:
-    """A clock that moves only when the test advances it; `sleep` waits for that."""
-
-    def __init__(self, now: float = 100.0) -> None:
-        self.now = now
-        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        wake = asyncio.get_running_loop().create_future()
-        self._sleepers.append((self.now + seconds, wake))
-        await wake
-
-    @property
-    def waiting_until(self) -> list[float]:
-        """When each pending sleeper asked to wake."""
-        return [at for at, wake in self._sleepers if not wake.done()]
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-        for at, wake in self._sleepers:
-            if at <= self.now and not wake.done():
-                wake.set_result(None)
-
-
-async def test_pacer_grants_turns_one_interval_apart_in_arrival_order():
-    time = FakeTime()
-    pacer = EditPacer(1.0, clock=time.clock, sleep=time.sleep)
-    granted: list[tuple[str, float]] = []
-
-    async def edit(name: str) -> None:
-        await pacer.turn()
-        granted.append((name, time.now))
-
-    tasks = [asyncio.create_task(edit(name)) for name in ("a", "b", "c")]
-    await until(lambda: time.waiting_until or len(granted) > 1, what="the second edit to wait for its turn")
-    assert granted == [("a", 100.0)] and time.waiting_until == [101.0]
-    time.advance(1.0)
-    await until(lambda: len(granted) > 1 and time.waiting_until, what="the third edit to wait for its turn")
-    assert granted == [("a", 100.0), ("b", 101.0)] and time.waiting_until == [102.0]
-    time.advance(1.0)
-    await asyncio.gather(*tasks)
-    assert granted == [("a", 100.0), ("b", 101.0), ("c", 102.0)]
-    time.advance(5.0)  # after a quiet spell the next edit goes at once
-    await edit("d")
-    assert granted[-1] == ("d", 107.0) and time.waiting_until == []
-
-
-async def test_editor_shows_the_latest_text_and_drops_a_queued_edit_on_close():
-    time = FakeTime()
-    pacer = EditPacer(1.0, clock=time.clock, sleep=time.sleep)
-    shown: list[tuple[str, float]] = []
-
-    async def apply(text: str) -> None:
-        shown.append((text, time.now))
-
-    editor = CoalescingEditor(pacer, apply)
-    for i in range(50):
-        editor.submit(f"text {i}")
-    await until(lambda: shown, what="the first edit")
-    assert shown == [("text 49", 100.0)]  # fifty updates before the first turn: one edit, the latest
-    editor.submit("text 50")
-    editor.submit("text 51")
-    await until(lambda: time.waiting_until or len(shown) > 1, what="the next edit to wait for its turn")
-    assert len(shown) == 1 and time.waiting_until == [101.0]
-    time.advance(1.0)
-    await until(lambda: len(shown) > 1, what="the second edit")
-    assert shown == [("text 49", 100.0), ("text 51", 101.0)]
-    editor.submit("text 52")  # queued for the turn at 102 ...
-    await until(lambda: time.waiting_until or len(shown) > 2, what="the third edit to wait for its turn")
-    await editor.close()  # ... and dropped: the final text is written by the caller instead
-    editor.submit("after close")
-    time.advance(5.0)
-    other = asyncio.create_task(pacer.turn())
-    await until(lambda: other.done() or time.waiting_until, what="another stream's turn")
-    assert other.done()  # the dropped edit's turn went to others, at once
-    assert [text for text, _ in shown] == ["text 49", "text 51"]
 
 
 def test_chart_png_or_none():

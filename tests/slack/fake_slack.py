@@ -1,7 +1,8 @@
 """A local stand-in for Slack on 127.0.0.1: the Web API, response URLs, file uploads, Socket Mode.
 
 It records every call, keeps the current state of each posted message, can answer with 429 +
-Retry-After a given number of times, and replays Socket Mode envelopes over a websocket whose URL
+Retry-After a given number of times, enforces Slack's published rate limits when given `limits`
+(answering `ratelimited` and counting each refusal as a violation), and replays Socket Mode envelopes over a websocket whose URL
 `apps.connections.open` hands out, collecting the client's acks.
 """
 from __future__ import annotations
@@ -10,13 +11,17 @@ import asyncio
 import inspect
 import itertools
 import json
+import math
 import re
+from collections import deque
 from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.support.windows import busiest
 
 MANIFEST = Path(__file__).resolve().parents[2] / "adapters" / "slack" / "manifest.yaml"
 # The bot scopes the manifest grants: what an app installed from it has.
@@ -25,6 +30,23 @@ MANIFEST_SCOPES = re.findall(r"^\s+- ([a-z_.:]+) #", MANIFEST.read_text(encoding
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Slack's limits, per method per workspace (api.slack.com/apis/rate-limits): Tier 2 20/min,
+    Tier 3 50/min, Tier 4 100/min; chat.postMessage 1/s per channel. No bursts: the floor."""
+
+    methods: dict[str, tuple[int, float]] = field(default_factory=lambda: {
+        "chat.update": (50, 60.0), "chat.delete": (50, 60.0), "reactions.add": (50, 60.0),
+        "conversations.join": (50, 60.0), "conversations.open": (50, 60.0), "chat.postEphemeral": (100, 60.0),
+        "users.info": (100, 60.0), "usergroups.users.list": (20, 60.0),
+    })
+    post_per_channel: tuple[int, float] = (1, 1.0)
+
+    def faster(self, factor: float) -> "RateLimits":
+        return RateLimits({m: (n, p / factor) for m, (n, p) in self.methods.items()},
+                          (self.post_per_channel[0], self.post_per_channel[1] / factor))
 
 
 @dataclass
@@ -60,7 +82,10 @@ def _parse_json_fields(args: dict[str, Any]) -> dict[str, Any]:
 
 
 class FakeSlack:
-    def __init__(self) -> None:
+    def __init__(self, limits: RateLimits | None = None) -> None:
+        self.limits = limits
+        self.violations: list[Call] = []  # calls refused for going over `limits`
+        self._windows: dict[str, deque[float]] = {}
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], Message] = {}
         self.reactions: list[tuple[str, str, str]] = []  # (channel, ts, name) added by the bot
@@ -186,12 +211,55 @@ class FakeSlack:
             limited[0] -= 1
             self.calls.append(Call(method, args, status=429))
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(limited[1])})
+        refused = self._over_limit(method, args)
+        if refused is not None:
+            self.calls.append(Call(method, args, status=429))
+            self.violations.append(self.calls[-1])
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(refused)})
         self.calls.append(Call(method, args))
         if method in self._failures:
             return web.json_response({"ok": False, "error": self._failures[method]})
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         body = handler(args) if handler else {"ok": True}
         return web.json_response(body, headers={"x-oauth-scopes": ",".join(self.scopes)})
+
+    def _over_limit(self, method: str, args: dict[str, Any]) -> int | None:
+        """Count the call in its sliding window; the whole seconds to wait when it is over."""
+        if self.limits is None:
+            return None
+        if method == "chat.postMessage":
+            key, (calls, period) = f"{method}:{args.get('channel')}", self.limits.post_per_channel
+        elif method in self.limits.methods:
+            key, (calls, period) = method, self.limits.methods[method]
+        else:
+            return None
+        now = asyncio.get_running_loop().time()
+        window = self._windows.setdefault(key, deque())
+        while window and window[0] <= now - period:
+            window.popleft()
+        if len(window) >= calls:
+            return max(1, math.ceil(window[0] + period - now))
+        window.append(now)
+        return None
+
+    def usage(self) -> list[tuple[str, int, int, int, float]]:
+        """Per limit: (what, calls answered, most answered in any window of its period, limit, period);
+        chat.postMessage reports its busiest channel."""
+        assert self.limits is not None
+        served = [c for c in self.calls if c.status == 200]
+        rows = []
+        posts: dict[str, list[float]] = {}
+        for call in served:
+            if call.method == "chat.postMessage":
+                posts.setdefault(str(call.args.get("channel")), []).append(call.at)
+        calls, period = self.limits.post_per_channel
+        rows.append(("chat.postMessage (per channel)", sum(map(len, posts.values())),
+                     max((busiest(t, period) for t in posts.values()), default=0), calls, period))
+        for method, (calls, period) in self.limits.methods.items():
+            times = [c.at for c in served if c.method == method]
+            if times:
+                rows.append((method, len(times), busiest(times, period), calls, period))
+        return rows
 
     def _conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
         if args["channel"] in self.private_channels:

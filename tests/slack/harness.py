@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from adapters.slack.app import SlackArena, build_app, make_client
 from adapters.slack.http import events_app
+from adapters.slack.ratelimits import SlackLimits
 from arenabot.app import build_core
 from arenabot.arena import ArenaService
 from arenabot.config import Settings, settings_from_dict
@@ -62,8 +63,8 @@ class SlackHarness:
             await response.read()
             return response.status
 
-    async def command(self, text: str, user: str = "U0ALICE", **sign: Any) -> int:
-        body = command_body(text, user=user, response_url=self.fake.response_url(user))
+    async def command(self, text: str, user: str = "U0ALICE", channel: str = CHANNEL, **sign: Any) -> int:
+        body = command_body(text, user=user, response_url=self.fake.response_url(user), channel=channel)
         return await self.post(body, signed_headers(body, content_type="application/x-www-form-urlencoded", **sign))
 
     async def event(self, event: dict[str, Any], event_id: str | None = None, retry_num: int | None = None, **sign: Any) -> int:
@@ -113,9 +114,11 @@ class SlackHarness:
 
 
 @asynccontextmanager
-async def slack_harness(fake: FakeSlack, settings: Settings, edit_interval: float = 0.05) -> AsyncIterator[SlackHarness]:
-    async with build_core(settings) as service, aiohttp.ClientSession() as api_session:
-        client = make_client("xoxb-test-token", fake.api_url, api_session)
+async def slack_harness(
+    fake: FakeSlack, settings: Settings, edit_interval: float = 0.05, *, limits: SlackLimits | None = None, hub: Any = None
+) -> AsyncIterator[SlackHarness]:
+    async with build_core(settings, hub=hub) as service, aiohttp.ClientSession() as api_session:
+        client = make_client("xoxb-test-token", fake.api_url, api_session, limits=limits)
         arena = build_app(settings, service, client, signing_secret=SIGNING_SECRET, edit_interval=edit_interval)
         server = TestServer(events_app(arena.app, "/slack/events"), host="127.0.0.1")
         await server.start_server()
