@@ -184,8 +184,9 @@ def _export(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.format == "backup":
-        if args.scope:
-            raise CliError("--scope applies to --format clean_battle only: a backup holds the whole database", 2)
+        if args.scope or args.with_conversations:
+            option = "--scope" if args.scope else "--with-conversations"
+            raise CliError(f"{option} applies to --format clean_battle only: a backup holds the whole database", 2)
         with progress.busy("exporting the database"):
             data = asyncio.run(_dump_backup(settings.database.url))
         _write(args.file, data)
@@ -196,7 +197,9 @@ def _export(args: argparse.Namespace) -> int:
     scope = _scope(args.scope) if args.scope else Scope("cli", "all")
 
     async def work(service):
-        return await service.export_battles(cli_actor(), scope, global_=args.scope is None)
+        return await service.export_battles(
+            cli_actor(), scope, global_=args.scope is None, with_conversations=args.with_conversations
+        )
 
     with progress.busy("exporting battles"):
         reply = asyncio.run(_with_service(settings, work))
@@ -399,6 +402,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="backup: every row, restorable exactly with `arenabot import`; clean_battle: one record per blind vote",
     )
     p.add_argument("--scope", help="clean_battle only: just this scope, e.g. discord:123456789 (default: all scopes)")
+    p.add_argument(
+        "--with-conversations",
+        action="store_true",
+        help="clean_battle only: add conversation_a and conversation_b (the judged turns, as role/content messages)",
+    )
     p.set_defaults(handler=_export)
 
     p = sub.add_parser(

@@ -65,7 +65,7 @@ def battle_struct(want: Wanted, names: tuple[str, ...] = ()) -> type:
     fields: list[tuple] = [
         ("model_a", name),
         ("model_b", name),
-        ("winner", Literal["model_a", "model_b", "tie", "tie (bothbad)"]),
+        ("winner", Literal[tuple(WINNER_CODES)]),  # type: ignore[misc]  # the spellings, built at run time
     ]
     if want.anony:
         fields.append(("anony", bool, False))
