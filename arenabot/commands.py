@@ -329,7 +329,9 @@ def _leaderboard(args: argparse.Namespace) -> int:
     scope = _scope(args.scope) if args.scope else Scope("cli", "all")
 
     async def work(service):
-        reply = await service.leaderboard(scope, category=args.category, global_=args.scope is None, top=args.top)
+        reply = await service.leaderboard(
+            scope, category=args.category, global_=args.scope is None, top=args.top, style=args.style
+        )
         pairs = []
         if reply.ok and reply.board is not None and args.output != "json":
             from arenabot.categories import normalise_category
@@ -424,6 +426,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--category", help="one category, e.g. coding, math, creative_writing, english")
     p.add_argument("--scope", help="one scope, e.g. console:local (default: global)")
     p.add_argument("--top", type=int, default=20)
+    p.add_argument(
+        "--style", action="store_true", help="style control: reply length and markdown (from the stored replies) held equal"
+    )
     p.add_argument(
         "--output",
         choices=("table", "json", "csv", "markdown"),

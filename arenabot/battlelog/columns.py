@@ -65,7 +65,7 @@ def battle_struct(want: Wanted, names: tuple[str, ...] = ()) -> type:
     fields: list[tuple] = [
         ("model_a", name),
         ("model_b", name),
-        ("winner", Literal[tuple(WINNER_CODES)]),  # type: ignore[misc]  # the spellings, built at run time
+        ("winner", Literal[tuple(WINNER_CODES)]),  # the spellings arenabot import accepts
     ]
     if want.anony:
         fields.append(("anony", bool, False))

@@ -278,3 +278,39 @@ def _insert_imported(
         if r.anony:  # a battle that named its models is kept, but never counts
             deltas += tally.vote_deltas(scope_key, r.model_a, r.model_b, r.categories, {r.outcome: 1})
     return deltas
+
+
+def style_votes(conn: Connection, scope_key: str | None, anony: bool) -> list[tuple]:
+    """(battle id, voter, model_a, model_b, categories, outcome, style_a, style_b) of every counted
+    vote of revealed battles (the scope's, or all), blind (`anony`) or named. The style features
+    (reply tokens, headers, lists, bold per side) come from the stored replies of the judged
+    turns, or the conv_metadata an imported record carried; NaNs when a battle has neither."""
+    from arenabot.battlelog import style_of  # the reader `arenabot ratings --style` uses
+
+    stmt = (
+        select(
+            battles.c.id,
+            votes.c.voter_ref,
+            battles.c.model_a,
+            battles.c.model_b,
+            battles.c.categories,
+            votes.c.outcome,
+            battles.c.upstream,
+        )
+        .select_from(votes.join(battles, battles.c.id == votes.c.battle_id))
+        .where(battles.c.status == BattleStatus.CLOSED.value, votes.c.counted, battles.c.anony.is_(anony))
+        .order_by(battles.c.id, votes.c.voter_ref)
+    )
+    if scope_key is not None:
+        stmt = stmt.where(battles.c.scope_key == scope_key)
+    rows = conn.execute(stmt).all()
+    conversations = _judged_conversations(conn, scope_key)
+    styles: dict[int, tuple] = {}
+    for r in rows:
+        if r.id not in styles:
+            meta = (r.upstream or {}).get("conv_metadata")
+            conv_a, conv_b = conversations.get(r.id, ([], []))
+            if meta is None and conv_a and conv_b:
+                meta = arenafields.conv_metadata(conv_a, conv_b)
+            styles[r.id] = style_of(meta)
+    return [(r.id, r.voter_ref, r.model_a, r.model_b, list(r.categories or []), r.outcome, *styles[r.id]) for r in rows]

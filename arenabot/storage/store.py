@@ -651,6 +651,11 @@ class Store:
         """One record per blind vote on a revealed battle; voters appear as keyed pseudonyms."""
         return await self._db.write(exchange.export_clean_battles, scope_key, with_conversations)
 
+    async def style_votes(self, scope_key: str | None, mode: str = "anonymous") -> list[tuple]:
+        """Counted votes of revealed battles with each battle's style features (see
+        exchange.style_votes): what a style-controlled board rates."""
+        return await self._db.read(exchange.style_votes, scope_key, mode != "named")
+
     async def import_clean_battles(self, records: Sequence[Any], scope_key: str, now: datetime) -> ImportReport:
         """Each record becomes a closed battle with one counted vote (not counted if anony is
         false); importing the same records again imports nothing; bad records are reported."""

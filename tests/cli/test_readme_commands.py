@@ -1,5 +1,6 @@
 """Every `arenabot ratings / import / export / leaderboard` command the README shows runs as
 written, from the project root of a fresh clone: the log it reads ships in examples/."""
+
 from __future__ import annotations
 
 import asyncio
@@ -87,6 +88,8 @@ def test_every_readme_command_runs_from_the_project_root(tmp_path, monkeypatch, 
     assert board["ci"] == "bootstrap" and any(m["rating"] == pytest.approx(1000) for m in board["models"])
     styled = next(out for cmd, out in outputs.items() if "--style" in cmd)
     assert "bradley-terry+style" in styled and "demo-" in styled
+    board = next(out for cmd, out in outputs.items() if cmd == "leaderboard --style")
+    assert "style control" in board and "demo-" in board and "votes left out" in board  # imported votes have no replies
     mine = json.loads((tmp_path / "mine.json").read_text())
     own = [r for r in mine if "conversation_a" in r]
     assert own and all(r["conv_metadata"]["sum_assistant_a_tokens"] > 0 for r in own)

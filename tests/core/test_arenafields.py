@@ -1,4 +1,5 @@
 """The Chatbot Arena fields arenabot computes: markdown counts, language names, dedup tags."""
+
 from __future__ import annotations
 
 from arenabot import arenafields

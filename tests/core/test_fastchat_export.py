@@ -8,6 +8,7 @@ reads the JSON with the json module (no pandas) and fits Bradley-Terry by maximu
 with scipy. The boards must equal arenabot's own for the overall board, a language and a
 category, or an analyst loading arenabot's export into FastChat would see a different arena.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,9 @@ STYLE = {
     "delta": "## Note\n__mind__ this: ",
 }
 ENGLISH = [f"Explain how {t} works in everyday life" for t in ("rain", "tides", "magnets", "vaccines", "bridges", "taxes")]
-ENGLISH += [f"What should I know about {t} before I start" for t in ("gardening", "running", "baking", "chess", "sailing", "piano")]
+ENGLISH += [
+    f"What should I know about {t} before I start" for t in ("gardening", "running", "baking", "chess", "sailing", "piano")
+]
 MATH = [f"Solve {a}x + {b} = {c} for x and show the steps" for a, b, c in ((2, 3, 11), (3, 1, 10), (5, 5, 30), (4, 2, 18))]
 MATH += [f"Calculate the integral of x^{n} from 0 to {n}" for n in (2, 3, 4, 5, 6, 7, 8, 9)]
 FRENCH = [f"Explique-moi pourquoi le ciel est bleu, version {n}, avec des mots simples" for n in range(8)]
@@ -144,7 +147,9 @@ async def test_fastchat_loading_path_gives_arenabots_boards(core, platform) -> N
 
 async def test_exported_fields_have_fastchats_shapes(core, platform) -> None:
     async with core(models=[model(name) for name in MODELS], rate_limit_battles=1000) as service:
-        await _play(service, platform, [ENGLISH[0], MATH[0], FRENCH[0], "Write a python function that reverses a list"], random.Random(1))
+        await _play(
+            service, platform, [ENGLISH[0], MATH[0], FRENCH[0], "Write a python function that reverses a list"], random.Random(1)
+        )
         plain = json.loads((await service.export_battles(MOD, SCOPE)).file[1])  # type: ignore[index]
         full = json.loads((await service.export_battles(MOD, SCOPE, with_conversations=True)).file[1])  # type: ignore[index]
     assert "conversation_a" not in plain[0]
@@ -200,3 +205,41 @@ async def test_exported_fields_have_fastchats_shapes(core, platform) -> None:
     assert code["is_code"] is True and code["category_tag"]["criteria_v0.1"]["technical_accuracy"] is True
     solved = next(r for r in full if r["conversation_a"][0]["content"] == MATH[0])
     assert solved["category_tag"]["math_v0.1"] == {"math": True} and solved["is_code"] is False
+
+
+async def test_style_control_on_the_bots_own_data(core, platform, tmp_path) -> None:
+    """`leaderboard style:on` rates the stored replies' style, and gives the board `arenabot
+    ratings --style` gives on the export; an open battle's votes stay out of it."""
+    from arenabot import battlelog
+    from arenabot.ratings import STYLE_FEATURES, rate_style, style_features
+
+    async with core(models=[model(name) for name in MODELS], rate_limit_battles=1000) as service:
+        await _play(service, platform, ENGLISH + MATH, random.Random(7))
+        plain = (await service.leaderboard(SCOPE)).board
+        styled = (await service.leaderboard(SCOPE, style=True)).board
+        assert plain is not None and styled is not None and "style control" in styled.method
+        assert {r.model: r.battles for r in styled.rows} == {r.model: r.battles for r in plain.rows}
+        assert {r.model: r.rating for r in styled.rows} != pytest.approx({r.model: r.rating for r in plain.rows})
+        assert any(note.startswith("style length:") for note in styled.notes)
+
+        path = tmp_path / "export.json"
+        path.write_bytes((await service.export_battles(MOD, SCOPE)).file[1])  # type: ignore[index]
+        log = battlelog.load_battles(path)
+        log = log.subset(log.anony)
+        offline = rate_style(
+            log.models,
+            log.model_a,
+            log.model_b,
+            log.outcome,
+            style_features(log.style_a, log.style_b),
+            feature_names=STYLE_FEATURES,
+        )
+        for row in styled.rows:
+            assert row.rating == pytest.approx(offline.row(row.model).rating, abs=1e-6), row.model
+
+        # A vote on a battle still open changes nothing anyone can see.
+        _, _, open_battle = await battle(service, platform, "Explain volcanoes to a ten-year-old")
+        await service.vote_on_battle(platform, open_battle.id, VOTERS[0], Outcome.A, "click-open")
+        assert (await service.leaderboard(SCOPE, style=True)).board == styled
+        math_only = (await service.leaderboard(SCOPE, category="math", style=True)).board
+        assert math_only is not None and sum(r.battles for r in math_only.rows) < sum(r.battles for r in styled.rows)

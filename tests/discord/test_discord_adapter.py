@@ -433,6 +433,12 @@ async def test_leaderboard_embed_with_chart_and_export_file(fake, sqlite_url):
         assert records[0]["conversation_a"][0] == {"role": "user", "content": "Tell me a fact about the moon, round 0"}
         assert records[0]["conv_metadata"]["turns"] == 1
 
+        styled = await fake.invoke(creator, ["arena", "leaderboard"], {"style": "on"})
+        [answer] = await eventually(lambda: styled["followups"], "style-controlled leaderboard")
+        [embed] = answer["embeds"]
+        assert "style control" in embed["title"] + embed["description"]
+        assert re.search(r"demo-\w+", embed["description"])
+
 
 @pytest.mark.parametrize("command", [["arena", "models"], ["arena", "stats"], ["arena", "help"]])
 async def test_read_only_commands_answer(fake, sqlite_url, command):

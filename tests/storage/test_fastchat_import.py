@@ -1,6 +1,7 @@
 """Importing records as Chatbot Arena publishes them: their fields are kept (categories, language,
 style metadata, question ids, conversations), boards per category work on them, and an export
 gives them back."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -63,7 +64,11 @@ def arena_record(qid: str, a: str, b: str, winner: str, **extra: Any) -> dict[st
 
 def _tags(math: bool = False, creative: bool = False) -> dict[str, Any]:
     tags = arena_record("x", "a", "b", "tie")["category_tag"]
-    return {**tags, "math_v0.1": {"math": math}, "creative_writing_v0.1": {"creative_writing": creative, "score": "yes" if creative else "no"}}
+    return {
+        **tags,
+        "math_v0.1": {"math": math},
+        "creative_writing_v0.1": {"creative_writing": creative, "score": "yes" if creative else "no"},
+    }
 
 
 RECORDS = [

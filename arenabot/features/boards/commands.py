@@ -11,9 +11,16 @@ SCOPE_CHOICES = ("server", "global")
 
 
 async def _leaderboard(
-    ctx: CommandContext, category: str | None = None, scope: str = "server", top: int = 20, mode: str = "anonymous"
+    ctx: CommandContext,
+    category: str | None = None,
+    scope: str = "server",
+    top: int = 20,
+    mode: str = "anonymous",
+    style: str = "off",
 ) -> Reply:
-    return await ctx.service.leaderboard(ctx.scope, category=category, global_=scope == "global", top=top, mode=mode)
+    return await ctx.service.leaderboard(
+        ctx.scope, category=category, global_=scope == "global", top=top, mode=mode, style=style == "on"
+    )
 
 
 async def _models(ctx: CommandContext) -> Reply:
@@ -39,6 +46,14 @@ COMMANDS = (
                 required=False,
                 default="anonymous",
                 choices=BOARD_MODES,
+                text="keyword",
+            ),
+            Param(
+                "style",
+                "Style control: rate the answers with their length and markdown held equal",
+                required=False,
+                default="off",
+                choices=("off", "on"),
                 text="keyword",
             ),
         ),
