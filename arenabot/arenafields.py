@@ -26,9 +26,7 @@ from .categories import (
     CREATIVE_WRITING,
     LANGUAGES,
     LONG_QUERY,
-    LONG_QUERY_TOKENS,
     MATH,
-    MULTI_TURN,
     UNDETERMINED,
     approx_tokens,
 )
@@ -167,34 +165,9 @@ def category_tag(prompt: str, categories: Sequence[str], turns: int = 1) -> dict
     }
 
 
-def categories_from_fields(record: dict[str, Any], language: str) -> list[str]:
-    """arenabot's categories for an imported FastChat record: flat `name: true` tags, the
-    arenabot group of arenabot's own exports, math_v0.1 / creative_writing_v0.1, is_code, the
-    language, more than one turn, and a long opening (sum_user_tokens) when that is all there is."""
-    names: set[str] = set()
-    tags = record.get("category_tag") or {}
-    for key, value in tags.items():
-        if value is True:
-            names.add(str(key))
-        elif key == ARENABOT_GROUP and isinstance(value, dict):
-            names.update(str(k) for k, v in value.items() if v is True)
-    if isinstance(tags.get("math_v0.1"), dict) and tags["math_v0.1"].get("math") is True:
-        names.add(MATH)
-    creative = tags.get("creative_writing_v0.1")
-    if isinstance(creative, dict) and creative.get("creative_writing") is True:
-        names.add(CREATIVE_WRITING)
-    if record.get("is_code") is True:
-        names.add(CODING)
-    if language in LANGUAGES:
-        names.add(LANGUAGES[language])
-    turn = record.get("turn")
-    if isinstance(turn, int) and not isinstance(turn, bool) and turn > 1:
-        names.add(MULTI_TURN)
-    meta = record.get("conv_metadata")
-    user_tokens = meta.get("sum_user_tokens") if isinstance(meta, dict) else None
-    if ARENABOT_GROUP not in tags and isinstance(user_tokens, (int, float)) and user_tokens >= LONG_QUERY_TOKENS:
-        names.add(LONG_QUERY)
-    return sorted(n[:64] for n in names)
+def language_category(language: str) -> str:
+    """The board category of a language however a file writes it ("English", "en"), or ""."""
+    return LANGUAGES.get(language_code(language), "")
 
 
 # ---- dedup_tag ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from arenabot import arenafields
+from arenabot.battlelog.columns import record_categories
 from arenabot.domain import Outcome
 
 IMPORTED_VOTER_PREFIX = "import:"
@@ -107,7 +108,9 @@ def parse_clean_battle(record: Any, now: datetime) -> CleanBattle:
     language = arenafields.language_code(language_raw) if language_raw else ""
     if language_raw and arenafields.language_name(language) != language_raw:
         upstream["language"] = language_raw  # e.g. a name longer than the column: given back as it came
-    categories = arenafields.categories_from_fields({**record, "turn": turn}, language)
+    # The categories `arenabot ratings --category` sees in the same record (one reader).
+    tag = upstream.get("category_tag")
+    categories = sorted(n[:64] for n in record_categories(tag, upstream.get("is_code"), language_raw, turn))
     return CleanBattle(
         model_a,  # type: ignore[arg-type]
         model_b,  # type: ignore[arg-type]

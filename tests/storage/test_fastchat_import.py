@@ -156,3 +156,21 @@ def test_ratings_and_import_accept_the_same_winner_spellings() -> None:
         accepted_by_import.add(winner)
     assert accepted_by_import == set(battlelog.WINNER_CODES)
     assert {"both_bad", "tie (bothbad)"} <= accepted_by_import
+
+
+async def test_ratings_and_import_see_the_same_categories(store: Store, tmp_path) -> None:
+    """One reader: every category `arenabot ratings --category` finds in a file, the import
+    files the same records under (and no other)."""
+    import json
+
+    path = tmp_path / "arena.json"
+    path.write_text(json.dumps(RECORDS))
+    log = battlelog.load_battles(path)
+    in_ratings = {c: sum(c in cats for cats in log.categories) for c in set().union(*log.categories)}
+    assert {"math", "coding", "creative_writing", "english", "chinese", "multi_turn", "specificity", "real_world"} <= set(
+        in_ratings
+    )
+    await store.import_clean_battles(RECORDS, "import:arena", T0)
+    for category, n in in_ratings.items():
+        counted = sum(c.wins_a + c.wins_b + c.ties + c.both_bad for c in await store.pair_counts("import:arena", category))
+        assert counted == n, category
