@@ -129,8 +129,8 @@ def categories_of(tag) -> frozenset[str]:
     if isinstance(tag, dict):
         names: set[str] = set()
         for key, value in tag.items():
-            if isinstance(value, dict):
-                names.update(str(k) for k, v in value.items() if v is True)
+            if value.__class__ is dict:
+                names.update([k for k, v in value.items() if v is True])  # JSON keys are strings already
             elif value:
                 names.add(str(key))
         return frozenset(names)
@@ -142,17 +142,21 @@ def record_categories(tag, is_code=None, language=None, turn=None) -> frozenset[
     the tags (`categories_of`), plus coding for `is_code`, the language's category ("English" or
     "en" -> english) and multi_turn for more than one turn."""
     names = categories_of(tag)
-    extra = []
-    if is_code is True:
-        extra.append("coding")
-    if isinstance(language, str) and language:
-        from arenabot.arenafields import language_category  # only a category filter needs it
+    extra = ["coding"] if is_code is True else []
+    if language and isinstance(language, str):
+        found = _LANGUAGE_CATEGORIES.get(language)
+        if found is None:
+            from arenabot.arenafields import language_category  # only a category filter needs it
 
-        extra.append(language_category(language))
-    if isinstance(turn, int) and not isinstance(turn, bool) and turn > 1:
+            found = _LANGUAGE_CATEGORIES.setdefault(language[:64], language_category(language))
+        if found:
+            extra.append(found)
+    if isinstance(turn, int) and turn > 1 and turn is not True:
         extra.append("multi_turn")
-    extra = [e for e in extra if e and e not in names]
     return names.union(extra) if extra else names
+
+
+_LANGUAGE_CATEGORIES: dict[str, str] = {}  # a log holds a few dozen languages: each looked up once
 
 
 def _tagged(r) -> tuple:
