@@ -174,3 +174,18 @@ async def test_ratings_and_import_see_the_same_categories(store: Store, tmp_path
     for category, n in in_ratings.items():
         counted = sum(c.wins_a + c.wins_b + c.ties + c.both_bad for c in await store.pair_counts("import:arena", category))
         assert counted == n, category
+
+
+async def test_style_board_votes_of_an_import_carry_its_conv_metadata(store: Store) -> None:
+    plain = {
+        k: v
+        for k, v in arena_record("bare", "gpt", "llama", "model_a").items()
+        if k not in ("conv_metadata", "conversation_a", "conversation_b")
+    }
+    await store.import_clean_battles([*RECORDS, plain], "import:arena", T0)
+    assert len(await store.style_votes("import:arena")) == len(RECORDS) + 1  # every counted vote
+    q1 = next(v for v in await store.style_votes("import:arena") if v[5] == "a" and v[2] == "gpt" and v[3] == "claude")
+    assert q1[6] == (5.0, 1.0, 0.0, 1.0) and q1[7] == (4.0, 0.0, 2.0, 0.0)
+    bare = next(v for v in await store.style_votes("import:arena") if v[2:4] == ("gpt", "llama") and v[5] == "a")
+    assert all(x != x for x in bare[6])  # no replies and no conv_metadata: NaN, left out of style boards
+    assert await store.style_votes("import:arena", "named") == []
