@@ -20,6 +20,7 @@ from arenabot.features.battles import Battles, RateLimit
 from arenabot.features.boards import Boards
 from arenabot.features.moderation import BanCheck, Moderation
 from arenabot.features.shared import ArenaState, utcnow
+from arenabot.features.tournaments import Tournaments
 from arenabot.features.voters import VoterQuality, Voters
 from arenabot.features.voting import Voting
 from arenabot.middleware import MiddlewareChain
@@ -52,6 +53,8 @@ class ArenaService:
         self.boards = Boards(self.state, self.voter_scores)
         self.scope_settings = scope_settings(FEATURES)
         self.moderation = Moderation(self.state, self.battles, [s.key for s in self.scope_settings])
+        self.tournaments = Tournaments(self.state)
+        self.battles.add_draw_rule(self.tournaments.draw)  # a running tournament narrows the draw
         self.commands = build_registry(FEATURES)
         self.readiness = Readiness()  # adapters report their connection; /readyz reads it
 
@@ -116,7 +119,7 @@ class ArenaService:
 
     def periodic_jobs(self) -> list[PeriodicJob]:
         """Every feature's periodic work; the process supervisor's scheduler runs it."""
-        return self.battles.periodic_jobs()
+        return self.battles.periodic_jobs() + self.tournaments.periodic_jobs()
 
     def help_text(self, moderator: bool = True) -> str:
         return help_text(self.commands, self.scope_settings, self.settings.arena, moderator=moderator)

@@ -225,6 +225,18 @@ class OpsSettings(_Section):
     )
 
 
+class CategoriesSettings(_Section):
+    classifier_model: str | None = Field(
+        None,
+        description="A [[models]] entry that also labels every prompt with Chatbot Arena's category checklists "
+        "(hard prompt, math, instruction following, creative writing); unset = the offline rules only. "
+        "It may be disabled (enabled = false) so it judges without battling.",
+    )
+    classifier_timeout_seconds: float = Field(
+        30, gt=0, description="A classification that takes longer is dropped; the rule-based categories stand."
+    )
+
+
 def _demo_models() -> list[ModelSettings]:
     return [
         ModelSettings(name="demo-lark", provider="demo", model_id="lark"),
@@ -240,6 +252,7 @@ class Settings(_Section):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+    categories: CategoriesSettings = Field(default_factory=CategoriesSettings)
     models: list[ModelSettings] = Field(
         default_factory=_demo_models, description="Models to sample; the built-in offline demo models when none are configured."
     )
@@ -251,6 +264,13 @@ class Settings(_Section):
             if model.name.lower() in seen:
                 raise ValueError(f"model name {model.name!r} appears twice in [[models]]: names must be unique")
             seen.add(model.name.lower())
+        judge = self.categories.classifier_model
+        if judge is not None and self.model(judge) is None:
+            names = ", ".join(m.name for m in self.models)
+            raise ValueError(
+                f"categories.classifier_model = {judge!r} is not a [[models]] entry (configured: {names}): "
+                "add a [[models]] entry with that name (enabled = false keeps it out of battles) or remove the key"
+            )
         return self
 
     def model(self, name: str) -> ModelSettings | None:

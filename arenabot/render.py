@@ -56,13 +56,22 @@ def _category_text(categories: Sequence[str]) -> str:
     return ", ".join(c.replace("_", " ") for c in categories) or "general"
 
 
-def header(battle_id: int, prompt: str, categories: Sequence[str], window_text: str, round_of: int | None = None) -> str:
+def header(
+    battle_id: int,
+    prompt: str,
+    categories: Sequence[str],
+    window_text: str,
+    round_of: int | None = None,
+    note: str | None = None,
+) -> str:
+    """A blind battle's opening message; `note` is an extra line (e.g. a tournament's progress)."""
     shown = prompt if len(prompt) <= 300 else prompt[:297] + "..."
     again = f", a new round of battle #{round_of}" if round_of is not None else ""
     return (
         f"**Arena battle #{battle_id}** ({_category_text(categories)}{again})\n"
         f"> {shown.replace(chr(10), chr(10) + '> ')}\n"
         f"Two anonymous models answer below. Vote after reading both; names are revealed {window_text}."
+        + (f"\n{note}" if note else "")
     )
 
 

@@ -18,6 +18,8 @@ async def _populate(url: str) -> list[dict]:
     """A database with rows in every table, made through the service; returns its dump."""
     platform = FakePlatform()
     async with build_core(ops_settings(url)) as service:
+        models = ",".join(m.name for m in service.settings.models)
+        assert (await service.tournaments.start(platform, SCOPE, "channel-1", MOD, "Cup", models)).ok
         for k in range(3):
             reply = await service.start_battle(platform, SCOPE, "channel-1", Actor(f"user{k}", "U"), f"Explain tides {k}")
             assert reply.ok, reply.text

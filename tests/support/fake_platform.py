@@ -61,6 +61,7 @@ class FakePlatform:
         self.messages: dict[str, FakeMessage] = {}
         self.notifications: list[Notification] = []
         self.reacted: list[str] = []  # reaction ballots that got the vote reactions, in order
+        self.channel_messages: dict[str, list[str]] = {}  # posts straight into a channel (not a thread)
 
     def _ref(self, prefix: str) -> str:
         return f"{prefix}-{next(self._ids)}"
@@ -86,6 +87,9 @@ class FakePlatform:
         return FakeStream(self._add(thread_ref, "reply", "", label))
 
     async def post(self, thread_ref: str, text: str) -> str:
+        if thread_ref not in self.threads:  # a channel, e.g. a tournament's result
+            self.channel_messages.setdefault(thread_ref, []).append(text)
+            return self._ref("post")
         return self._add(thread_ref, "post", text).ref
 
     async def post_ballot(self, thread_ref: str, ballot: Ballot) -> str:

@@ -18,6 +18,8 @@ from arenabot.ballot import Ballot
 from arenabot.categories import MULTI_TURN, classify, normalise_category
 from arenabot.config import ArenaSettings
 from arenabot.domain import Actor, BattleStatus, Message, Scope, Side
+from arenabot.features.battles.classifying import PromptClassifier
+from arenabot.features.battles.draws import Draw, DrawRule
 from arenabot.features.shared import ArenaState
 from arenabot.generation import SideResult, generate_turn
 from arenabot.middleware import Call, MiddlewareChain
@@ -48,6 +50,19 @@ class Battles:
         self._boards_for_sampling: dict[str, tuple[float, Any]] = {}
         self._generating: set[int] = set()  # battles with a turn in flight in this process
         self._inflight: set[asyncio.Task[Any]] = set()
+        self._draw_rules: list[DrawRule] = []
+        self.classifier = PromptClassifier(state)  # the optional LLM labels, beside each battle
+
+    def add_draw_rule(self, rule: DrawRule) -> None:
+        """Let another feature narrow the models of new blind battles (see draws.py)."""
+        self._draw_rules.append(rule)
+
+    async def _draw(self, scope_key: str, channel_ref: str) -> Draw | None:
+        for rule in self._draw_rules:
+            draw = await rule(scope_key, channel_ref)
+            if draw is not None:
+                return draw
+        return None
 
     # ----- starting a battle -----------------------------------------------------------------
 
@@ -137,26 +152,45 @@ class Battles:
             for m in models
             if m.enabled and m.weight > 0
         ]
-        if after is not None:
+        draw = await self._draw(scope.key, channel_ref)
+        strategy = arena.sampling
+        if draw is not None:  # e.g. a tournament: only its entrants, paired to separate them
+            candidates = [c for c in candidates if c.name in draw.models]
+            strategy = "active"
+            named = named or draw.category
+        if after is not None and not after.is_open:
             candidates = self._fresh_pool(candidates, after)
         boost = arena.new_model_battles > 0 and arena.new_model_boost != 1
         # The board gives "active" its intervals and the boost each model's battles so far.
-        board = await self.sampling_board(scope.key) if arena.sampling == "active" or boost else None
+        if draw is not None:
+            board = draw.board
+        else:
+            board = await self.sampling_board(scope.key) if strategy == "active" or boost else None
+        # A new round of a battle still open may draw its models (see _fresh_pool), never its pair.
+        avoid = {after.model_a, after.model_b} if after is not None and after.is_open else None
         try:
-            model_a, model_b = sample_pair(
-                candidates,
-                state.rng,
-                board=board,
-                strategy=arena.sampling,
-                new_model_boost=arena.new_model_boost,
-                new_model_battles=arena.new_model_battles,
-            )
+            for _ in range(20):
+                model_a, model_b = sample_pair(
+                    candidates,
+                    state.rng,
+                    board=board,
+                    strategy=strategy,
+                    new_model_boost=arena.new_model_boost,
+                    new_model_battles=arena.new_model_battles,
+                )
+                if {model_a, model_b} != avoid:
+                    break
         except NotEnoughModels:
+            if draw is not None:
+                return refuse(
+                    "Fewer than two of the models this battle may be drawn from are available right now "
+                    f"({draw.note.strip()}). Try again later, or a moderator can stop it."
+                )
             return refuse(
                 "Fewer than two models are available right now, so no battle can start. A moderator can enable more models."
             )
         return await self._create_and_play(
-            platform, scope, channel_ref, actor, prompt, named, arena, detector, model_a, model_b, round_of=after
+            platform, scope, channel_ref, actor, prompt, named, arena, detector, model_a, model_b, round_of=after, draw=draw
         )
 
     async def _create_and_play(
@@ -174,6 +208,7 @@ class Battles:
         *,
         anony: bool = True,
         round_of: BattleRecord | None = None,
+        draw: Draw | None = None,
     ) -> Reply:
         state = self.state
         classification = classify(prompt)
@@ -197,7 +232,13 @@ class Battles:
                 anony=anony,
             )
         )
-        return await self._guarded(battle, self._open_and_play(platform, battle, arena, detector, prompt, round_of), platform)
+        if draw is not None:
+            await draw.enter(battle.id)
+        self.classifier.classify_later(battle.id, prompt)
+        note = draw.note if draw is not None else None
+        return await self._guarded(
+            battle, self._open_and_play(platform, battle, arena, detector, prompt, round_of, note), platform
+        )
 
     async def sampling_board(self, scope_key: str) -> Any:
         """The scope's current board for active sampling; a slightly stale one is fine, so it is
@@ -217,12 +258,15 @@ class Battles:
         detector: IdentityDetector,
         prompt: str,
         round_of: BattleRecord | None = None,
+        note: str | None = None,
     ) -> Reply:
         window = f"in {duration_text(arena.battle_window_minutes)}"
         if arena.close_after_votes:
             window += f" or after {arena.close_after_votes} vote{'s' if arena.close_after_votes != 1 else ''}"
         if battle.anony:
-            header = render.header(battle.id, prompt, battle.categories, window, round_of=round_of.id if round_of else None)
+            header = render.header(
+                battle.id, prompt, battle.categories, window, round_of=round_of.id if round_of else None, note=note
+            )
         else:
             header = render.named_header(battle.id, prompt, battle.categories, battle.model_a, battle.model_b, window)
         refs = await platform.open_thread(battle.channel_ref, render.battle_title(battle.id), header)
@@ -559,9 +603,13 @@ class Battles:
 
     @staticmethod
     def _fresh_pool(candidates: list[Candidate], old: BattleRecord) -> list[Candidate]:
-        """Candidates for a new round. The voter may know the old pair's names (told privately)
-        and could recognise a known model's style on the same prompt, so both old models are left
-        out when enough others can answer, else one of them (never the same pair), else none."""
+        """Candidates for a new round of a revealed battle. Its names are public and a voter could
+        recognise a known model's style on the same prompt, so both old models are left out when
+        enough others can answer, else one of them (never the same pair), else none.
+
+        Not while the old battle is open: a pool narrowed by names only the voter knows would tell
+        everyone, at the old battle's reveal, two models the still-open new round does not hold.
+        Then only the old pair itself is avoided (see _sample_and_play)."""
         for excluded in ({old.model_a, old.model_b}, {old.model_a}, {old.model_b}):
             pool = [c for c in candidates if c.name not in excluded]
             if sum(1 for c in pool if c.available) >= 2:
@@ -622,6 +670,7 @@ class Battles:
     async def drain(self, grace_seconds: float) -> int:
         """On shutdown: let in-flight turns finish for up to `grace_seconds`, then cancel them
         (which voids their battles). Returns how many were cancelled."""
+        await self.classifier.drain(0)  # labels are a nicety: never hold up a shutdown for them
         tasks = [t for t in self._inflight if t is not asyncio.current_task() and not t.done()]
         if not tasks:
             return 0

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from arenabot.categories import TOPIC_CATEGORIES
+from typing import TYPE_CHECKING
+
+from arenabot.categories import KNOWN_CATEGORIES, TOPIC_CATEGORIES
 from arenabot.chatcommands.spec import Command, CommandContext, Param, ScopeSetting
 from arenabot.replies import Reply
 from arenabot.storage import BOARD_MODES
+
+if TYPE_CHECKING:
+    from arenabot.arena import ArenaService
 
 SCOPE_CHOICES = ("server", "global")
 
@@ -23,6 +28,18 @@ async def _leaderboard(
     )
 
 
+async def category_names(service: ArenaService, typed: str) -> list[str]:
+    """Discord autocomplete: categories that have battles anywhere first, then the task categories."""
+    counted = await service.store.category_counts(None)
+    names = sorted((c for c in counted if c), key=lambda c: -counted[c]) + [c for c in TOPIC_CATEGORIES if c not in counted]
+    typed = typed.strip().lower().replace(" ", "_")
+    return [c for c in names if c in KNOWN_CATEGORIES and typed in c][:25]
+
+
+async def _categories(ctx: CommandContext, mode: str = "anonymous") -> Reply:
+    return await ctx.service.boards.categories(ctx.scope, mode)
+
+
 async def _models(ctx: CommandContext) -> Reply:
     return await ctx.service.models_overview(ctx.scope, ctx.actor)
 
@@ -37,7 +54,7 @@ COMMANDS = (
         "Show the leaderboard (ratings with 95% confidence intervals)",
         _leaderboard,
         params=(
-            Param("category", "Only battles of this category", required=False, choices=TOPIC_CATEGORIES),
+            Param("category", "Only battles of this category (see `categories`)", required=False, suggest=category_names),
             Param("scope", "This server or all servers", required=False, default="server", choices=SCOPE_CHOICES, text="flag"),
             Param("top", "How many models", kind="int", required=False, default=20, min_value=1, max_value=50, text="keyword"),
             Param(
@@ -55,6 +72,17 @@ COMMANDS = (
                 default="off",
                 choices=("off", "on"),
                 text="keyword",
+            ),
+        ),
+        public=True,
+    ),
+    Command(
+        ("categories",),
+        "Categories with their revealed battles, for `leaderboard category:`",
+        _categories,
+        params=(
+            Param(
+                "mode", "Blind or side-by-side battles", required=False, default="anonymous", choices=BOARD_MODES, text="keyword"
             ),
         ),
         public=True,
