@@ -8,8 +8,9 @@ values are arenabot's own:
 
 - tokens are `categories.approx_tokens` estimates (FastChat counts with tiktoken's gpt-3.5-turbo
   encoding, which arenabot does not ship), so token counts are close, not equal;
-- category flags come from arenabot's rule-based classifier, not from an LLM judge (see
-  `category_tag`). Both are documented in docs/export.md.
+- category flags come from arenabot's classifier (its rules, and the optional LLM classifier's
+  stored categories), not from FastChat's LLM judge (see `category_tag`). Both are documented in
+  docs/export.md.
 
 Pure functions, no I/O: the export (storage/exchange.py) and the import call them.
 """
@@ -24,11 +25,13 @@ from typing import Any
 from .categories import (
     CODING,
     CREATIVE_WRITING,
+    INSTRUCTION_FOLLOWING,
     LANGUAGES,
-    LONG_QUERY,
     MATH,
     UNDETERMINED,
     approx_tokens,
+    criteria,
+    instruction_score,
 )
 
 # ISO 639-1 -> the English names FastChat's language detector (polyglot) writes.
@@ -101,65 +104,19 @@ def conv_metadata(conv_a: Conversation, conv_b: Conversation) -> dict[str, Any]:
 
 # ---- category_tag -------------------------------------------------------------------------------
 
-_FORMAT_ASKS = re.compile(
-    r"\b(?:in \d+ (?:words|sentences|lines|paragraphs|bullet points)|bullet(?: points)?|table|json|csv|markdown|"
-    r"step[- ]by[- ]step|exactly|at (?:most|least) \d+|numbered list|format)\b",
-    re.IGNORECASE,
-)
-_CONSTRAINTS = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\b(?:in|within|under|at most|at least|exactly) \d+ (?:words|sentences|lines|paragraphs|characters|items|points)\b",
-        r"\b(?:bullet(?: points)?|numbered list|table|json|csv|markdown|yaml|headings?)\b",
-        r"\b(?:do not|don't|never|avoid|without)\b",
-        r"\b(?:must|should|make sure|be sure to|ensure)\b",
-        r"\b(?:include|mention|start with|end with|begin with)\b",
-        r"\b(?:tone|style|formal|informal|casual|voice of|as if you were)\b",
-        r"\b(?:in (?:english|french|spanish|german|chinese|japanese)|translate)\b",
-    )
-]
-_SOLVE = re.compile(
-    r"\b(?:solve|fix|debug|optimi[sz]e|design|implement|plan|troubleshoot|how (?:do|can|should) i|why does)\b", re.IGNORECASE
-)
-_REAL_WORLD = re.compile(
-    r"\b(?:set ?up|install|deploy|configure|production|server|my (?:app|project|company|business|team|code|website))\b",
-    re.IGNORECASE,
-)
-_TECHNICAL = re.compile(
-    r"\b(?:physics|chemistry|biology|medicine|medical|legal|law|finance|economics|engineering|hardware|network)\w*", re.IGNORECASE
-)
-COMPLEX_TOKENS = 100  # a prompt this long, or asking several things, counts as complex
 
-
-def category_tag(prompt: str, categories: Sequence[str], turns: int = 1) -> dict[str, Any]:
-    """FastChat's nested `category_tag`, decided by arenabot's rules instead of an LLM judge.
-
-    math / creative_writing: arenabot's own categories. criteria (FastChat asks an LLM for seven
-    yes/no criteria): specificity = code, math or an explicit output format; domain_knowledge =
-    code, math or a technical field; complexity = a long prompt (100+ estimated tokens), several
-    constraints or several turns; problem_solving = code, math or solve/fix/design verbs;
-    creativity = creative writing; technical_accuracy = code or math; real_world = set-up,
-    deployment or "my app/project" wording. if (FastChat: an LLM's 0-5 score, `if` when >= 4):
-    the number of distinct kinds of instruction the prompt gives (length, format, prohibitions,
-    obligations, inclusions, tone, language), at most 5. The arenabot group repeats the
+def category_tag(prompt: str, categories: Sequence[str]) -> dict[str, Any]:
+    """FastChat's nested `category_tag`, decided by arenabot's classifier instead of FastChat's
+    LLM judge: the criteria and the instruction score by arenabot's rules (categories.criteria,
+    categories.instruction_score); math, creative writing and `if` are the battle's stored
+    categories (rules, plus the optional LLM classifier's labels). The arenabot group repeats the
     categories the battle was stored with."""
     cats = set(categories)
-    code, math = CODING in cats, MATH in cats
-    constraints = sum(1 for rx in _CONSTRAINTS if rx.search(prompt))
-    score = min(5, constraints)
     creative = CREATIVE_WRITING in cats
     return {
-        "criteria_v0.1": {
-            "specificity": code or math or bool(_FORMAT_ASKS.search(prompt)),
-            "domain_knowledge": code or math or bool(_TECHNICAL.search(prompt)),
-            "complexity": approx_tokens(prompt) >= COMPLEX_TOKENS or constraints >= 3 or turns > 1 or LONG_QUERY in cats,
-            "problem_solving": code or math or bool(_SOLVE.search(prompt)),
-            "creativity": creative,
-            "technical_accuracy": code or math,
-            "real_world": bool(_REAL_WORLD.search(prompt)),
-        },
-        "math_v0.1": {"math": math},
-        "if_v0.1": {"if": score >= 4, "score": score},
+        "criteria_v0.1": criteria(prompt, coding=CODING in cats, math=MATH in cats),
+        "math_v0.1": {"math": MATH in cats},
+        "if_v0.1": {"if": INSTRUCTION_FOLLOWING in cats, "score": instruction_score(prompt)},
         "creative_writing_v0.1": {"creative_writing": creative, "score": "yes" if creative else "no"},
         ARENABOT_GROUP: {c: True for c in sorted(cats)},
     }

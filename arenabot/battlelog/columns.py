@@ -143,6 +143,11 @@ def record_categories(tag, is_code=None, language=None, turn=None) -> frozenset[
     "en" -> english) and multi_turn for more than one turn."""
     names = categories_of(tag)
     extra = ["coding"] if is_code is True else []
+    if "if" in names:  # FastChat's if_v0.1 label is arenabot's instruction-following board
+        extra.append("instruction_following")
+    criteria = tag.get("criteria_v0.1") if isinstance(tag, dict) else None
+    if isinstance(criteria, dict) and sum(v is True for v in criteria.values()) >= HARD_MIN_CRITERIA:
+        extra.append("hard_prompt")  # Chatbot Arena's hard prompts: 6 of the 7 criteria
     if language and isinstance(language, str):
         found = _LANGUAGE_CATEGORIES.get(language)
         if found is None:
@@ -156,6 +161,7 @@ def record_categories(tag, is_code=None, language=None, turn=None) -> frozenset[
     return names.union(extra) if extra else names
 
 
+HARD_MIN_CRITERIA = 6  # as arenabot.categories (a test checks), without importing its rules here
 _LANGUAGE_CATEGORIES: dict[str, str] = {}  # a log holds a few dozen languages: each looked up once
 
 

@@ -141,9 +141,8 @@ def _battle_fields(rows: Sequence[Any], conversations: Conversations) -> dict[in
             meta = arenafields.conv_metadata(conv_a, conv_b)
         tags = upstream.get("category_tag")
         if tags is None:
-            turn = max(1, len(conv_a) // 2)
             tags = (
-                arenafields.category_tag(r.prompt, r.categories or [], turn)
+                arenafields.category_tag(r.prompt, r.categories or [])
                 if r.prompt
                 else {arenafields.ARENABOT_GROUP: {c: True for c in r.categories or []}}
             )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from arenabot import arenafields
-from arenabot.categories import classify
+from arenabot.battlelog import columns
+from arenabot.categories import CRITERIA, HARD_MIN_CRITERIA, classify, criteria, instruction_score
 
 
 def test_markdown_counts_skip_code_blocks_and_key_as_fastchat_does():
@@ -38,12 +39,25 @@ def test_dedup_marks_only_the_prompts_far_above_the_rest():
     assert tags[200:] == [{"high_freq": True, "sampled": True}] + [{"high_freq": True, "sampled": False}] * 4
 
 
-def test_category_tag_follows_the_rule_based_classifier():
-    math = classify("Solve 3x + 2 = 11 and show the steps")
-    tags = arenafields.category_tag("Solve 3x + 2 = 11 and show the steps", math.categories)
-    assert tags["math_v0.1"] == {"math": True} and tags["criteria_v0.1"]["problem_solving"] is True
-    poem = "Write a poem about autumn in exactly 12 lines, do not use rhymes, and include the word amber; make it formal"
-    tags = arenafields.category_tag(poem, classify(poem).categories)
+def test_category_tag_follows_arenabots_classifier():
+    prompt = "Solve 3x + 2 = 11 and show the steps"
+    found = classify(prompt)
+    tags = arenafields.category_tag(prompt, found.categories)
+    assert tags["math_v0.1"] == {"math": True}
+    assert tags["criteria_v0.1"] == criteria(prompt, coding=False, math=True)
+    poem = "Write a poem about autumn in exactly 12 lines, do not use rhymes, and start with the word amber; make it formal"
+    found = classify(poem)
+    tags = arenafields.category_tag(poem, found.categories)
     assert tags["creative_writing_v0.1"] == {"creative_writing": True, "score": "yes"}
-    assert tags["if_v0.1"]["score"] >= 4 and tags["if_v0.1"]["if"] is True
-    assert tags["arenabot_v0.1"] == {c: True for c in sorted(classify(poem).categories)}
+    assert tags["if_v0.1"] == {"if": True, "score": instruction_score(poem)} and instruction_score(poem) >= 4
+    assert tags["arenabot_v0.1"] == {c: True for c in sorted(found.categories)}
+    # A category the battle was stored with (e.g. from the LLM classifier) is what the tags say.
+    assert arenafields.category_tag("hello there", ["instruction_following"])["if_v0.1"]["if"] is True
+
+
+def test_the_reader_knows_the_hard_prompt_threshold():
+    assert columns.HARD_MIN_CRITERIA == HARD_MIN_CRITERIA
+    six = {"criteria_v0.1": {c: k < 6 for k, c in enumerate(CRITERIA)}, "if_v0.1": {"if": True, "score": 5}}
+    five = {"criteria_v0.1": {c: k < 5 for k, c in enumerate(CRITERIA)}, "if_v0.1": {"if": False, "score": 3}}
+    assert {"hard_prompt", "instruction_following"} <= columns.record_categories(six)
+    assert not {"hard_prompt", "instruction_following"} & columns.record_categories(five)
