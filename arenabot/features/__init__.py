@@ -2,7 +2,8 @@
 per-scope settings. They share one `ArenaState` (shared.py); `arenabot.arena.ArenaService`
 composes them. Dependencies between them point one way only: voting and moderation use
 battles (to close and reveal), boards and tournaments use voters, tournaments gives battles a
-draw rule; nothing uses voting, boards, moderation or tournaments."""
+draw rule, contentmod screens prompts (a middleware) and replies, publishing uses boards;
+nothing uses voting, moderation, tournaments, contentmod or publishing."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from arenabot.chatcommands.builtins import builtin_commands
 from arenabot.chatcommands.registry import CommandRegistry
 from arenabot.chatcommands.spec import Feature, ScopeSetting
-from arenabot.features import battles, boards, moderation, tournaments, voters, voting
+from arenabot.features import battles, boards, contentmod, moderation, publishing, tournaments, voters, voting
 
 # Order = the order of the help text and of the settings list.
 FEATURES: tuple[Feature, ...] = (
@@ -21,6 +22,8 @@ FEATURES: tuple[Feature, ...] = (
     voters.FEATURE,
     tournaments.FEATURE,
     moderation.FEATURE,
+    contentmod.FEATURE,
+    publishing.FEATURE,
 )
 
 

@@ -3,7 +3,7 @@ category_tag, conv_metadata, dedup_tag and is_code a record carried, so an expor
 and style boards work on imported data. NULL (every existing battle) means "computed by arenabot".
 
 Revision ID: 0014_fastchat_fields
-Revises: 0013 (main's head when merged; was 0008)
+Revises: 0010 (main's head when merged; first written on 0008)
 Create Date: 2026-12-01 19:30:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0014_fastchat_fields'
-down_revision = '0013'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

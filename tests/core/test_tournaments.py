@@ -102,8 +102,9 @@ async def test_the_end_is_posted_once_with_a_podium(core, platform):
                 assert await first.tournaments.finish_due(platform) == 0  # not yet
         ended = await asyncio.gather(first.tournaments.finish_due(platform), second.tournaments.finish_due(platform))
         assert sorted(ended) == [0, 1]
-        [result] = [p for p in platform.channel_messages["channel-1"] if "is over" in p]
-        assert "Tournament **Final** is over (10 votes reached)" in result and "🥇" in result
+        [(channel, result)] = [p for p in platform.channel_posts if "is over" in p[1].text]
+        assert channel == "channel-1" and "Tournament **Final** is over (10 votes reached)" in result.text
+        assert "🥇" in result.text and result.file is not None and result.file[1].startswith(b"\x89PNG")
         # Over: battles are drawn from every model again, and status shows the final standings.
         drawn = set()
         for k in range(12):
@@ -123,13 +124,13 @@ async def test_time_up_and_stop_early(core, platform, clock):
         assert await service.tournaments.finish_due(platform) == 0
         clock.advance(days=1, seconds=1)
         assert await service.tournaments.finish_due(platform) == 1
-        assert any("is over (its time is up)" in p and "no podium" in p for p in platform.channel_messages["channel-1"])
+        assert any("is over (its time is up)" in r.text and "no podium" in r.text for _, r in platform.channel_posts)
 
         assert (await run(service, platform, MOD, "tournament start name=Short models=beta,gamma")).ok
         member = await run(service, platform, ALICE, "tournament stop")
         assert not member.ok
         stopped = await run(service, platform, MOD, "tournament stop")
-        assert stopped.ok and any("**Short** is over (stopped by a moderator)" in p for p in platform.channel_messages["channel-1"])
+        assert stopped.ok and any("**Short** is over (stopped by a moderator)" in r.text for _, r in platform.channel_posts)
         assert not (await run(service, platform, MOD, "tournament stop")).ok
 
 

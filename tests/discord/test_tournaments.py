@@ -45,3 +45,5 @@ async def test_a_tournament_from_start_to_podium(fake, sqlite_url):
             lambda: next((m for m in fake.messages.values() if "is over" in m["content"]), None), "the result in the channel"
         )
         assert result["channel_id"] == str(fake.channel_id) and "🥇" in result["content"]
+        [chart] = result["attachments"]
+        assert chart["data"].startswith(b"\x89PNG")

@@ -5,6 +5,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from arenabot.ports import Ballot, ThreadRefs
+from arenabot.replies import Reply
 
 
 @dataclass
@@ -61,7 +62,7 @@ class FakePlatform:
         self.messages: dict[str, FakeMessage] = {}
         self.notifications: list[Notification] = []
         self.reacted: list[str] = []  # reaction ballots that got the vote reactions, in order
-        self.channel_messages: dict[str, list[str]] = {}  # posts straight into a channel (not a thread)
+        self.channel_posts: list[tuple[str, Reply]] = []  # post_reply: (channel, reply), in order
 
     def _ref(self, prefix: str) -> str:
         return f"{prefix}-{next(self._ids)}"
@@ -87,9 +88,6 @@ class FakePlatform:
         return FakeStream(self._add(thread_ref, "reply", "", label))
 
     async def post(self, thread_ref: str, text: str) -> str:
-        if thread_ref not in self.threads:  # a channel, e.g. a tournament's result
-            self.channel_messages.setdefault(thread_ref, []).append(text)
-            return self._ref("post")
         return self._add(thread_ref, "post", text).ref
 
     async def post_ballot(self, thread_ref: str, ballot: Ballot) -> str:
@@ -108,6 +106,9 @@ class FakePlatform:
 
     async def check_access(self, channel_ref: str) -> list[str]:
         return []  # nothing to lack here
+
+    async def post_reply(self, channel_ref: str, reply: Reply) -> None:
+        self.channel_posts.append((channel_ref, reply))
 
     async def notify(self, user_ref: str, thread_ref: str, text: str) -> None:
         if self.fail_notify:

@@ -28,6 +28,7 @@ from arenabot.ports import ChatPlatform
 from arenabot.replies import Reply, refuse
 from arenabot.sampling import Candidate, NotEnoughModels, sample_pair
 from arenabot.scheduling import PeriodicJob
+from arenabot.screening import ScreenFor, no_screen
 from arenabot.storage import BattleRecord, NewBattle, TurnRecord
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,10 @@ def duration_text(minutes: float) -> str:
 
 
 class Battles:
-    def __init__(self, state: ArenaState, chain: MiddlewareChain):
+    def __init__(self, state: ArenaState, chain: MiddlewareChain, screen_for: ScreenFor = no_screen):
         self.state = state
         self.chain = chain
+        self.screen_for = screen_for  # the content check on replies, per scope (contentmod)
         self._boards_for_sampling: dict[str, tuple[float, Any]] = {}
         self._generating: set[int] = set()  # battles with a turn in flight in this process
         self._inflight: set[asyncio.Task[Any]] = set()
@@ -85,7 +87,7 @@ class Battles:
         async def start() -> Reply:
             return await self._sample_and_play(platform, scope, channel_ref, actor, prompt, named, arena)
 
-        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key), start)
+        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key, text=prompt), start)
         assert reply is not None, "a middleware swallowed a battle start"
         return reply
 
@@ -129,7 +131,7 @@ class Battles:
                 platform, scope, channel_ref, actor, prompt, None, arena, detector, picked[0], picked[1], anony=False
             )
 
-        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key), start)
+        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key, text=prompt), start)
         assert reply is not None, "a middleware swallowed a battle start"
         return reply
 
@@ -350,10 +352,23 @@ class Battles:
         past = await self._histories(battle) if index else {Side.A: [], Side.B: []}
         # Each model sees only its own history; the hub adds the system prompts.
         conversations = {side: past[side] + [Message("user", prompt)] for side in (Side.A, Side.B)}
+        screen = await self.screen_for(battle.scope_key)
         results = await generate_turn(
-            state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds, arena.max_reply_chars
+            state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds, arena.max_reply_chars, screen
         )
         await state.store.add_turns([self._turn_record(battle.id, index, side, prompt, r) for side, r in results.items()])
+
+        flagged = [r for r in results.values() if r.flag is not None]
+        if flagged:
+            # Like a failed side: the battle is void (its votes never count) and gets no ballot.
+            reason = "; ".join(
+                f"{render.SIDE_LABELS[r.side]}'s reply flagged by content moderation ({r.flag.why})" for r in flagged if r.flag
+            )
+            await state.void_battle(battle.id, reason)
+            for result in flagged:
+                if result.flag is not None:
+                    await platform.post(thread_ref, render.reply_flagged_text(result.side, result.flag))
+            return Reply(f"Battle #{battle.id} is void: {reason}.", ok=False)
 
         failed = [r for r in results.values() if r.error]
         if failed:
@@ -429,12 +444,21 @@ class Battles:
             await self._read_thread_message(platform, battle, text)
             return None
 
+        reached = False
+
         async def follow() -> Reply:
+            nonlocal reached
+            reached = True
             if chat_on:
                 return await self._chat_on(platform, battle, text)
             return await self._follow_up(platform, battle, text)
 
-        return await self.chain.run(Call("follow_up", platform, actor, battle.scope_key, battle.id), follow)
+        reply = await self.chain.run(Call("follow_up", platform, actor, battle.scope_key, battle.id, text=text), follow)
+        if not reached:
+            # Refused by a check (e.g. content moderation): the message is in the thread all the
+            # same, so it is read like any member's message.
+            await self._read_thread_message(platform, battle, text)
+        return reply
 
     async def _follow_up(self, platform: ChatPlatform, battle: BattleRecord, text: str) -> Reply:
         arena = await self.state.arena_settings(battle.scope_key)
@@ -527,7 +551,10 @@ class Battles:
         models = {Side.A: await state.model(battle.model_a), Side.B: await state.model(battle.model_b)}
         past = await self._histories(battle)
         conversations = {side: past[side] + [Message("user", text)] for side in (Side.A, Side.B)}
-        results = await generate_turn(state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds)
+        screen = await self.screen_for(battle.scope_key)
+        results = await generate_turn(
+            state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds, arena.max_reply_chars, screen
+        )
         index = battle.turns  # read with the battle: turns are numbered in the order they were asked
         await state.store.add_turns(
             [
@@ -538,6 +565,8 @@ class Battles:
         for result in results.values():
             if result.error:
                 await platform.post(thread_ref, render.later_turn_failed_text(result.side, result.error))
+            elif result.flag is not None:  # hidden; the votes judged the earlier turns, so they stand
+                await platform.post(thread_ref, render.later_reply_flagged_text(result.side, result.flag))
         if battle.anony and battle.is_open:
             # Anyone may read these replies before voting: one that names a model of this battle
             # is a thread leak (votes from then on do not count), as a member's message would be.
@@ -562,7 +591,7 @@ class Battles:
                 platform, scope, battle.channel_ref, actor, battle.prompt, None, arena, after=battle
             )
 
-        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key), start)
+        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key, text=battle.prompt), start)
         assert reply is not None, "a middleware swallowed a battle start"
         return reply
 

@@ -21,8 +21,11 @@ async def _leaderboard(
     scope: str = "server",
     top: int = 20,
     mode: str = "anonymous",
+    as_of: str | None = None,
     style: str = "off",
 ) -> Reply:
+    if as_of:  # a board as it was published (the publishing feature keeps the snapshots)
+        return await ctx.service.board_as_of(ctx.scope, as_of, category=category, global_=scope == "global", mode=mode)
     return await ctx.service.leaderboard(
         ctx.scope, category=category, global_=scope == "global", top=top, mode=mode, style=style == "on"
     )
@@ -45,7 +48,7 @@ async def _models(ctx: CommandContext) -> Reply:
 
 
 async def _stats(ctx: CommandContext) -> Reply:
-    return await ctx.service.stats(ctx.scope)
+    return await ctx.service.stats(ctx.scope, ctx.actor)
 
 
 COMMANDS = (
@@ -65,6 +68,7 @@ COMMANDS = (
                 choices=BOARD_MODES,
                 text="keyword",
             ),
+            Param("as_of", "The board as published on this date, e.g. 2026-01-31", required=False, text="keyword"),
             Param(
                 "style",
                 "Style control: rate the answers with their length and markdown held equal",

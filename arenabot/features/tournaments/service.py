@@ -4,12 +4,13 @@ moderator's chosen entrants, paired by the active sampler to separate them with 
 Standings count revealed battles only, like every board: a battle header's progress line and
 `tournament status` never show what an open battle's votes are. A tournament ends when its
 revealed votes reach the target or its end time passes (a periodic job, once across processes)
-or when a moderator stops it; the result (standings and podium) is posted where it was started.
+or when a moderator stops it; the result (standings, podium and chart) is posted where it was started.
 Its battles are ordinary battles, so their votes also count on the normal boards.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import logging
@@ -17,7 +18,7 @@ import re
 from collections import Counter
 from datetime import datetime, time, timedelta, timezone
 
-from arenabot import render
+from arenabot import chart, render
 from arenabot.categories import normalise_category
 from arenabot.domain import Actor, Scope
 from arenabot.features.battles import Draw
@@ -218,8 +219,11 @@ class Tournaments:
         if not await self.state.store.run_write(sql.end, tournament.id, status, self.state.now(), reason):
             return False  # another process (or command) ended it first
         board, _ = await self._standings(tournament)
+        # The chart is drawn off the event loop (matplotlib is slow); without matplotlib, text only.
+        png = await asyncio.to_thread(chart.leaderboard_png, board.rows, board.title) if board.rows else None
+        result = Reply(results_text(tournament, board, reason), file=("tournament.png", png) if png else None)
         try:
-            await platform.post(tournament.channel_ref, results_text(tournament, board, reason))
+            await platform.post_reply(tournament.channel_ref, result)
         except Exception:
             log.warning("could not post the result of tournament %s", tournament.id, exc_info=True)
         return True
