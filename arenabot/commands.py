@@ -210,8 +210,9 @@ def _export(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.format == "backup":
-        if args.scope:
-            raise CliError("--scope applies to --format clean_battle only: a backup holds the whole database", 2)
+        if args.scope or args.with_conversations:
+            option = "--scope" if args.scope else "--with-conversations"
+            raise CliError(f"{option} applies to --format clean_battle only: a backup holds the whole database", 2)
         with progress.busy("exporting the database"):
             data = asyncio.run(_dump_backup(settings.database.url))
         _write(args.file, data)
@@ -222,7 +223,9 @@ def _export(args: argparse.Namespace) -> int:
     scope = _scope(args.scope) if args.scope else Scope("cli", "all")
 
     async def work(service):
-        return await service.export_battles(cli_actor(), scope, global_=args.scope is None)
+        return await service.export_battles(
+            cli_actor(), scope, global_=args.scope is None, with_conversations=args.with_conversations
+        )
 
     with progress.busy("exporting battles"):
         reply = asyncio.run(_with_service(settings, work))
@@ -351,6 +354,8 @@ def _leaderboard(args: argparse.Namespace) -> int:
     settings = _settings(args)
     scope = _scope(args.scope) if args.scope else Scope("cli", "all")
     if args.as_of or args.history or args.html or args.png:  # published boards
+        if args.style:
+            raise CliError("--style applies to the live board only, not with --as-of, --history, --html or --png", 2)
         from arenabot.features.publishing import cli as published
 
         published.check(args)
@@ -363,7 +368,9 @@ def _leaderboard(args: argparse.Namespace) -> int:
         return 0
 
     async def work(service):
-        reply = await service.leaderboard(scope, category=args.category, global_=args.scope is None, top=args.top, mode=args.mode)
+        reply = await service.leaderboard(
+            scope, category=args.category, global_=args.scope is None, top=args.top, mode=args.mode, style=args.style
+        )
         pairs = []
         if reply.ok and reply.board is not None and args.output != "json":
             from arenabot.categories import normalise_category
@@ -445,6 +452,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="backup: every row, restorable exactly with `arenabot import`; clean_battle: one record per blind vote",
     )
     p.add_argument("--scope", help="clean_battle only: just this scope, e.g. discord:123456789 (default: all scopes)")
+    p.add_argument(
+        "--with-conversations",
+        action="store_true",
+        help="clean_battle only: add conversation_a and conversation_b (the judged turns, as role/content messages)",
+    )
     p.set_defaults(handler=_export)
 
     p = sub.add_parser(
@@ -462,6 +474,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--category", help="one category, e.g. coding, math, creative_writing, english")
     p.add_argument("--scope", help="one scope, e.g. console:local (default: global)")
     p.add_argument("--top", type=int, default=20)
+    p.add_argument(
+        "--style", action="store_true", help="style control: reply length and markdown (from the stored replies) held equal"
+    )
     p.add_argument(
         "--output",
         choices=("table", "json", "csv", "markdown"),

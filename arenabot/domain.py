@@ -27,10 +27,11 @@ class Outcome(str, enum.Enum):
 
     @classmethod
     def from_clean_battle(cls, winner: str) -> Outcome:
+        """Chatbot Arena's spellings, and `both_bad` as some newer logs write it."""
         for outcome in cls:
-            if outcome.clean_battle_winner == winner:
+            if outcome.clean_battle_winner == winner or (outcome is Outcome.BOTH_BAD and winner == outcome.value):
                 return outcome
-        raise ValueError(f"unknown winner {winner!r}: expected model_a, model_b, tie or 'tie (bothbad)'")
+        raise ValueError(f"unknown winner {winner!r}: expected model_a, model_b, tie, 'tie (bothbad)' or both_bad")
 
 
 class Side(str, enum.Enum):

@@ -58,3 +58,37 @@ class LeaderboardCache:
         ]
         notes = [PROVISIONAL_NOTE if "prior" in note else note for note in result.notes]
         return rows, notes, votes
+
+
+STYLE_METHOD = "Bradley-Terry with style control (reply length, headers, lists, bold), 95% CI (sandwich)"
+
+
+def style_board(votes: Sequence[tuple], *, title: str, top: int = 20) -> Leaderboard:
+    """A style-controlled board (Chatbot Arena's "style control") from votes with each battle's
+    style features (Store.style_votes rows). Ratings then say how good a model's replies are
+    with their length and markdown held equal; the coefficients say how much those sway voters.
+    Votes on battles without stored replies or conv_metadata are left out, and a note says so."""
+    import numpy as np  # numpy/scipy load on the first board, not at start-up
+
+    from arenabot.battlelog import WINNER_CODES
+    from arenabot.domain import Outcome
+    from arenabot.ratings import STYLE_FEATURES, rate_style, style_features
+
+    styled = [v for v in votes if np.isfinite(v[6]).all() and np.isfinite(v[7]).all()]
+    notes = []
+    if len(styled) < len(votes):
+        notes.append(f"{len(votes) - len(styled)} votes left out: their battles have no stored replies to measure")
+    if not styled:
+        return Leaderboard(rows=[], title=title, votes=0, method=STYLE_METHOD, notes=notes)
+    models = sorted({v[2] for v in styled} | {v[3] for v in styled})
+    index = {m: k for k, m in enumerate(models)}
+    a = np.array([index[v[2]] for v in styled])
+    b = np.array([index[v[3]] for v in styled])
+    outcome = np.array([WINNER_CODES[Outcome(v[5]).clean_battle_winner] for v in styled], dtype=np.int8)
+    features = style_features(np.array([v[6] for v in styled], dtype=float), np.array([v[7] for v in styled], dtype=float))
+    result = rate_style(models, a, b, outcome, features, feature_names=STYLE_FEATURES, ci="sandwich")
+    rows = [LeaderboardRow(r.model, r.rating, r.ci_lower, r.ci_upper, r.rank, int(r.battles), r.win_rate) for r in result.rows]
+    notes += [PROVISIONAL_NOTE if "prior" in note else note for note in result.notes]
+    for name, s in result.extra.get("style", {}).items():
+        notes.append(f"style {name}: {s['coef']:+.3f} [{s['ci_lower']:+.3f}, {s['ci_upper']:+.3f}]")
+    return Leaderboard(rows=rows[:top], title=title, votes=len(styled), method=STYLE_METHOD, notes=notes)

@@ -65,7 +65,7 @@ def battle_struct(want: Wanted, names: tuple[str, ...] = ()) -> type:
     fields: list[tuple] = [
         ("model_a", name),
         ("model_b", name),
-        ("winner", Literal["model_a", "model_b", "tie", "tie (bothbad)"]),
+        ("winner", Literal[tuple(WINNER_CODES)]),  # the spellings arenabot import accepts
     ]
     if want.anony:
         fields.append(("anony", bool, False))
@@ -75,7 +75,13 @@ def battle_struct(want: Wanted, names: tuple[str, ...] = ()) -> type:
     if style:
         fields.append(("conv_metadata", object, None))
     if categories:
-        fields += [("category_tag", object, msgspec.UNSET), ("categories", object, None)]
+        fields += [
+            ("category_tag", object, msgspec.UNSET),
+            ("categories", object, None),
+            ("is_code", object, None),
+            ("language", object, None),
+            ("turn", object, None),
+        ]
     if want.battle:
         fields.append(("question_id", object, None))
     return msgspec.defstruct("Battle", fields, gc=False)
@@ -123,12 +129,45 @@ def categories_of(tag) -> frozenset[str]:
     if isinstance(tag, dict):
         names: set[str] = set()
         for key, value in tag.items():
-            if isinstance(value, dict):
-                names.update(str(k) for k, v in value.items() if v is True)
+            if value.__class__ is dict:
+                names.update([k for k, v in value.items() if v is True])  # JSON keys are strings already
             elif value:
                 names.add(str(key))
         return frozenset(names)
     return frozenset()
+
+
+def record_categories(tag, is_code=None, language=None, turn=None) -> frozenset[str]:
+    """A record's categories, the same for `arenabot ratings --category` and `arenabot import`:
+    the tags (`categories_of`), plus coding for `is_code`, the language's category ("English" or
+    "en" -> english) and multi_turn for more than one turn."""
+    names = categories_of(tag)
+    extra = ["coding"] if is_code is True else []
+    if "if" in names:  # FastChat's if_v0.1 label is arenabot's instruction-following board
+        extra.append("instruction_following")
+    criteria = tag.get("criteria_v0.1") if isinstance(tag, dict) else None
+    if isinstance(criteria, dict) and sum(v is True for v in criteria.values()) >= HARD_MIN_CRITERIA:
+        extra.append("hard_prompt")  # Chatbot Arena's hard prompts: 6 of the 7 criteria
+    if language and isinstance(language, str):
+        found = _LANGUAGE_CATEGORIES.get(language)
+        if found is None:
+            from arenabot.arenafields import language_category  # only a category filter needs it
+
+            found = _LANGUAGE_CATEGORIES.setdefault(language[:64], language_category(language))
+        if found:
+            extra.append(found)
+    if isinstance(turn, int) and turn > 1 and turn is not True:
+        extra.append("multi_turn")
+    return names.union(extra) if extra else names
+
+
+HARD_MIN_CRITERIA = 6  # as arenabot.categories (a test checks), without importing its rules here
+_LANGUAGE_CATEGORIES: dict[str, str] = {}  # a log holds a few dozen languages: each looked up once
+
+
+def _tagged(r) -> tuple:
+    """What `record_categories` reads, from a typed record."""
+    return (r.categories if r.category_tag is msgspec.UNSET else r.category_tag, r.is_code, r.language, r.turn)
 
 
 @dataclass(frozen=True)
@@ -188,7 +227,7 @@ class Columns:
         ]
         if self.categories:
             interned = self._interned
-            part.append([interned.setdefault(c, c) for c in map(categories_of, cats)])
+            part.append([interned.setdefault(c, c) for c in (record_categories(*t) for t in cats)])
         if self.style:
             pairs = [style_of(m) for m in metas]
             part.append(np.array([p[0] for p in pairs], dtype=float).reshape(-1, 4))
@@ -226,14 +265,7 @@ class Columns:
             kept = list(compress(recs, keep.tolist())) if keep is not None else recs
             if self.categories:
                 interned = self._interned
-                part.append(
-                    [
-                        interned.setdefault(c, c)
-                        for c in map(
-                            categories_of, (r.categories if r.category_tag is msgspec.UNSET else r.category_tag for r in kept)
-                        )
-                    ]
-                )
+                part.append([interned.setdefault(c, c) for c in (record_categories(*_tagged(r)) for r in kept)])
             if self.style:
                 pairs = [style_of(r.conv_metadata) for r in kept]
                 part.append(np.array([p[0] for p in pairs], dtype=float).reshape(-1, 4))
@@ -258,7 +290,7 @@ class Columns:
         tstamp = np.fromiter(map(attrgetter("tstamp"), recs), dtype=float, count=n) if self.want.tstamp else np.full(n, np.nan)
         cats = None
         if self.categories:
-            cats = [r.categories if r.category_tag is msgspec.UNSET else r.category_tag for r in recs]
+            cats = [_tagged(r) for r in recs]
         metas = [r.conv_metadata for r in recs] if self.style else None
         qids = list(map(attrgetter("question_id"), recs)) if self.want.battle else None
         self.add(a, b, list(map(attrgetter("winner"), recs)), anony, tstamp, cats, metas, qids)
@@ -283,7 +315,9 @@ class Columns:
             anony.append(rec.get("anony") is True)
             ts = rec.get("tstamp")
             tstamp.append(float(ts) if isinstance(ts, (int, float)) else math.nan)
-            cats.append(rec.get("category_tag", rec.get("categories")))
+            cats.append(
+                (rec.get("category_tag", rec.get("categories")), rec.get("is_code"), rec.get("language"), rec.get("turn"))
+            )
             metas.append(rec.get("conv_metadata"))
             qids.append(rec.get("question_id"))
         self.add(

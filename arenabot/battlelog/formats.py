@@ -11,7 +11,8 @@ from .framing import LogError
 FORMATS = ("clean_battle", "jsonl", "llmfao")
 # Outcome codes of arenabot.ratings.counts, repeated so `import` never loads scipy (a test checks).
 A_WINS, B_WINS, TIE, BOTH_BAD = 0, 1, 2, 3
-WINNER_CODES = {"model_a": A_WINS, "model_b": B_WINS, "tie": TIE, "tie (bothbad)": BOTH_BAD}
+# The same spellings `arenabot import` accepts (Outcome.from_clean_battle; a test checks).
+WINNER_CODES = {"model_a": A_WINS, "model_b": B_WINS, "tie": TIE, "tie (bothbad)": BOTH_BAD, "both_bad": BOTH_BAD}
 
 
 def detect_format(path: Path) -> str:

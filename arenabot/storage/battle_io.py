@@ -101,7 +101,7 @@ _RAW_ADD_MESSAGE = (
     " ON CONFLICT (platform, message_ref) DO NOTHING"
 )
 _TIME_FIELDS = frozenset({"created_at", "closes_at", "closed_at", "leaked_at"})
-_JSON_FIELDS = frozenset({"categories"})
+_JSON_FIELDS = frozenset({"categories", "upstream"})
 
 
 def utc_text(value: datetime | None) -> str | None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from arenabot import arenafields
+from arenabot.battlelog.columns import record_categories
 from arenabot.domain import Outcome
 
 IMPORTED_VOTER_PREFIX = "import:"
@@ -27,10 +29,29 @@ class CleanBattle:
     turn: int
     language: str
     categories: list[str]
+    # The Chatbot Arena fields kept as they came (question_id, category_tag, conv_metadata, ...).
+    upstream: dict[str, Any] = field(default_factory=dict)
+    # (user, assistant) pairs per side, from conversation_a / conversation_b when present.
+    conversation_a: list[tuple[str, str]] = field(default_factory=list)
+    conversation_b: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def voter_ref(self) -> str:
         return IMPORTED_VOTER_PREFIX + self.judge
+
+    @property
+    def prompt(self) -> str:
+        return self.conversation_a[0][0] if self.conversation_a else ""
+
+
+# Kept verbatim in battles.upstream, with the type each must have.
+UPSTREAM_FIELDS: dict[str, tuple[type, ...]] = {
+    "question_id": (str, int),
+    "category_tag": (dict,),
+    "conv_metadata": (dict,),
+    "dedup_tag": (dict,),
+    "is_code": (bool,),
+}
 
 
 def parse_clean_battle(record: Any, now: datetime) -> CleanBattle:
@@ -63,20 +84,71 @@ def parse_clean_battle(record: Any, now: datetime) -> CleanBattle:
     anony = record.get("anony", True)
     if not isinstance(anony, bool):
         raise ValueError(f"anony must be true or false, got {anony!r}")
-    turn = record.get("turn", 1)
-    if not isinstance(turn, int) or isinstance(turn, bool) or turn < 1:
-        raise ValueError(f"turn must be a positive integer, got {turn!r}")
     judge = record.get("judge", "")
     judge = "" if judge is None else str(judge)
-    language = record.get("language") or ""
-    if not isinstance(language, str):
-        raise ValueError(f"language must be a string, got {language!r}")
-    tags = record.get("category_tag") or {}
-    if not isinstance(tags, dict):
-        raise ValueError(f"category_tag must be an object of category: true, got {tags!r}")
-    # Only flat `category: true` tags are categories; nested upstream tag groups are ignored.
-    categories = sorted(str(k)[:64] for k, v in tags.items() if v is True)
-    return CleanBattle(model_a, model_b, outcome, judge[:200], anony, tstamp, turn, language[:16], categories)  # type: ignore[arg-type]
+    language_raw = record.get("language") or ""
+    if not isinstance(language_raw, str):
+        raise ValueError(f"language must be a string, got {language_raw!r}")
+    upstream: dict[str, Any] = {}
+    for key, types in UPSTREAM_FIELDS.items():
+        value = record.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, types) or (int in types and isinstance(value, bool)):
+            raise ValueError(f"{key} must be {' or '.join(_TYPE_NAMES[t] for t in types)}, got {value!r}")
+        upstream[key] = value
+    for key, value in (upstream.get("category_tag") or {}).items():
+        if not isinstance(value, (bool, dict)):
+            raise ValueError(f"category_tag[{key!r}] must be true/false or an object of tags, got {value!r}")
+    conv_a = _conversation(record, "conversation_a")
+    conv_b = _conversation(record, "conversation_b")
+    turn = record.get("turn", max(len(conv_a), len(conv_b), 1))
+    if not isinstance(turn, int) or isinstance(turn, bool) or turn < 1:
+        raise ValueError(f"turn must be a positive integer, got {turn!r}")
+    language = arenafields.language_code(language_raw) if language_raw else ""
+    if language_raw and arenafields.language_name(language) != language_raw:
+        upstream["language"] = language_raw  # e.g. a name longer than the column: given back as it came
+    # The categories `arenabot ratings --category` sees in the same record (one reader).
+    tag = upstream.get("category_tag")
+    categories = sorted(n[:64] for n in record_categories(tag, upstream.get("is_code"), language_raw, turn))
+    return CleanBattle(
+        model_a,  # type: ignore[arg-type]
+        model_b,  # type: ignore[arg-type]
+        outcome,
+        judge[:200],
+        anony,
+        tstamp,
+        turn,
+        language,
+        categories,
+        upstream,
+        conv_a,
+        conv_b,
+    )
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", dict: "an object", bool: "true or false"}
+
+
+def _conversation(record: dict[str, Any], key: str) -> list[tuple[str, str]]:
+    """FastChat's [{"role": "user", "content": ...}, {"role": "assistant", ...}, ...] as
+    (user, assistant) pairs; a last user message without an answer pairs with ""."""
+    messages = record.get(key)
+    if messages is None:
+        return []
+    shape = f"{key} must be a list of {{role, content}} messages alternating user and assistant"
+    if not isinstance(messages, list):
+        raise ValueError(f"{shape}, got {type(messages).__name__}")
+    pairs: list[tuple[str, str]] = []
+    for position, message in enumerate(messages):
+        expected = "user" if position % 2 == 0 else "assistant"
+        if not isinstance(message, dict) or message.get("role") != expected or not isinstance(message.get("content"), str):
+            raise ValueError(f"{shape}; message {position} is {str(message)[:80]}")
+        if expected == "user":
+            pairs.append((message["content"], ""))
+        else:
+            pairs[-1] = (pairs[-1][0], message["content"])
+    return pairs
 
 
 def record_digest(scope_key: str, record: Any) -> str:

@@ -124,6 +124,9 @@ class Battle(Base):
     leaked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # False for a named (side-by-side) battle: names shown from the start, its own board.
     anony: Mapped[bool] = mapped_column(Boolean, server_default=sa_true())
+    # The Chatbot Arena fields an imported record carried (question_id, category_tag,
+    # conv_metadata, dedup_tag, is_code), exported back as they came; NULL for the bot's own battles.
+    upstream: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class BattleMessage(Base):

@@ -270,6 +270,7 @@ class Store:
             "closed_at": None,
             "leaked_at": None,
             "anony": new.anony,
+            "upstream": None,
         }
         if self._pg is not None:
             battle_id = await pg_fast.insert_battle(await self._pg.pool(), values)
@@ -656,9 +657,14 @@ class Store:
 
     # ---- interop: Chatbot Arena clean_battle records --------------------------------------
 
-    async def export_clean_battles(self, scope_key: str | None) -> list[dict[str, Any]]:
+    async def export_clean_battles(self, scope_key: str | None, with_conversations: bool = False) -> list[dict[str, Any]]:
         """One record per blind vote on a revealed battle; voters appear as keyed pseudonyms."""
-        return await self._db.write(exchange.export_clean_battles, scope_key)
+        return await self._db.write(exchange.export_clean_battles, scope_key, with_conversations)
+
+    async def style_votes(self, scope_key: str | None, mode: str = "anonymous") -> list[tuple]:
+        """Counted votes of revealed battles with each battle's style features (see
+        exchange.style_votes): what a style-controlled board rates."""
+        return await self._db.read(exchange.style_votes, scope_key, mode != "named")
 
     async def import_clean_battles(self, records: Sequence[Any], scope_key: str, now: datetime) -> ImportReport:
         """Each record becomes a closed battle with one counted vote (not counted if anony is

@@ -26,6 +26,11 @@ async def test_dispatch_drives_the_service(core, platform):
         assert (await service.store.get_battle(1)).status is BattleStatus.CLOSED
         board = await run(ALICE, "leaderboard math global")
         assert board.board is not None and board.board.votes == 1 and "math" in board.board.title
+        styled = await run(ALICE, "leaderboard style=on")
+        assert styled.board is not None and "style control" in styled.board.title and styled.board.votes == 1
+        with_text = await run(MOD, "export conversations")
+        assert with_text.file is not None and b'"conversation_a"' in with_text.file[1]
+        assert b'"conversation_a"' not in (await run(MOD, "export")).file[1]  # type: ignore[union-attr]
         assert not (await run(ALICE, "leaderboard a b c")).ok
         assert "alpha" in (await run(ALICE, "models")).text
         assert "Battles: 1" in (await run(ALICE, "stats")).text

@@ -1,6 +1,8 @@
 """The real discord.py client and the real core, against the fake Discord on 127.0.0.1."""
 from __future__ import annotations
 
+import json
+
 import asyncio
 import re
 from collections.abc import Sequence
@@ -414,6 +416,21 @@ async def test_leaderboard_embed_with_chart_and_export_file(fake, sqlite_url):
         [exported] = await eventually(lambda: export["followups"], "export")
         [file] = exported["attachments"]
         assert file["filename"] == "battles.json" and b"model_a" in file["data"]
+        records = json.loads(file["data"])
+        assert {r["language"] for r in records} == {"English"} and "conversation_a" not in records[0]
+        assert all(r["dedup_tag"] == {"high_freq": False, "sampled": True} for r in records)
+        with_text = await fake.invoke(mod, ["arena", "export"], {"content": "conversations"})
+        [exported] = await eventually(lambda: with_text["followups"], "export with conversations")
+        [file] = exported["attachments"]
+        records = json.loads(file["data"])
+        assert records[0]["conversation_a"][0] == {"role": "user", "content": "Tell me a fact about the moon, round 0"}
+        assert records[0]["conv_metadata"]["turns"] == 1
+
+        styled = await fake.invoke(creator, ["arena", "leaderboard"], {"style": "on"})
+        [answer] = await eventually(lambda: styled["followups"], "style-controlled leaderboard")
+        [embed] = answer["embeds"]
+        assert "style control" in embed["title"] + embed["description"]
+        assert re.search(r"demo-\w+", embed["description"])
 
 
 @pytest.mark.parametrize("command", [["arena", "models"], ["arena", "stats"], ["arena", "help"]])

@@ -110,7 +110,13 @@ def test_only_the_columns_asked_for_are_read(tmp_path):
 
 
 def test_outcome_codes_are_the_engines():
-    assert battlelog.WINNER_CODES == {"model_a": A_WINS, "model_b": B_WINS, "tie": TIE, "tie (bothbad)": BOTH_BAD}
+    assert battlelog.WINNER_CODES == {
+        "model_a": A_WINS,
+        "model_b": B_WINS,
+        "tie": TIE,
+        "tie (bothbad)": BOTH_BAD,
+        "both_bad": BOTH_BAD,  # the spelling some newer logs use
+    }
     from arenabot import ratings_cli
 
     assert ratings_cli.FORMATS == battlelog.FORMATS
@@ -199,3 +205,13 @@ def test_question_ids_are_none_when_absent_or_not_asked_for(tmp_path):
     assert battlelog.load_battles(without).battle is None
     assert battlelog.load_battles(with_ids, battle=False).battle is None
     assert battlelog.load_battles(with_ids).battle is not None
+
+
+def test_both_bad_spellings_read_alike(tmp_path):
+    """`both_bad` and `tie (bothbad)` are one outcome, on the typed and the loose path alike."""
+    rows = [{"model_a": "x", "model_b": "y", "winner": w} for w in ("both_bad", "tie (bothbad)", "model_a")]
+    for name, records in (("typed", rows), ("loose", [*rows, {"model_a": "x"}])):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(records))
+        log = battlelog.load_battles(path)
+        assert log.outcome.tolist() == [BOTH_BAD, BOTH_BAD, A_WINS], name

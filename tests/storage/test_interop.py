@@ -45,7 +45,8 @@ async def test_export_import_round_trip(store: Store) -> None:
         ("gamma", "alpha", "tie", False),
     ]
     first = exported[0]
-    assert first["turn"] == 2 and first["language"] == "en" and first["category_tag"] == {"coding": True}
+    assert first["turn"] == 2 and first["language"] == "English" and first["is_code"] is True
+    assert first["category_tag"]["arenabot_v0.1"] == {"coding": True}
     assert first["tstamp"] == (T0 + timedelta(seconds=1)).timestamp()
     assert first["question_id"].startswith("discord:guild1#")
     judges = [r["judge"] for r in exported]
@@ -55,8 +56,7 @@ async def test_export_import_round_trip(store: Store) -> None:
     report = await store.import_clean_battles(exported, "slack:T2", T0)
     assert (report.imported, report.duplicates, report.bad) == (3, 0, [])
     reimported = await store.export_clean_battles("slack:T2")
-    strip = lambda rs: [{k: v for k, v in r.items() if k != "question_id"} for r in rs]  # noqa: E731
-    assert strip(reimported) == strip(exported)
+    assert reimported == exported  # question ids, categories, style counts and dedup tags come back as they went
     assert await store.pair_counts("slack:T2", None) == await store.pair_counts("discord:guild1", None)
     assert await store.pair_counts("slack:T2", "coding") == [PairCount("alpha", "beta", wins_a=1, both_bad=1)]
 

@@ -22,10 +22,13 @@ async def _leaderboard(
     top: int = 20,
     mode: str = "anonymous",
     as_of: str | None = None,
+    style: str = "off",
 ) -> Reply:
     if as_of:  # a board as it was published (the publishing feature keeps the snapshots)
         return await ctx.service.board_as_of(ctx.scope, as_of, category=category, global_=scope == "global", mode=mode)
-    return await ctx.service.leaderboard(ctx.scope, category=category, global_=scope == "global", top=top, mode=mode)
+    return await ctx.service.leaderboard(
+        ctx.scope, category=category, global_=scope == "global", top=top, mode=mode, style=style == "on"
+    )
 
 
 async def category_names(service: ArenaService, typed: str) -> list[str]:
@@ -66,6 +69,14 @@ COMMANDS = (
                 text="keyword",
             ),
             Param("as_of", "The board as published on this date, e.g. 2026-01-31", required=False, text="keyword"),
+            Param(
+                "style",
+                "Style control: rate the answers with their length and markdown held equal",
+                required=False,
+                default="off",
+                choices=("off", "on"),
+                text="keyword",
+            ),
         ),
         public=True,
     ),

@@ -9,6 +9,7 @@ from arenabot.categories import KNOWN_CATEGORIES, TOPIC_CATEGORIES, normalise_ca
 from arenabot.domain import Actor, Scope
 from arenabot.features.shared import ArenaState
 from arenabot.features.voters import Voters
+from arenabot.leaderboard import style_board
 from arenabot.replies import Reply, refuse
 from arenabot.storage import BOARD_MODES as MODES
 
@@ -19,7 +20,14 @@ class Boards:
         self.voters = voters
 
     async def leaderboard(
-        self, scope: Scope, *, category: str | None = None, global_: bool = False, top: int = 20, mode: str = "anonymous"
+        self,
+        scope: Scope,
+        *,
+        category: str | None = None,
+        global_: bool = False,
+        top: int = 20,
+        mode: str = "anonymous",
+        style: bool = False,
     ) -> Reply:
         if mode not in MODES:
             return refuse(f"Unknown leaderboard mode `{mode}`: use {' or '.join(MODES)}.")
@@ -28,16 +36,28 @@ class Boards:
                 category = normalise_category(category)
             except ValueError as exc:
                 return refuse(str(exc).capitalize() + ".")
+        if style:
+            return await self._style_leaderboard(scope, category, global_, top, mode)
         # Battle patterns, not pair counts: intervals clustered by battle (several voters per battle).
         counts = await self.state.store.battle_patterns(None if global_ else scope.key, category, mode)
         if not global_ and mode == "anonymous":  # a scope may leave its flagged voters' votes out (exclude_flagged)
             counts = await self.voters.board_patterns(scope.key, category, counts)
-        where = "all servers and workspaces" if global_ else render.place(scope)
-        title = "Leaderboard - " + where + (f" - {category.replace('_', ' ')}" if category else "")
-        if mode == "named":
-            title += " - named battles"
         started = time.perf_counter()
-        board = self.state.leaderboards.board(counts, title=title, top=top)
+        board = self.state.leaderboards.board(counts, title=_title(scope, category, global_, mode), top=top)
+        self.state.events.leaderboard_computed(time.perf_counter() - started)
+        return Reply(render.leaderboard_text(board), board=board)
+
+    async def _style_leaderboard(self, scope: Scope, category: str | None, global_: bool, top: int, mode: str) -> Reply:
+        """Style control on the bot's own data: each revealed battle's replies give its length
+        and markdown features. Like every board, only revealed battles' counted votes."""
+        votes = await self.state.store.style_votes(None if global_ else scope.key, mode)
+        if category:
+            votes = [v for v in votes if category in v[4]]
+        if not global_ and mode == "anonymous":
+            left_out = await self.voters.left_out(scope.key)
+            votes = [v for v in votes if v[1] not in left_out]
+        started = time.perf_counter()
+        board = style_board(votes, title=_title(scope, category, global_, mode) + " - style control", top=top)
         self.state.events.leaderboard_computed(time.perf_counter() - started)
         return Reply(render.leaderboard_text(board), board=board)
 
@@ -105,3 +125,9 @@ class Boards:
             f"- Models that have battled: {here.models} / {everywhere.models}",
         ]
         return Reply("\n".join(lines))
+
+
+def _title(scope: Scope, category: str | None, global_: bool, mode: str) -> str:
+    where = "all servers and workspaces" if global_ else render.place(scope)
+    title = "Leaderboard - " + where + (f" - {category.replace('_', ' ')}" if category else "")
+    return title + (" - named battles" if mode == "named" else "")

@@ -78,8 +78,10 @@ async def _void(ctx: CommandContext, battle: str | None = None, reason: str = ""
     return await ctx.service.void_battle(ctx.platform, ctx.actor, battle, reason, scope=ctx.scope)
 
 
-async def _export(ctx: CommandContext, scope: str = "server") -> Reply:
-    return await ctx.service.export_battles(ctx.actor, ctx.scope, global_=scope == "global")
+async def _export(ctx: CommandContext, scope: str = "server", content: str = "votes") -> Reply:
+    return await ctx.service.export_battles(
+        ctx.actor, ctx.scope, global_=scope == "global", with_conversations=content == "conversations"
+    )
 
 
 async def _import(ctx: CommandContext, file: bytes) -> Reply:
@@ -154,10 +156,18 @@ COMMANDS = (
     ),
     Command(
         ("export",),
-        "Download the battles as Chatbot Arena clean_battle JSON",
+        "Download the battles as Chatbot Arena clean_battle JSON (with conversations if asked)",
         _export,
         params=(
             Param("scope", "This server or all servers", required=False, default="server", choices=SCOPE_CHOICES, text="flag"),
+            Param(
+                "content",
+                "The votes, or the votes with both conversations",
+                required=False,
+                default="votes",
+                choices=("votes", "conversations"),
+                text="flag",
+            ),
         ),
         moderator=True,
     ),

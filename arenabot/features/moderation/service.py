@@ -169,10 +169,10 @@ class Moderation:
 
     # ----- interop -----------------------------------------------------------------------------
 
-    async def export_battles(self, actor: Actor, scope: Scope, global_: bool = False) -> Reply:
+    async def export_battles(self, actor: Actor, scope: Scope, global_: bool = False, with_conversations: bool = False) -> Reply:
         if not actor.is_moderator:
             return refuse(NOT_MODERATOR)
-        records = await self.store.export_clean_battles(None if global_ else scope.key)
+        records = await self.store.export_clean_battles(None if global_ else scope.key, with_conversations)
         data = json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8")
         where = "all scopes" if global_ else render.place(scope)
         return Reply(

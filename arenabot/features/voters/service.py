@@ -84,6 +84,14 @@ class Voters:
         lines.append("Scores compare each voter's votes with the board's predictions; moderators decide (e.g. `ban`).")
         return Reply("\n".join(lines), private=True)
 
+    async def left_out(self, scope_key: str) -> set[str]:
+        """The voters whose votes this scope's boards leave out: the flagged ones, when the scope
+        asks for it (exclude_flagged); none otherwise."""
+        arena = await self.state.arena_settings(scope_key)
+        if not arena.exclude_flagged:
+            return set()
+        return {s.voter_ref for s in await self.scores(scope_key) if s.flagged}
+
     async def board_patterns(self, scope_key: str, category: str | None, patterns: Sequence[PatternCount]) -> list[PatternCount]:
         """The scope's battle patterns without the votes of flagged voters (when the scope asks for
         it): each battle they voted on becomes the battle of the other voters' votes, or none."""
