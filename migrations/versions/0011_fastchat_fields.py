@@ -2,7 +2,7 @@
 category_tag, conv_metadata, dedup_tag and is_code a record carried, so an export gives them back
 and style boards work on imported data. NULL (every existing battle) means "computed by arenabot".
 
-Revision ID: 0014_fastchat_fields
+Revision ID: 0011
 Revises: 0010 (main's head when merged; first written on 0008)
 Create Date: 2026-12-01 19:30:00
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014_fastchat_fields'
-down_revision = '0010'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
