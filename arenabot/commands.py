@@ -150,14 +150,14 @@ def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     from arenabot.app import choose_adapters, run
 
-    if choose_adapters(settings) == ["adapters.console"] and console_without_input(sys.stdin):
+    if choose_adapters(settings) == ["arenabot.adapters.console"] and console_without_input(sys.stdin):
         # Exiting 0 here made `restart: unless-stopped` start the container again, forever.
         raise CliError(no_platform_text(settings), 2)
     from arenabot.logs import setup_logging
     from arenabot.storage import StorageError
 
     level = settings.ops.log_level
-    if choose_adapters(settings) == ["adapters.console"] and level == "INFO":
+    if choose_adapters(settings) == ["arenabot.adapters.console"] and level == "INFO":
         level = "WARNING"  # keep the console conversation readable; problems still show on stderr
     setup_logging(level, settings.ops.log_format, secrets=settings.secret_values())
     try:

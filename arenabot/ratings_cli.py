@@ -206,8 +206,9 @@ def compute(log, args, progress=None):
 def board_view(board, log=None):
     """The board as `boardformat` shows it; groups of models that never met come from the log."""
     from arenabot.boardformat import BoardView, groups_from_pairs
+    from arenabot.ratings.board import how_many
 
-    footer = [f"{board.method}, {board.n_battles:,.0f} battles, intervals: {board.ci}"]
+    footer = [f"{board.method}, {how_many(board.n_battles, 'battle')}, intervals: {board.ci}"]
     if "style" in board.extra:
         for name, s in board.extra["style"].items():
             footer.append(f"style {name}: {s['coef']:+.3f} [{s['ci_lower']:+.3f}, {s['ci_upper']:+.3f}]")

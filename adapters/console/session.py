@@ -14,12 +14,13 @@ import threading
 import uuid
 from typing import TextIO
 
-from adapters.console.platform import VOTE_KEYS, ConsolePlatform
 from arenabot.arena import ArenaService
 from arenabot.chatcommands.spec import CommandContext
 from arenabot.chatcommands.text import dispatch
 from arenabot.domain import Actor, BattleStatus, Outcome, Scope
 from arenabot.replies import Reply
+
+from .platform import VOTE_KEYS, ConsolePlatform
 
 CONSOLE_SCOPE = Scope("console", "local")
 CHANNEL = "console"

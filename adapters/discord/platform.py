@@ -11,12 +11,13 @@ from typing import Final
 
 import discord
 
-from adapters.discord.buttons import ballot_view, withdraw_view
-from adapters.discord.pacing import CoalescingEditor, EditPacer
-from adapters.discord.permissions import FIX, missing_in, needs
-from adapters.discord.reactions import VOTE_REACTIONS
-from adapters.discord.text import MESSAGE_LIMIT, preview, split_message
 from arenabot.ports import Ballot, ThreadRefs
+
+from .buttons import ballot_view, withdraw_view
+from .pacing import CoalescingEditor, EditPacer
+from .permissions import FIX, missing_in, needs
+from .reactions import VOTE_REACTIONS
+from .text import MESSAGE_LIMIT, preview, split_message
 
 log = logging.getLogger(__name__)
 

@@ -15,13 +15,14 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.ballot import ballot_actions
-from adapters.slack.layout import message_payloads, single_payload
-from adapters.slack.mrkdwn import to_mrkdwn
-from adapters.slack.refs import message_ref, parse_ref
 from arenabot.domain import Outcome
 from arenabot.permissions import MissingPermission
 from arenabot.ports import Ballot, ThreadRefs
+
+from .ballot import ballot_actions
+from .layout import message_payloads, single_payload
+from .mrkdwn import to_mrkdwn
+from .refs import message_ref, parse_ref
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ class SlackPlatform:
 
     async def check_access(self, channel_ref: str) -> list[str]:
         """For `/arena doctor`: scopes the app lacks, and whether the bot can be in this channel."""
-        from adapters.slack.scopes import missing_scopes, missing_scopes_text
+        from .scopes import missing_scopes, missing_scopes_text
 
         problems = []
         missing = await missing_scopes(self.client)

@@ -15,10 +15,11 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.board import leaderboard_blocks, leaderboard_fallback
-from adapters.slack.layout import message_payloads
 from arenabot.render import Leaderboard
 from arenabot.replies import Reply
+
+from .board import leaderboard_blocks, leaderboard_fallback
+from .layout import message_payloads
 
 log = logging.getLogger(__name__)
 

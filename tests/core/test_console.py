@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.console.platform import ConsolePlatform
-from adapters.console.session import CONSOLE_SCOPE, run_console
+from arenabot.adapters.console.platform import ConsolePlatform
+from arenabot.adapters.console.session import CONSOLE_SCOPE, run_console
 from arenabot.domain import BattleStatus
 from arenabot.storage import Store
 
@@ -133,7 +133,7 @@ async def test_console_unvote_comes_from_the_registry(core):
 
 
 async def test_console_prints_a_long_reply_at_once_not_word_by_word(monkeypatch):
-    import adapters.console.platform as console_platform
+    import arenabot.adapters.console.platform as console_platform
 
     waits: list[float] = []
 

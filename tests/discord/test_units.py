@@ -8,11 +8,11 @@ from types import SimpleNamespace
 import discord
 import pytest
 
-from adapters.discord.actors import is_moderator
-from adapters.discord.cli import shard_list, with_shards
-from adapters.discord.pacing import CoalescingEditor, EditPacer
-from adapters.discord.reactions import _dispatch_key, outcome_for, reaction_event_id
-from adapters.discord.sync import commands_signature
+from arenabot.adapters.discord.actors import is_moderator
+from arenabot.adapters.discord.cli import shard_list, with_shards
+from arenabot.adapters.discord.pacing import CoalescingEditor, EditPacer
+from arenabot.adapters.discord.reactions import _dispatch_key, outcome_for, reaction_event_id
+from arenabot.adapters.discord.sync import commands_signature
 from arenabot.chart import leaderboard_png
 from arenabot.config import Settings
 from arenabot.domain import Outcome
@@ -187,7 +187,7 @@ def test_chart_png_or_none():
 
 async def test_leaderboard_without_matplotlib_is_the_table_alone(monkeypatch):
     import arenabot.chart as chart
-    from adapters.discord.embeds import leaderboard_message
+    from arenabot.adapters.discord.embeds import leaderboard_message
     from arenabot.render import Leaderboard
 
     board = Leaderboard(rows=[LeaderboardRow("model-x", 1012.4, 990.0, 1030.0, 1, 12, 0.55)], title="Leaderboard - this server", votes=12)
