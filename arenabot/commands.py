@@ -326,25 +326,30 @@ def _leaderboard(args: argparse.Namespace) -> int:
     scope = _scope(args.scope) if args.scope else Scope("cli", "all")
 
     async def work(service):
-        reply = await service.leaderboard(scope, category=args.category, global_=args.scope is None, top=args.top)
-        pairs = []
-        if reply.ok and reply.board is not None and args.output != "json":
-            from arenabot.categories import normalise_category
+        return await service.leaderboard(scope, category=args.category, global_=args.scope is None, top=args.top)
 
-            counts = await service.store.pair_counts(
-                None if args.scope is None else scope.key, normalise_category(args.category) if args.category else None
-            )
-            pairs = [(c.model_a, c.model_b) for c in counts if c.wins_a + c.wins_b + c.ties + c.both_bad]
-        return reply, pairs
-
-    reply, pairs = asyncio.run(_with_service(settings, work))
+    reply = asyncio.run(_with_service(settings, work))
     if not reply.ok or reply.board is None:
         raise CliError(" ".join(reply.text.replace("**", "").split()))
-    print(_render_leaderboard(reply.board, pairs, args.output))
+    print(_render_leaderboard(reply.board, args.output))
+    if args.png:
+        _leaderboard_chart(args.png, reply.board)
     return 0
 
 
-def _render_leaderboard(board, pairs, output: str) -> str:
+def _leaderboard_chart(path: str, board) -> None:
+    from arenabot.chart import centred, write_png
+
+    try:
+        write_png(path, board.rows, board.title, groups=board.groups, reference=centred(1000.0, len(set(board.groups.values()))))
+    except RuntimeError as exc:
+        raise CliError(f"--png: {exc}") from exc
+    except OSError as exc:
+        raise CliError(f"--png: cannot write {path}: {exc.strerror or exc}") from exc
+    print(f"chart: {path}", file=sys.stderr)
+
+
+def _render_leaderboard(board, output: str) -> str:
     from arenabot import boardformat
 
     if output == "json":
@@ -374,7 +379,7 @@ def _render_leaderboard(board, pairs, output: str) -> str:
     if not board.rows:
         return f"{board.title}\nNo counted votes yet. Start a battle and vote!"
     footer = [f"{board.votes} counted vote{'s' if board.votes != 1 else ''} · {board.method}", *board.notes]
-    view = boardformat.BoardView(board.rows, footer, title=board.title, groups=boardformat.groups_from_pairs(pairs))
+    view = boardformat.BoardView(board.rows, footer, title=board.title, groups=board.groups)
     return boardformat.render(view, output, sys.stdout)
 
 
@@ -423,4 +428,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="table (default), json, csv (spreadsheets) or markdown (to paste into Discord, Slack, a README)",
     )
     p.add_argument("--json", dest="output", action="store_const", const="json", help="the same as --output json")
+    p.add_argument("--png", metavar="FILE", help="also draw the board as a chart into FILE (PNG): ratings, intervals, groups")
     p.set_defaults(handler=_leaderboard)

@@ -108,6 +108,7 @@ def register(subparsers) -> None:
         help="table (default), json, csv (spreadsheets) or markdown (to paste into Discord, Slack, a README)",
     )
     p.add_argument("--json", dest="output", action="store_const", const="json", help="the same as --output json")
+    p.add_argument("--png", metavar="FILE", help="also draw the board as a chart into FILE (PNG): ratings, intervals, groups")
     p.set_defaults(handler=run)
 
 
@@ -231,6 +232,40 @@ def format_table(board, log=None) -> str:
     return table(board_view(board, log))
 
 
+def chart_reference(board, args, groups: int):
+    """The chart's dashed line: the anchor when it pinned a rated model, else the centre (Elo:
+    the starting rating)."""
+    from arenabot.chart import Reference, anchored, centred
+
+    if args.anchor and any(row.model == args.anchor[0] for row in board.rows):
+        return anchored(*args.anchor)
+    if board.method.startswith("elo"):
+        return Reference(1000.0, "starting rating 1000")
+    return centred(1000.0, groups)
+
+
+def write_chart(path: str, board, view, args) -> None:
+    from arenabot.chart import write_png
+    from arenabot.cli import CliError
+    from arenabot.ratings.board import how_many
+
+    title = f"{args.file.rsplit('/', 1)[-1]}: {board.method}, {how_many(board.n_battles, 'battle')}"
+    try:
+        write_png(
+            path,
+            view.rows,
+            title,
+            groups=view.groups,
+            reference=chart_reference(board, args, len(set(view.groups.values()))),
+            intervals=view.intervals,
+        )
+    except RuntimeError as exc:
+        raise CliError(f"--png: {exc}") from exc
+    except OSError as exc:
+        raise CliError(f"--png: cannot write {path}: {exc.strerror or exc}") from exc
+    print(f"chart: {path}", file=sys.stderr)
+
+
 def report_rejected(rejected: dict[str, int], stream) -> None:
     if rejected:
         total = sum(rejected.values())
@@ -270,11 +305,14 @@ def run(args) -> int:
     with progress.bar("bootstrap", total=rounds if ci == "bootstrap" else None, unit="round") as step:
         board = compute(log, args, step if ci == "bootstrap" else None)
     board.rejected = {**log.rejected, **board.rejected}
+    view = board_view(board, log)
     if args.output == "json":
         print(json.dumps(board.to_dict(), indent=1))
     else:
-        print(boardformat.render(board_view(board, log), args.output, sys.stdout))
+        print(boardformat.render(view, args.output, sys.stdout))
     report_rejected(board.rejected, sys.stderr)
+    if args.png and board.rows:
+        write_chart(args.png, board, view, args)
     if not board.rows:
         print("no battles to rate (check --anonymous-only / --category and the file)", file=sys.stderr)
     return 0
