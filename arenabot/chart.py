@@ -153,18 +153,19 @@ def leaderboard_figure(
                 gid="group-label",
             )
             y -= 1
+        band = [y - n for n in range(len(part))]
+        whiskers = [[max(0.0, r.rating - r.ci_lower) for r in part], [max(0.0, r.ci_upper - r.rating) for r in part]]
+        axes.errorbar(
+            [r.rating for r in part],
+            band,
+            xerr=whiskers if intervals else None,
+            fmt="o",
+            color=colour,
+            ecolor=WHISKER_COLOUR,
+            capsize=3,
+            markersize=5,
+        )
         for row in part:
-            below, above = max(0.0, row.rating - row.ci_lower), max(0.0, row.ci_upper - row.rating)
-            axes.errorbar(
-                [row.rating],
-                [y],
-                xerr=[[below], [above]] if intervals else None,
-                fmt="o",
-                color=colour,
-                ecolor=WHISKER_COLOUR,
-                capsize=3,
-                markersize=5,
-            )
             axes.annotate(
                 annotation(row, intervals),
                 xy=(row.ci_upper if intervals else row.rating, y),

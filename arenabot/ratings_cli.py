@@ -245,11 +245,13 @@ def chart_reference(board, args, groups: int):
 
 
 def write_chart(path: str, board, view, args) -> None:
+    from pathlib import Path
+
     from arenabot.chart import write_png
     from arenabot.cli import CliError
     from arenabot.ratings.board import how_many
 
-    title = f"{args.file.rsplit('/', 1)[-1]}: {board.method}, {how_many(board.n_battles, 'battle')}"
+    title = f"{Path(args.file).name}: {board.method}, {how_many(board.n_battles, 'battle')}"
     try:
         write_png(
             path,

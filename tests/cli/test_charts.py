@@ -47,6 +47,10 @@ def test_every_model_has_its_rating_and_interval_written_beside_it_grouped():
     assert [t.get_text() for t in axes.get_yticklabels()] == ["1. alpha", "2. beta", "1. delta", "1. epsilon"]
     assert texts(figure, "rating") == ["1131 [985, 1278]", "1000 [950, 1050]", "1080 [1000, 1160]", "920 [840, 1000]"]
     assert texts(figure, "group-label") == ["group 2 of 2: never met the models above (not comparable)"]
+    # The dots sit at the ratings and the whiskers span the intervals, one series per group.
+    assert [list(c.lines[0].get_xdata()) for c in axes.containers] == [[1131.4, 1000.0], [1080.0, 920.0]]
+    spans = [[(s[0][0], s[1][0]) for s in c.lines[2][0].get_segments()] for c in axes.containers]
+    assert spans == [[(984.7, 1278.1), (950.2, 1049.8)], [(1000.0, 1160.0), (840.0, 1000.0)]]
     ticks = dict(zip([t.get_text() for t in axes.get_yticklabels()], axes.get_yticks(), strict=True))
     label_y = next(t.get_position()[1] for t in axes.texts if t.get_gid() == "group-label")
     assert ticks["2. beta"] > label_y > ticks["1. delta"]  # the label separates the bands
