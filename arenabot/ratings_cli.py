@@ -206,7 +206,7 @@ def compute(log, args, progress=None):
 
 def board_view(board, log=None):
     """The board as `boardformat` shows it; groups of models that never met come from the log."""
-    from arenabot.boardformat import BoardView, groups_from_pairs
+    from arenabot.boardformat import BoardView
     from arenabot.ratings.board import how_many
 
     footer = [f"{board.method}, {how_many(board.n_battles, 'battle')}, intervals: {board.ci}"]
@@ -216,13 +216,20 @@ def board_view(board, log=None):
     if board.unrated:
         footer.append("not rated (no counted games): " + ", ".join(board.unrated))
     footer += ["note: " + note for note in board.notes]
-    groups = {}
+    groups: dict[str, int] = {}
     if log is not None and len(log):
+        # The comparison graph's components (the same split the fit makes), numbered in order of
+        # first appearance among the models that played. (Not np.unique: its plain form imports
+        # numpy.ma, ~50 ms of a small file's start-up.)
         import numpy as np
 
-        n = len(log.models)
-        pairs = np.unique(np.minimum(log.model_a, log.model_b) * n + np.maximum(log.model_a, log.model_b))
-        groups = groups_from_pairs((log.models[p // n], log.models[p % n]) for p in pairs.tolist())
+        from arenabot.ratings.graph import component_labels
+
+        m = len(log.models)
+        labels = component_labels(m, log.model_a, log.model_b)
+        played = np.bincount(np.concatenate([log.model_a, log.model_b]), minlength=m) > 0
+        numbers: dict[int, int] = {}
+        groups = {log.models[k]: numbers.setdefault(int(labels[k]), len(numbers)) for k in np.flatnonzero(played).tolist()}
     return BoardView(board.rows, footer, groups=groups, intervals=board.ci != "none")
 
 
