@@ -145,11 +145,13 @@ def compute(log, args, progress=None):
     Bradley-Terry clusters its intervals on question_id when the file has it."""
     import numpy as np
 
-    from arenabot.ratings import STYLE_FEATURES, rate_battles, rate_elo, rate_style, style_features
+    from arenabot.ratings import rate_battles
 
     ci = interval_kind(args)
     rounds = args.bootstrap or 1000
     if args.elo:
+        from arenabot.ratings import rate_elo
+
         return rate_elo(
             log.models,
             log.model_a,
@@ -163,6 +165,8 @@ def compute(log, args, progress=None):
             progress=progress,
         )
     if args.style:
+        from arenabot.ratings import STYLE_FEATURES, rate_style, style_features
+
         has_style = np.all(np.isfinite(log.style_a), axis=1) & np.all(np.isfinite(log.style_b), axis=1)
         missing = int((~has_style).sum())
         styled = log.subset(has_style)

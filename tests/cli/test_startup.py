@@ -66,3 +66,14 @@ def test_every_command_is_listed_and_defined_by_its_module(capsys):
     assert set(sub.choices) == set(COMMANDS)
     for name, parser_ in sub.choices.items():
         assert parser_.get_default("handler") is not None or name in {"models", "db"}, name
+
+
+def test_the_ratings_names_loaded_on_first_use_all_resolve():
+    # Elo, style control, win-rate matrices and voter scores load on first use (a plain board
+    # needs none of them); every exported name still resolves.
+    import arenabot.ratings as ratings
+
+    namespace: dict = {}
+    exec("from arenabot.ratings import *", namespace)
+    assert set(ratings.__all__) <= set(namespace) and "rate_elo" in ratings.__all__
+    assert namespace["rate_style"].__module__ == "arenabot.ratings.style"
