@@ -46,7 +46,7 @@ class LeaderboardCache:
     def _compute(key: tuple) -> tuple[list[LeaderboardRow], list[str], int, dict[str, int]]:
         if not key:
             return [], [], 0, {}
-        from arenabot.ratings import rate_pairs, rate_patterns  # numpy/scipy load on the first board, not at start-up
+        from arenabot.ratings import rate_pairs, rate_patterns  # numpy loads on the first board, not at start-up
 
         if len(key[0]) == 7:  # battle patterns: each row stands for `battles` battles
             votes = sum((row[2] + row[3] + row[4] + row[5]) * row[6] for row in key)

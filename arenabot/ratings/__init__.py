@@ -1,6 +1,7 @@
 """Ratings engine: Bradley-Terry with confidence intervals, online Elo, style control.
 
-Pure numpy/scipy, no I/O, imports nothing else of the project. Entry points:
+numpy only (scipy.sparse just for bootstraps and style control, loaded there; the special
+functions are numpy versions in special.py), no I/O, imports nothing else of the project. Entry points:
 `rate_pairs` (aggregated pair counts, what the database keeps), `rate_battles` (battle arrays),
 `rate_counts` (a prepared `PairCounts`), `rate_patterns` (battles by vote pattern: intervals
 clustered by battle), `find_anomalous_voters` (voter quality), `rate_elo` (online Elo), `rate_style` (style control),
