@@ -2,7 +2,7 @@
 # Build stage: install the hash-pinned dependencies and arenabot into a self-contained venv.
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY requirements.lock pyproject.toml README.md ./
+COPY requirements.lock pyproject.toml setup.py README.md ./
 COPY scripts/install-deps.sh scripts/
 COPY arenabot arenabot
 COPY adapters adapters

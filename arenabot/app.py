@@ -68,10 +68,10 @@ def choose_adapters(settings: Settings) -> list[str]:
     """Discord when its token is set, Slack when its bot token is set (both if both), else the console."""
     chosen = []
     if settings.discord_token:
-        chosen.append("adapters.discord")
+        chosen.append("arenabot.adapters.discord")
     if settings.slack_bot_token:
-        chosen.append("adapters.slack")
-    return chosen or ["adapters.console"]
+        chosen.append("arenabot.adapters.slack")
+    return chosen or ["arenabot.adapters.console"]
 
 
 async def run(settings: Settings, adapters: list[str] | None = None) -> None:

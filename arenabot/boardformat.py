@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,11 +52,11 @@ def groups_from_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, int]:
     return {m: numbers.setdefault(root(m), len(numbers)) for m in parent}
 
 
-def _grouped(view: BoardView) -> list[list[Any]]:
+def grouped(rows: Sequence[Any], groups: Mapping[str, int] | None) -> list[list[Any]]:
     """Rows split by group, groups ordered by their best row (rows keep their order)."""
     order: dict[int, list[Any]] = {}
-    for row in view.rows:
-        order.setdefault(view.groups.get(row.model, 0), []).append(row)
+    for row in rows:
+        order.setdefault((groups or {}).get(row.model, 0), []).append(row)
     return list(order.values())
 
 
@@ -91,7 +91,7 @@ def _group_label(k: int, n: int) -> str:
 
 
 def table(view: BoardView, color: bool = False) -> str:
-    groups = _grouped(view)
+    groups = grouped(view.rows, view.groups)
     header = _without_ci(_HEADER, view)
     all_rows = [_cells(r, view) for r in view.rows]
     widths = [max(len(c[k]) for c in [header, *all_rows]) for k in range(len(header))]
@@ -119,7 +119,7 @@ def markdown(view: BoardView) -> str:
 
     head = "| " + " | ".join(_without_ci(_MARKDOWN_HEADER, view)) + " |\n|" + "|".join(_without_ci(_MARKDOWN_ALIGN, view)) + "|"
     out = [f"**{escape(view.title)}**", ""] if view.title else []
-    groups = _grouped(view)
+    groups = grouped(view.rows, view.groups)
     for k, rows in enumerate(groups):
         if k:
             out += ["", f"*{_group_label(k, len(groups)).capitalize()}*", ""]

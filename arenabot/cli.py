@@ -27,8 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ratings": ("arenabot.ratings_cli", "leaderboard (Bradley-Terry, Elo, style control) from a battle log"),
     "models": ("arenabot.providers.cli", "work with the models the arena can reach (discover)"),
     "db": ("arenabot.storage.cli", "database schema: upgrade, current"),
-    "discord": ("adapters.discord.cli", "run only the Discord bot (optionally some shards)"),
-    "slack": ("adapters.slack.cli", "run only the Slack app (Socket Mode or HTTP)"),
+    "discord": ("arenabot.adapters.discord.cli", "run only the Discord bot (optionally some shards)"),
+    "slack": ("arenabot.adapters.slack.cli", "run only the Slack app (Socket Mode or HTTP)"),
 }
 
 
@@ -81,14 +81,15 @@ def _load_command_module(name: str) -> ModuleType:
     argparse definitions never need. The package itself loads normally when a handler uses it."""
     if name in sys.modules:
         return sys.modules[name]
-    parent = name.rpartition(".")[0]
+    parent, _, leaf = name.rpartition(".")
     if parent.count(".") == 0 or parent in sys.modules:
         return importlib.import_module(name)
-    top, *middle = parent.split(".")
-    root = importlib.util.find_spec(top)
-    if root is None or root.origin is None:
+    # Where the parent package lives (find_spec loads the grandparents, which are light, but not
+    # the parent): in a checkout arenabot.adapters is the repository's adapters/ directory.
+    parent_spec = importlib.util.find_spec(parent)
+    if parent_spec is None or not parent_spec.submodule_search_locations:
         return importlib.import_module(name)
-    path = Path(root.origin).parent.joinpath(*middle, name.rpartition(".")[2] + ".py")
+    path = Path(next(iter(parent_spec.submodule_search_locations))) / f"{leaf}.py"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         return importlib.import_module(name)

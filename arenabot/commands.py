@@ -176,14 +176,14 @@ def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     from arenabot.app import choose_adapters, run
 
-    if choose_adapters(settings) == ["adapters.console"] and console_without_input(sys.stdin):
+    if choose_adapters(settings) == ["arenabot.adapters.console"] and console_without_input(sys.stdin):
         # Exiting 0 here made `restart: unless-stopped` start the container again, forever.
         raise CliError(no_platform_text(settings), 2)
     from arenabot.logs import setup_logging
     from arenabot.storage import StorageError
 
     level = settings.ops.log_level
-    if choose_adapters(settings) == ["adapters.console"] and level == "INFO":
+    if choose_adapters(settings) == ["arenabot.adapters.console"] and level == "INFO":
         level = "WARNING"  # keep the console conversation readable; problems still show on stderr
     setup_logging(level, settings.ops.log_format, secrets=settings.secret_values())
     try:
@@ -353,9 +353,9 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     scope = _scope(args.scope) if args.scope else Scope("cli", "all")
-    if args.as_of or args.history or args.html or args.png:  # published boards
+    if args.as_of or args.history or args.html:  # published boards
         if args.style:
-            raise CliError("--style applies to the live board only, not with --as-of, --history, --html or --png", 2)
+            raise CliError("--style applies to the live board only, not with --as-of, --history or --html", 2)
         from arenabot.features.publishing import cli as published
 
         published.check(args)
@@ -368,23 +368,16 @@ def _leaderboard(args: argparse.Namespace) -> int:
         return 0
 
     async def work(service):
-        reply = await service.leaderboard(
+        return await service.leaderboard(
             scope, category=args.category, global_=args.scope is None, top=args.top, mode=args.mode, style=args.style
         )
-        pairs = []
-        if reply.ok and reply.board is not None and args.output != "json":
-            from arenabot.categories import normalise_category
 
-            counts = await service.store.pair_counts(
-                None if args.scope is None else scope.key, normalise_category(args.category) if args.category else None
-            )
-            pairs = [(c.model_a, c.model_b) for c in counts if c.wins_a + c.wins_b + c.ties + c.both_bad]
-        return reply, pairs
-
-    reply, pairs = asyncio.run(_with_service(settings, work))
+    reply = asyncio.run(_with_service(settings, work))
     if not reply.ok or reply.board is None:
         raise CliError(" ".join(reply.text.replace("**", "").split()))
-    print(_render_leaderboard(reply.board, pairs, args.output))
+    print(_render_leaderboard(reply.board, args.output))
+    if args.png:
+        _leaderboard_chart(args.png, reply.board)
     return 0
 
 
@@ -397,7 +390,19 @@ def _category(name: str | None) -> str:
         raise CliError(f"--category: {exc}", 2) from None
 
 
-def _render_leaderboard(board, pairs, output: str) -> str:
+def _leaderboard_chart(path: str, board) -> None:
+    from arenabot.chart import centred, write_png
+
+    try:
+        write_png(path, board.rows, board.title, groups=board.groups, reference=centred(1000.0, len(set(board.groups.values()))))
+    except RuntimeError as exc:
+        raise CliError(f"--png: {exc}") from exc
+    except OSError as exc:
+        raise CliError(f"--png: cannot write {path}: {exc.strerror or exc}") from exc
+    print(f"chart: {path}", file=sys.stderr)
+
+
+def _render_leaderboard(board, output: str) -> str:
     from arenabot import boardformat
 
     if output == "json":
@@ -427,7 +432,7 @@ def _render_leaderboard(board, pairs, output: str) -> str:
     if not board.rows:
         return f"{board.title}\nNo counted votes yet. Start a battle and vote!"
     footer = [f"{board.votes} counted vote{'s' if board.votes != 1 else ''} · {board.method}", *board.notes]
-    view = boardformat.BoardView(board.rows, footer, title=board.title, groups=boardformat.groups_from_pairs(pairs))
+    view = boardformat.BoardView(board.rows, footer, title=board.title, groups=board.groups)
     return boardformat.render(view, output, sys.stdout)
 
 
@@ -490,6 +495,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     # Published boards (arenabot/features/publishing/cli.py does the work).
     p.add_argument("--as-of", metavar="DATE", help="the board as published on or before DATE (2026-01-31 or 2026-01-31T18:00)")
     p.add_argument("--history", metavar="MODEL", help="MODEL's rating at every published board")
-    p.add_argument("--png", metavar="FILE", help="with --history: also draw the chart into FILE (needs the plot extra)")
+    p.add_argument(
+        "--png",
+        metavar="FILE",
+        help="also draw the board as a chart into FILE (PNG); with --history, that model's rating over time",
+    )
     p.add_argument("--html", metavar="FILE", help="write the boards as one static web page (plain HTML and CSS)")
     p.set_defaults(handler=_leaderboard)

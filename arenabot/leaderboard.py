@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 
+from arenabot.boardformat import groups_from_pairs
 from arenabot.render import Leaderboard, LeaderboardRow
 
 PROVISIONAL_NOTE = "Few votes so far: ratings are provisional until every model has both won and lost."
@@ -22,7 +23,7 @@ PROVISIONAL_NOTE = "Few votes so far: ratings are provisional until every model 
 class LeaderboardCache:
     def __init__(self, size: int = 64):
         self._size = size
-        self._boards: OrderedDict[tuple, tuple[list[LeaderboardRow], list[str], int]] = OrderedDict()
+        self._boards: OrderedDict[tuple, tuple[list[LeaderboardRow], list[str], int, dict[str, int]]] = OrderedDict()
 
     def board(self, counts: Sequence, *, title: str, top: int = 20) -> Leaderboard:
         """`counts` are PairCount records (model_a, model_b, wins_a, wins_b, ties, both_bad) or
@@ -36,16 +37,16 @@ class LeaderboardCache:
                 self._boards.popitem(last=False)
         else:
             self._boards.move_to_end(key)
-        rows, notes, votes = cached
+        rows, notes, votes, groups = cached
         clustered = bool(key) and len(key[0]) == 7
         method = "Bradley-Terry, 95% CI (sandwich, clustered by battle)" if clustered else "Bradley-Terry, 95% CI (sandwich)"
-        return Leaderboard(rows=rows[:top], title=title, votes=votes, method=method, notes=notes)
+        return Leaderboard(rows=rows[:top], title=title, votes=votes, method=method, notes=notes, groups=groups)
 
     @staticmethod
-    def _compute(key: tuple) -> tuple[list[LeaderboardRow], list[str], int]:
+    def _compute(key: tuple) -> tuple[list[LeaderboardRow], list[str], int, dict[str, int]]:
         if not key:
-            return [], [], 0
-        from arenabot.ratings import rate_pairs, rate_patterns  # numpy/scipy load on the first board, not at start-up
+            return [], [], 0, {}
+        from arenabot.ratings import rate_pairs, rate_patterns  # numpy loads on the first board, not at start-up
 
         if len(key[0]) == 7:  # battle patterns: each row stands for `battles` battles
             votes = sum((row[2] + row[3] + row[4] + row[5]) * row[6] for row in key)
@@ -57,7 +58,9 @@ class LeaderboardCache:
             LeaderboardRow(r.model, r.rating, r.ci_lower, r.ci_upper, r.rank, int(r.battles), r.win_rate) for r in result.rows
         ]
         notes = [PROVISIONAL_NOTE if "prior" in note else note for note in result.notes]
-        return rows, notes, votes
+        # Only pairs with a counted vote connect models (the same graph the fit splits on).
+        met = [(row[0], row[1]) for row in key if row[2] + row[3] + row[4] + row[5]]
+        return rows, notes, votes, groups_from_pairs(met)
 
 
 STYLE_METHOD = "Bradley-Terry with style control (reply length, headers, lists, bold), 95% CI (sandwich)"

@@ -108,6 +108,7 @@ def register(subparsers) -> None:
         help="table (default), json, csv (spreadsheets) or markdown (to paste into Discord, Slack, a README)",
     )
     p.add_argument("--json", dest="output", action="store_const", const="json", help="the same as --output json")
+    p.add_argument("--png", metavar="FILE", help="also draw the board as a chart into FILE (PNG): ratings, intervals, groups")
     p.set_defaults(handler=run)
 
 
@@ -144,11 +145,13 @@ def compute(log, args, progress=None):
     Bradley-Terry clusters its intervals on question_id when the file has it."""
     import numpy as np
 
-    from arenabot.ratings import STYLE_FEATURES, rate_battles, rate_elo, rate_style, style_features
+    from arenabot.ratings import rate_battles
 
     ci = interval_kind(args)
     rounds = args.bootstrap or 1000
     if args.elo:
+        from arenabot.ratings import rate_elo
+
         return rate_elo(
             log.models,
             log.model_a,
@@ -162,6 +165,8 @@ def compute(log, args, progress=None):
             progress=progress,
         )
     if args.style:
+        from arenabot.ratings import STYLE_FEATURES, rate_style, style_features
+
         has_style = np.all(np.isfinite(log.style_a), axis=1) & np.all(np.isfinite(log.style_b), axis=1)
         missing = int((~has_style).sum())
         styled = log.subset(has_style)
@@ -205,22 +210,30 @@ def compute(log, args, progress=None):
 
 def board_view(board, log=None):
     """The board as `boardformat` shows it; groups of models that never met come from the log."""
-    from arenabot.boardformat import BoardView, groups_from_pairs
+    from arenabot.boardformat import BoardView
+    from arenabot.ratings.board import how_many
 
-    footer = [f"{board.method}, {board.n_battles:,.0f} battles, intervals: {board.ci}"]
+    footer = [f"{board.method}, {how_many(board.n_battles, 'battle')}, intervals: {board.ci}"]
     if "style" in board.extra:
         for name, s in board.extra["style"].items():
             footer.append(f"style {name}: {s['coef']:+.3f} [{s['ci_lower']:+.3f}, {s['ci_upper']:+.3f}]")
     if board.unrated:
         footer.append("not rated (no counted games): " + ", ".join(board.unrated))
     footer += ["note: " + note for note in board.notes]
-    groups = {}
+    groups: dict[str, int] = {}
     if log is not None and len(log):
+        # The comparison graph's components (the same split the fit makes), numbered in order of
+        # first appearance among the models that played. (Not np.unique: its plain form imports
+        # numpy.ma, ~50 ms of a small file's start-up.)
         import numpy as np
 
-        n = len(log.models)
-        pairs = np.unique(np.minimum(log.model_a, log.model_b) * n + np.maximum(log.model_a, log.model_b))
-        groups = groups_from_pairs((log.models[p // n], log.models[p % n]) for p in pairs.tolist())
+        from arenabot.ratings.graph import component_labels
+
+        m = len(log.models)
+        labels = component_labels(m, log.model_a, log.model_b)
+        played = np.bincount(np.concatenate([log.model_a, log.model_b]), minlength=m) > 0
+        numbers: dict[int, int] = {}
+        groups = {log.models[k]: numbers.setdefault(int(labels[k]), len(numbers)) for k in np.flatnonzero(played).tolist()}
     return BoardView(board.rows, footer, groups=groups, intervals=board.ci != "none")
 
 
@@ -228,6 +241,42 @@ def format_table(board, log=None) -> str:
     from arenabot.boardformat import table
 
     return table(board_view(board, log))
+
+
+def chart_reference(board, args, groups: int):
+    """The chart's dashed line: the anchor when it pinned a rated model, else the centre (Elo:
+    the starting rating)."""
+    from arenabot.chart import Reference, anchored, centred
+
+    if args.anchor and any(row.model == args.anchor[0] for row in board.rows):
+        return anchored(*args.anchor)
+    if board.method.startswith("elo"):
+        return Reference(1000.0, "starting rating 1000")
+    return centred(1000.0, groups)
+
+
+def write_chart(path: str, board, view, args) -> None:
+    from pathlib import Path
+
+    from arenabot.chart import write_png
+    from arenabot.cli import CliError
+    from arenabot.ratings.board import how_many
+
+    title = f"{Path(args.file).name}: {board.method}, {how_many(board.n_battles, 'battle')}"
+    try:
+        write_png(
+            path,
+            view.rows,
+            title,
+            groups=view.groups,
+            reference=chart_reference(board, args, len(set(view.groups.values()))),
+            intervals=view.intervals,
+        )
+    except RuntimeError as exc:
+        raise CliError(f"--png: {exc}") from exc
+    except OSError as exc:
+        raise CliError(f"--png: cannot write {path}: {exc.strerror or exc}") from exc
+    print(f"chart: {path}", file=sys.stderr)
 
 
 def report_rejected(rejected: dict[str, int], stream) -> None:
@@ -269,11 +318,14 @@ def run(args) -> int:
     with progress.bar("bootstrap", total=rounds if ci == "bootstrap" else None, unit="round") as step:
         board = compute(log, args, step if ci == "bootstrap" else None)
     board.rejected = {**log.rejected, **board.rejected}
+    view = board_view(board, log)
     if args.output == "json":
         print(json.dumps(board.to_dict(), indent=1))
     else:
-        print(boardformat.render(board_view(board, log), args.output, sys.stdout))
+        print(boardformat.render(view, args.output, sys.stdout))
     report_rejected(board.rejected, sys.stderr)
+    if args.png and board.rows:
+        write_chart(args.png, board, view, args)
     if not board.rows:
         print("no battles to rate (check --anonymous-only / --category and the file)", file=sys.stderr)
     return 0

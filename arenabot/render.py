@@ -47,6 +47,9 @@ class Leaderboard:
     votes: int  # counted votes behind it
     method: str = "Bradley-Terry"
     notes: list[str] = field(default_factory=list)
+    # model -> group number, for models in groups that never met (0 = the top model's group); the
+    # chart draws groups apart. Empty means one group.
+    groups: dict[str, int] = field(default_factory=dict)
 
 
 def battle_title(battle_id: int) -> str:

@@ -26,7 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import expit
+
+from arenabot.ratings.special import expit
 
 TARGET_BOOST = 10.0  # targets are strongly preferred, not exclusive
 # A model missing from the board is treated as this uncertain (rating points, one sd): an

@@ -3,8 +3,9 @@
 floor no command can beat). Targets: help and version < 0.3 s, ratings on a small file < 0.6 s.
 
 Each command runs as a fresh process, the way a user starts it; the median of --repeat runs is
-shown. On a shared, loaded machine the absolute figures move with the load: compare with the
-floor printed alongside.
+shown, wall-clock and CPU (user + system of the process: what the command itself costs, which
+moves far less with the machine's load than the wall-clock time does). On a shared, loaded
+machine the absolute figures move with the load: compare with the floor printed alongside.
 
 Run: .venv/bin/python bench/cli_bench.py [--repeat 7]
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -24,16 +26,23 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"help": 0.3, "ratings": 0.6}
 
 
-def timed(argv: list[str], repeat: int) -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: list[str], repeat: int) -> tuple[float, float]:
+    """Median wall-clock and median CPU seconds of `repeat` fresh runs."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        cpu_start, start = _children_cpu(), time.perf_counter()
         done = subprocess.run(argv, capture_output=True, env=env, cwd=ROOT)
         times.append(time.perf_counter() - start)
+        cpu.append(_children_cpu() - cpu_start)
         if done.returncode not in (0, 2):
             raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode()[-500:]}")
-    return statistics.median(times)
+    return statistics.median(times), statistics.median(cpu)
 
 
 def main() -> int:
@@ -57,14 +66,15 @@ def main() -> int:
             ("arenabot ratings SMALL --json", [*arenabot, "ratings", str(small), "--json"], "ratings"),
         ]
         print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; median of {args.repeat} runs each")
-        print(f"{'command':40s} {'seconds':>8s} {'- floor':>8s} {'target':>7s}")
-        floor = None
+        print(f"{'command':40s} {'seconds':>8s} {'- floor':>8s} {'cpu':>7s} {'- floor':>8s} {'target':>7s}")
+        floor = cpu_floor = None
         for label, argv, kind in cases:
-            seconds = timed(argv, args.repeat)
-            floor = seconds if floor is None else floor
+            seconds, cpu = timed(argv, args.repeat)
+            if floor is None or cpu_floor is None:
+                floor, cpu_floor = seconds, cpu
             target = f"{TARGETS[kind]:.1f}" if kind else ""
             verdict = "" if not kind else ("ok" if seconds < TARGETS[kind] else "OVER")
-            print(f"{label:40s} {seconds:8.3f} {seconds - floor:8.3f} {target:>7s} {verdict}")
+            print(f"{label:40s} {seconds:8.3f} {seconds - floor:8.3f} {cpu:7.3f} {cpu - cpu_floor:8.3f} {target:>7s} {verdict}")
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     return 0
 

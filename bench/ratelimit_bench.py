@@ -29,8 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.discord.ratelimits import DiscordLimits
-from adapters.slack.ratelimits import SlackLimits
+from arenabot.adapters.discord.ratelimits import DiscordLimits
+from arenabot.adapters.slack.ratelimits import SlackLimits
 from arenabot.ratelimit import Limit
 from tests.discord.fake_discord import RateLimits as DiscordFakeLimits
 from tests.slack.fake_slack import RateLimits as SlackFakeLimits

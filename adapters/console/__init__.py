@@ -7,6 +7,6 @@ from arenabot.config import Settings
 
 
 async def run(settings: Settings, service: ArenaService) -> None:
-    from adapters.console.session import run_console
+    from .session import run_console
 
     await run_console(service)

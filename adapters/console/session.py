@@ -2,7 +2,9 @@
 
 A line is a prompt, or a follow-up while the current battle is still being discussed; `a`, `b`,
 `t`, `x` vote; `/leaderboard`, `/models`, `/stats`, `/new`, `/help`, `/quit`, and any other
-text command after a slash (`/model disable demo-fox`). End of input quits cleanly.
+text command after a slash (`/model disable demo-fox`). End of input quits cleanly. A terminal
+shows no images, so `/leaderboard` also writes its chart to a PNG file (in the working
+directory) and prints the file's path.
 """
 
 from __future__ import annotations
@@ -12,14 +14,18 @@ import getpass
 import sys
 import threading
 import uuid
+from pathlib import Path
 from typing import TextIO
 
-from adapters.console.platform import VOTE_KEYS, ConsolePlatform
 from arenabot.arena import ArenaService
+from arenabot.chart import board_png, filename_for
 from arenabot.chatcommands.spec import CommandContext
 from arenabot.chatcommands.text import dispatch
 from arenabot.domain import Actor, BattleStatus, Outcome, Scope
+from arenabot.render import Leaderboard
 from arenabot.replies import Reply
+
+from .platform import VOTE_KEYS, ConsolePlatform
 
 CONSOLE_SCOPE = Scope("console", "local")
 CHANNEL = "console"
@@ -33,15 +39,17 @@ CONSOLE_HELP = """Console arena
 - a / b / t / x: vote A better / B better / tie / both bad; the names are revealed right away
 - after a vote: /chat <text> keeps chatting with both models of that battle, /again starts a new
   round (the same prompt, two newly drawn models)
+- /leaderboard also writes the chart to a PNG file here and prints its path
 - /new: leave the current battle and start fresh with the next prompt · /quit: leave
 Every command below works after a slash (you are this arena's moderator), e.g. /leaderboard global, /model disable demo-fox"""
 
 
 class ConsoleSession:
-    def __init__(self, service: ArenaService, platform: ConsolePlatform, actor: Actor):
+    def __init__(self, service: ArenaService, platform: ConsolePlatform, actor: Actor, chart_dir: Path | None = None):
         self.service = service
         self.platform = platform
         self.actor = actor
+        self.chart_dir = chart_dir or Path.cwd()  # where /leaderboard's chart is written
         self.thread: str | None = None  # the current battle's thread
         self.voted: str | None = None  # the thread of the battle voted on last (/chat, /again)
 
@@ -80,9 +88,25 @@ class ConsoleSession:
                 self.thread = opened[-1]
             if not (opened and reply.ok):
                 self.show(reply)
+            if reply.board is not None and reply.board.rows:
+                await self.save_chart(reply.board)
         else:
             await self.prompt(text)
         return True
+
+    async def save_chart(self, board: Leaderboard) -> None:
+        """A terminal shows no images: the chart goes to a file in `chart_dir`, and its path is printed."""
+        png = await asyncio.to_thread(board_png, board)  # seconds on first use: off the event loop
+        if png is None:
+            self.platform.say("(no chart: it could not be drawn; see the log)")
+            return
+        path = self.chart_dir / filename_for(board.title)
+        try:
+            await asyncio.to_thread(path.write_bytes, png)
+        except OSError as exc:
+            self.platform.say(f"(chart not saved: cannot write {path}: {exc.strerror or exc})")
+            return
+        self.platform.say(f"Chart: {path}")
 
     async def prompt(self, text: str) -> None:
         if self.thread is not None:
@@ -160,6 +184,7 @@ async def run_console(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     word_delay: float = 0.01,
+    chart_dir: Path | None = None,
 ) -> None:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
@@ -168,7 +193,7 @@ async def run_console(
     # A one-person arena: reveal right after the vote, no need to tell the names twice, and no
     # rate limit against yourself.
     service.set_scope_defaults(CONSOLE_SCOPE, close_after_votes=1, reveal_to_voter=False, rate_limit_battles=1_000_000)
-    session = ConsoleSession(service, platform, console_actor())
+    session = ConsoleSession(service, platform, console_actor(), chart_dir)
     platform.say(WELCOME)
     service.attach_platform(platform)  # under `arenabot run`, the supervisor's scheduler sweeps it
     lines = _start_reader(stdin, asyncio.get_running_loop())

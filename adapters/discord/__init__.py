@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from arenabot.config import Settings
 
 if TYPE_CHECKING:
-    from adapters.discord.client import ArenaClient
     from arenabot.arena import ArenaService
+
+    from .client import ArenaClient
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +22,8 @@ REPORTS_READINESS = True  # /readyz (arenabot.ops) waits for the client to repor
 
 def build_client(settings: Settings, service: ArenaService, **options: Any) -> ArenaClient:
     """The configured client, not yet started (tests start it against a fake Discord)."""
-    from adapters.discord import endpoints
-    from adapters.discord.client import ArenaClient
+    from . import endpoints
+    from .client import ArenaClient
 
     if settings.discord.api_base:
         endpoints.use_api_base(settings.discord.api_base)

@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from adapters.discord.actors import actor_for
-from adapters.discord.responses import respond
 from arenabot.ballot import (
     CONTROL_ID_PATTERN,
     NEW_ROUND_ID_PATTERN,
@@ -28,8 +26,11 @@ from arenabot.ballot import (
 from arenabot.domain import Outcome
 from arenabot.render import BUTTON_LABELS, NEW_ROUND_EMOJI, NEW_ROUND_LABEL, VOTE_EMOJI
 
+from .actors import actor_for
+from .responses import respond
+
 if TYPE_CHECKING:
-    from adapters.discord.client import ArenaClient
+    from .client import ArenaClient
 
 log = logging.getLogger(__name__)
 

@@ -61,7 +61,7 @@ def _handle(args: argparse.Namespace) -> int:
 
     setup_logging(settings.ops.log_level, settings.ops.log_format, secrets=settings.secret_values())
     try:
-        asyncio.run(run(settings, ["adapters.discord"]))  # supervised exactly as `arenabot run` is
+        asyncio.run(run(settings, ["arenabot.adapters.discord"]))  # supervised exactly as `arenabot run` is
     except KeyboardInterrupt:
         return 0
     return 0

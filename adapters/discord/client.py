@@ -10,18 +10,19 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from adapters.discord import endpoints
-from adapters.discord.actors import actor_for
-from adapters.discord.buttons import NewRoundButton, VoteButton
-from adapters.discord.commands import CommandRunner, build_command_tree
-from adapters.discord.platform import DiscordPlatform, message_ref
-from adapters.discord.ratelimits import DiscordLimits, rate_limit_trace
-from adapters.discord.reactions import install_dispatch_keys, is_new_round, outcome_for, reaction_event_id
-from adapters.discord.secret import SECRET_BALLOT_NOTE, SecretBallot
-from adapters.discord.sync import sync_if_changed
 from arenabot.config import Settings
 from arenabot.domain import Actor
 from arenabot.ratelimit import RateLimiter
+
+from . import endpoints
+from .actors import actor_for
+from .buttons import NewRoundButton, VoteButton
+from .commands import CommandRunner, build_command_tree
+from .platform import DiscordPlatform, message_ref
+from .ratelimits import DiscordLimits, rate_limit_trace
+from .reactions import install_dispatch_keys, is_new_round, outcome_for, reaction_event_id
+from .secret import SECRET_BALLOT_NOTE, SecretBallot
+from .sync import sync_if_changed
 
 if TYPE_CHECKING:
     from arenabot.arena import ArenaService

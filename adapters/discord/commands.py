@@ -19,14 +19,15 @@ from typing import TYPE_CHECKING, Any, Optional
 import discord
 from discord import app_commands
 
-from adapters.discord.actors import actor_for_interaction, scope_for
-from adapters.discord.responses import defer, respond
 from arenabot.chatcommands.registry import CommandRegistry
 from arenabot.chatcommands.spec import Command, CommandContext, Param, Suggest, choice_label
 from arenabot.replies import Reply
 
+from .actors import actor_for_interaction, scope_for
+from .responses import defer, respond
+
 if TYPE_CHECKING:
-    from adapters.discord.client import ArenaClient
+    from .client import ArenaClient
 
 log = logging.getLogger(__name__)
 

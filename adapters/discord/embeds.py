@@ -7,7 +7,7 @@ import io
 
 import discord
 
-from arenabot.chart import leaderboard_png
+from arenabot.chart import board_png
 from arenabot.render import Leaderboard
 
 EMBED_DESCRIPTION_LIMIT = 4096
@@ -37,11 +37,11 @@ def leaderboard_embed(board: Leaderboard) -> discord.Embed:
 
 
 async def leaderboard_message(board: Leaderboard) -> tuple[discord.Embed, discord.File | None]:
-    """The embed, and the chart attached and shown inside it when matplotlib is installed."""
+    """The embed, and the chart attached and shown inside it (the table alone when it cannot be drawn)."""
     embed = leaderboard_embed(board)
     # Drawing takes a while (and importing matplotlib the first time longer): keep it off the
     # event loop so gateway heartbeats and votes carry on meanwhile.
-    png = await asyncio.to_thread(leaderboard_png, board.rows, board.title)
+    png = await asyncio.to_thread(board_png, board)
     if png is None:
         return embed, None
     embed.set_image(url=f"attachment://{CHART_FILENAME}")

@@ -12,15 +12,16 @@ from typing import Final
 
 import discord
 
-from adapters.discord.buttons import ballot_view, withdraw_view
-from adapters.discord.permissions import FIX, missing_in, needs
-from adapters.discord.ratelimits import DiscordLimits
-from adapters.discord.reactions import VOTE_REACTIONS
-from adapters.discord.text import MESSAGE_LIMIT, preview, split_message
 from arenabot.editpacing import PacedEditor
 from arenabot.ports import Ballot, ThreadRefs
 from arenabot.ratelimit import RateLimiter
 from arenabot.replies import Reply
+
+from .buttons import ballot_view, withdraw_view
+from .permissions import FIX, missing_in, needs
+from .ratelimits import DiscordLimits
+from .reactions import VOTE_REACTIONS
+from .text import MESSAGE_LIMIT, preview, split_message
 
 log = logging.getLogger(__name__)
 

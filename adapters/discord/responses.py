@@ -8,9 +8,10 @@ from typing import Any
 
 import discord
 
-from adapters.discord.embeds import leaderboard_message
-from adapters.discord.text import split_message
 from arenabot.replies import Reply
+
+from .embeds import leaderboard_message
+from .text import split_message
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 if TYPE_CHECKING:
-    from adapters.discord.client import ArenaClient
+    from .client import ArenaClient
 
 log = logging.getLogger(__name__)
 

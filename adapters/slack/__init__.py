@@ -21,8 +21,9 @@ from aiohttp import web
 from arenabot.config import ConfigError, Settings
 
 if TYPE_CHECKING:
-    from adapters.slack.app import SlackArena
     from arenabot.arena import ArenaService
+
+    from .app import SlackArena
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def secrets(settings: Settings) -> SlackSecrets:
 
 async def run(settings: Settings, service: ArenaService) -> None:
     """Connect to Slack and serve the arena until cancelled."""
-    from adapters.slack.app import build_app, make_client
+    from .app import build_app, make_client
 
     tokens = secrets(settings)
     async with aiohttp.ClientSession() as session:
@@ -86,7 +87,7 @@ async def run(settings: Settings, service: ArenaService) -> None:
 
 async def _check_scopes(client: Any) -> None:
     """Name the scopes the app was installed without, once, at start-up (`/arena doctor` too)."""
-    from adapters.slack.scopes import missing_scopes, missing_scopes_text
+    from .scopes import missing_scopes, missing_scopes_text
 
     missing = await missing_scopes(client)
     if missing:
@@ -119,7 +120,7 @@ async def _healthy(request: web.Request) -> web.Response:
 
 
 async def _serve_http(app: Any, port: int, ready: Callable[[bool], None]) -> None:
-    from adapters.slack.http import events_app
+    from .http import events_app
 
     web_app = events_app(app, EVENTS_PATH, port)
     web_app.router.add_get(HEALTH_PATH, _healthy)  # for the load balancer's health checks

@@ -11,12 +11,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.listeners import ArenaListeners
-from adapters.slack.platform import SlackPlatform
-from adapters.slack.ratelimits import PacedWebClient, SlackLimits
-from adapters.slack.replies import ReplySender
-from adapters.slack.users import UserDirectory
 from arenabot.config import Settings
+
+from .listeners import ArenaListeners
+from .platform import SlackPlatform
+from .ratelimits import PacedWebClient, SlackLimits
+from .replies import ReplySender
+from .users import UserDirectory
 
 if TYPE_CHECKING:
     from arenabot.arena import ArenaService
@@ -27,7 +28,7 @@ RATE_LIMIT_RETRIES = 5
 # request. The name must not be "arenabot" (that would freeze our package's level at the root's),
 # and the base logger has no level of its own, so Bolt's loggers follow the configured level.
 BOLT_APP_NAME = "arenabot-slack"
-BOLT_LOGGER = "adapters.slack.bolt"
+BOLT_LOGGER = "arenabot.adapters.slack.bolt"
 
 
 def make_client(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.slack.layout import section
-from adapters.slack.mrkdwn import escape, to_mrkdwn
-from adapters.slack.split import SECTION_LIMIT, split_text
 from arenabot.render import Leaderboard
+
+from .layout import section
+from .mrkdwn import escape, to_mrkdwn
+from .split import SECTION_LIMIT, split_text
 
 _HEADER_LIMIT = 150  # Slack's limit for a header block's text
 _COLUMNS = ("Rank", "Model", "Rating", "95% CI", "Battles", "Win rate")

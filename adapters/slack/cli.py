@@ -30,7 +30,7 @@ def _handle(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    from adapters.slack import secrets
+    from . import secrets
 
     try:
         secrets(settings)  # before the database is opened: a missing token is the likelier mistake
@@ -42,7 +42,7 @@ def _handle(args: argparse.Namespace) -> int:
 
     setup_logging(settings.ops.log_level, settings.ops.log_format, secrets=settings.secret_values())
     try:
-        asyncio.run(run(settings, ["adapters.slack"]))  # supervised exactly as `arenabot run` is
+        asyncio.run(run(settings, ["arenabot.adapters.slack"]))  # supervised exactly as `arenabot run` is
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

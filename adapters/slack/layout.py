@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.slack.mrkdwn import to_mrkdwn
-from adapters.slack.split import SECTION_LIMIT, group_sections, split_text
+from .mrkdwn import to_mrkdwn
+from .split import SECTION_LIMIT, group_sections, split_text
 
 _PREVIEW_CHARS = 150  # the `text` fallback shown in notifications when blocks are present
 _LABEL_ROOM = 80  # kept free in the first section of each message for its label line

@@ -17,17 +17,18 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
-from adapters.slack.ballot import action_event_id
-from adapters.slack.dedupe import RecentEvents
-from adapters.slack.platform import NEW_ROUND_REACTION, SlackPlatform, outcome_for_reaction
-from adapters.slack.refs import message_ref, parse_ref
-from adapters.slack.replies import ReplySender
-from adapters.slack.users import UserDirectory
 from arenabot.ballot import CONTROL_ID_PATTERN, NEW_ROUND_ID_PATTERN, parse_control_id, parse_new_round_id
 from arenabot.chatcommands.spec import CommandContext
 from arenabot.chatcommands.text import dispatch
 from arenabot.domain import Actor, Scope
 from arenabot.replies import Reply
+
+from .ballot import action_event_id
+from .dedupe import RecentEvents
+from .platform import NEW_ROUND_REACTION, SlackPlatform, outcome_for_reaction
+from .refs import message_ref, parse_ref
+from .replies import ReplySender
+from .users import UserDirectory
 
 if TYPE_CHECKING:
     from arenabot.arena import ArenaService

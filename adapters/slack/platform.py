@@ -17,18 +17,19 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.ballot import ballot_actions
-from adapters.slack.layout import message_payloads, single_payload
-from adapters.slack.mrkdwn import to_mrkdwn
-from adapters.slack.ratelimits import PacedWebClient, SlackLimits
-from adapters.slack.refs import message_ref, parse_ref
-from adapters.slack.replies import ReplySender
 from arenabot.domain import Outcome
 from arenabot.editpacing import PacedEditor
 from arenabot.permissions import MissingPermission
 from arenabot.ports import Ballot, ThreadRefs
 from arenabot.ratelimit import RateLimiter
 from arenabot.replies import Reply
+
+from .ballot import ballot_actions
+from .layout import message_payloads, single_payload
+from .mrkdwn import to_mrkdwn
+from .ratelimits import PacedWebClient, SlackLimits
+from .refs import message_ref, parse_ref
+from .replies import ReplySender
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ class SlackPlatform:
 
     async def check_access(self, channel_ref: str) -> list[str]:
         """For `/arena doctor`: scopes the app lacks, and whether the bot can be in this channel."""
-        from adapters.slack.scopes import missing_scopes, missing_scopes_text
+        from .scopes import missing_scopes, missing_scopes_text
 
         problems = []
         missing = await missing_scopes(self.client)

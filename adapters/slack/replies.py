@@ -15,10 +15,11 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.board import leaderboard_blocks, leaderboard_fallback
-from adapters.slack.layout import message_payloads
 from arenabot.render import Leaderboard
 from arenabot.replies import Reply
+
+from .board import leaderboard_blocks, leaderboard_fallback
+from .layout import message_payloads
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +27,11 @@ Respond = Callable[..., Awaitable[Any]]
 
 
 async def _chart_png(board: Leaderboard) -> bytes | None:
-    """The leaderboard chart; None without the optional plotting extra (matplotlib)."""
-    try:
-        from arenabot.chart import leaderboard_png
-    except ImportError:
-        return None
-    try:
-        # Drawing takes a while (seconds on first use): keep it off the event loop.
-        return await asyncio.to_thread(leaderboard_png, board.rows, board.title)
-    except Exception:
-        log.exception("drawing the leaderboard chart failed; sending the table only")
-        return None
+    """The leaderboard chart; None when it cannot be drawn (the table goes alone)."""
+    from arenabot.chart import board_png
+
+    # Drawing takes a while (seconds on first use): keep it off the event loop.
+    return await asyncio.to_thread(board_png, board)
 
 
 class ReplySender:

@@ -15,7 +15,6 @@ parses the chunk as a complete array, which a cut inside a string or a nested va
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from pathlib import Path
 
@@ -63,7 +62,7 @@ def _read(path: Path, fmt: str, columns: Columns, workers: int | None, progress:
         size = path.stat().st_size
         if workers is None:
             workers = 2 if size > PARALLEL_BYTES and (os.cpu_count() or 1) >= 2 else 1
-        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        if workers > 1 and _can_fork():
             read_lines_in_two(path, size, columns, progress)
         else:
             read_lines(path, 0, None, columns, progress)
@@ -73,6 +72,12 @@ def _read(path: Path, fmt: str, columns: Columns, workers: int | None, progress:
 
 
 PARALLEL_BYTES = 32 << 20
+
+
+def _can_fork() -> bool:
+    import multiprocessing  # imported only when a log is big enough to split (~40 ms at start-up)
+
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 __all__ = [

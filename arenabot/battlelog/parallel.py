@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from pathlib import Path
 
 from .columns import Columns, Wanted
@@ -18,6 +17,8 @@ def read_lines_in_two(path: Path, size: int, columns: Columns, progress: Progres
         fh.seek(size // 2)
         fh.readline()
         middle = fh.tell()  # the start of a line: each half holds whole lines
+    import multiprocessing  # only for large logs: ~40 ms of imports a small file does without
+
     context = multiprocessing.get_context("fork")
     done_there = context.Value("q", 0, lock=False)  # the helper's bytes read, for the progress bar
     receive, send = context.Pipe(duplex=False)

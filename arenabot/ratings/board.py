@@ -55,6 +55,12 @@ class Board:
         }
 
 
+def how_many(count: float, noun: str) -> str:
+    """ "1 battle", "2 battles", "1,670,000 battles"; weighted counts may be fractional ("1.5 battles")."""
+    text = f"{count:,.0f}" if float(count).is_integer() else f"{count:,.1f}"
+    return f"{text} {noun}" if count == 1 else f"{text} {noun}s"
+
+
 def _plain_number(x: float):
     return int(x) if float(x).is_integer() else float(x)
 

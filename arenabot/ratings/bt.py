@@ -19,10 +19,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, log_expit
 
 from .counts import PairCounts
 from .graph import strongly_connected
+from .special import expit, log_expit
 
 PRIOR_GAMES = 1.0
 

@@ -10,10 +10,10 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from scipy.special import expit, ndtri, pdtr
 
 from .bt import Fit, FitOptions, effective_counts, fit_batch, gradient_and_hessian, laplacian, regularised
 from .counts import BattlePatterns, PairCounts
+from .special import expit, normal_quantile, poisson_cdf
 
 
 def _relative_to(anchor: int | None, m: int) -> np.ndarray:
@@ -72,7 +72,7 @@ def pattern_effective(patterns: BattlePatterns, opts: FitOptions) -> tuple[np.nd
 
 
 def z_value(level: float) -> float:
-    return float(ndtri(0.5 + level / 2))
+    return normal_quantile(0.5 + level / 2)
 
 
 def _cells(counts: PairCounts, opts: FitOptions) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -109,7 +109,7 @@ def _poisson_tables(values: np.ndarray) -> dict[int, np.ndarray]:
     tables = {}
     for lam in np.unique(values):
         k = np.arange(int(lam * 4 + 30))
-        tables[int(lam)] = pdtr(k, lam)  # P(X <= k)
+        tables[int(lam)] = poisson_cdf(k, lam)  # P(X <= k)
     return tables
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .board import Board, make_board
+from .board import Board, how_many, make_board
 from .bt import FitOptions, effective_counts, fit_counts
 from .ci import bootstrap_betas, sandwich_se, z_value
 from .counts import PairCounts, counts_from_battles, counts_from_pairs, counts_from_patterns, counts_from_votes
@@ -97,7 +97,8 @@ def rate_counts(
     if anchor is not None and not anchor_found:
         notes.append(f"anchor model {anchor[0]!r} is not rated here: ratings are mean-centred")
     if counts.patterns is not None and ci != "none":
-        notes.append(f"intervals clustered by battle: {counts.patterns.n_battles:,.0f} battles, {counts.n_battles:,.0f} votes")
+        battles, votes = how_many(counts.patterns.n_battles, "battle"), how_many(counts.n_battles, "vote")
+        notes.append(f"intervals clustered by battle: {battles}, {votes}")
 
     sub_y, sub_n = effective_counts(sub, opts)
     wins = np.bincount(sub.i, sub_y, m) + np.bincount(sub.j, sub_n - sub_y, m)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import expit, log_expit
 
 from .board import Board, make_board
 from .bt import PRIOR_GAMES, FitOptions, mle_exists
 from .ci import z_value
 from .counts import A_WINS, B_WINS, TIE, counts_from_battles
+from .special import expit, log_expit
 
 STYLE_FEATURES = ("length", "headers", "lists", "bold")
 # A whisper of ridge on the style coefficients keeps the fit defined when a feature is constant

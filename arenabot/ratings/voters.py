@@ -30,10 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# scipy.special, not scipy.stats: the same survival function without a second of imports.
-from scipy.special import chdtrc, expit, ndtr
-
 from .counts import A_WINS, BOTH_BAD, TIE
+from .special import expit, normal_cdf
 
 
 @dataclass
@@ -140,13 +138,17 @@ def find_anomalous_voters(
     gap = np.abs(ratings[a] - ratings[b]) * math.log(base) / scale
     q = expit(gap)
     if method == "fisher":
+        # The chi-square survival function is scipy's (scipy.special, not scipy.stats: a second
+        # less to import); only this method loads it.
+        from scipy.special import chdtrc
+
         statistic = np.bincount(who, -2.0 * np.log(p), k)
         p_value = np.where(votes > 0, chdtrc(2 * np.maximum(votes, 1), statistic), 1.0)
     else:
         score = np.bincount(who, np.where(decisive, gap * (for_fav - q), 0.0), k)
         var = np.bincount(who, np.where(decisive, gap**2 * q * (1 - q), 0.0), k)
         statistic = np.divide(score, np.sqrt(var), out=np.zeros(k), where=var > 0)
-        p_value = ndtr(statistic)
+        p_value = normal_cdf(statistic)
     n_dec = np.bincount(who, decisive, k)
     agreement = np.divide(np.bincount(who, for_fav, k), n_dec, out=np.full(k, np.nan), where=n_dec > 0)
     expected = np.divide(np.bincount(who, np.where(decisive, q, 0.0), k), n_dec, out=np.full(k, np.nan), where=n_dec > 0)

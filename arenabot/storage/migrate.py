@@ -1,4 +1,5 @@
-"""Schema migrations, run in code: Alembic scripts in the project's migrations/ directory.
+"""Schema migrations, run in code: Alembic scripts in the project's migrations/ directory
+(installed as arenabot.migrations).
 
 No alembic.ini: `Store.open` and `arenabot db upgrade` build the configuration here, so both work
 from any working directory.
@@ -6,7 +7,6 @@ from any working directory.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +21,14 @@ from .records import StorageError
 
 
 def _migrations_dir() -> Path:
-    """The source tree's migrations/ next to the arenabot package (a checkout or an editable
-    install), else the `migrations` package installed alongside arenabot (pip install .)."""
-    beside = Path(__file__).resolve().parents[2] / "migrations"
-    if (beside / "env.py").is_file():
-        return beside
-    spec = importlib.util.find_spec("migrations")
-    if spec is not None and spec.submodule_search_locations:
-        installed = Path(next(iter(spec.submodule_search_locations)))
-        if (installed / "env.py").is_file():
-            return installed
-    return beside
+    """arenabot/migrations in an installed arenabot (pip install . puts the repository's
+    migrations/ there), else migrations/ beside the arenabot package (a checkout, or an editable
+    install, which runs from the checkout)."""
+    package = Path(__file__).resolve().parents[1]
+    for found in (package / "migrations", package.parent / "migrations"):
+        if (found / "env.py").is_file():
+            return found
+    return package / "migrations"
 
 
 MIGRATIONS_DIR = _migrations_dir()

@@ -45,7 +45,7 @@ def test_as_of_errors_are_one_actionable_line(published, capsys):
     assert code == 2 and "write it like 2026-01-31" in err and len(err.strip().splitlines()) == 1
     code, _, err = leaderboard(capsys, "--as-of", "2026-01-09", "--scope", "discord:1")
     assert code == 1 and "discord:1" in err
-    code, _, err = leaderboard(capsys, "--png", "x.png")
+    code, _, err = leaderboard(capsys, "--as-of", "2026-01-09", "--png", "x.png")  # --png alone draws the live board
     assert code == 2 and "--history" in err
 
 

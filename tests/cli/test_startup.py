@@ -37,12 +37,24 @@ def test_help_and_version_import_no_heavy_module(argv):
     assert loaded_after(*argv) == []
 
 
-def test_the_probe_does_see_heavy_modules_when_they_load(tmp_path):
-    # Guards the test above: a command that really runs loads what it needs, and the probe says so.
+@pytest.mark.parametrize("output", [[], ["--output", "csv"], ["--json"], ["--output", "markdown"]])
+def test_plain_ratings_on_a_tiny_file_imports_no_scipy(tmp_path, output):
+    # The fit, the sandwich intervals and every output format need numpy only (ratings/special.py).
     log = tmp_path / "battles.jsonl"
     log.write_text('{"model_a": "x", "model_b": "y", "winner": "model_a"}\n')
-    loaded = loaded_after("ratings", str(log), "--output", "csv")
-    assert {"msgspec", "numpy", "scipy"} <= set(loaded)
+    loaded = loaded_after("ratings", str(log), *output)
+    assert {"msgspec", "numpy"} <= set(loaded)
+    assert not any(m.split(".")[0] == "scipy" for m in loaded), loaded
+    assert "sqlalchemy" not in loaded and "discord" not in loaded and "matplotlib" not in loaded
+
+
+def test_the_probe_does_see_heavy_modules_when_they_load(tmp_path):
+    # Guards the tests above: a command that really needs scipy (the bootstrap's sparse sums)
+    # loads it, and the probe says so.
+    log = tmp_path / "battles.jsonl"
+    log.write_text('{"model_a": "x", "model_b": "y", "winner": "model_a"}\n{"model_a": "y", "model_b": "x", "winner": "tie"}\n')
+    loaded = loaded_after("ratings", str(log), "--bootstrap", "4", "--output", "csv")
+    assert {"msgspec", "numpy", "scipy.sparse"} <= set(loaded)
     assert "sqlalchemy" not in loaded and "discord" not in loaded  # ratings needs no database
 
 
@@ -54,3 +66,14 @@ def test_every_command_is_listed_and_defined_by_its_module(capsys):
     assert set(sub.choices) == set(COMMANDS)
     for name, parser_ in sub.choices.items():
         assert parser_.get_default("handler") is not None or name in {"models", "db"}, name
+
+
+def test_the_ratings_names_loaded_on_first_use_all_resolve():
+    # Elo, style control, win-rate matrices and voter scores load on first use (a plain board
+    # needs none of them); every exported name still resolves.
+    import arenabot.ratings as ratings
+
+    namespace: dict = {}
+    exec("from arenabot.ratings import *", namespace)
+    assert set(ratings.__all__) <= set(namespace) and "rate_elo" in ratings.__all__
+    assert namespace["rate_style"].__module__ == "arenabot.ratings.style"

@@ -83,7 +83,8 @@ def test_features_are_packages_without_import_cycles():
 def test_no_feature_imports_an_adapter_or_a_platform_sdk():
     for path in FEATURES.rglob("*.py"):
         for module in _runtime_imports(path):
-            assert module.split(".")[0] not in {"adapters", "discord", "slack_bolt", "slack_sdk"}, (path, module)
+            assert module.split(".")[0] not in {"discord", "slack_bolt", "slack_sdk"}, (path, module)
+            assert not module.startswith("arenabot.adapters"), (path, module)
 
 
 # ----- no monkey-patching -----------------------------------------------------------------------

@@ -12,7 +12,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from adapters.discord.commands import ROOT, build_command_tree
+from arenabot.adapters.discord.commands import ROOT, build_command_tree
 from arenabot.chatcommands.help import help_text
 from arenabot.chatcommands.registry import CommandRegistry
 from arenabot.chatcommands.spec import Command, CommandContext, Param

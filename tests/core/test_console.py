@@ -6,12 +6,13 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from adapters.console.platform import ConsolePlatform
-from adapters.console.session import CONSOLE_SCOPE, run_console
+from arenabot.adapters.console.platform import ConsolePlatform
+from arenabot.adapters.console.session import CONSOLE_SCOPE, run_console
 from arenabot.domain import BattleStatus
 from arenabot.storage import Store
 
@@ -41,6 +42,11 @@ def test_newcomer_pipe_through_the_cli(tmp_path):
     assert len(names) == 2 and names[0] != names[1]
     board = out[out.index("Leaderboard"):]
     assert all(name in board for name in names)
+    assert "intervals clustered by battle: 1 battle, 1 vote\n" in board  # not "1 battles, 1 votes"
+    # A terminal shows no images: the chart is a PNG file in the working directory, its path printed.
+    chart = tmp_path / "leaderboard-this-console.png"
+    assert f"Chart: {chart}" in board
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     # Both replies are the demo models' own words about the prompt.
     assert out.count("haiku") >= 3
 
@@ -65,10 +71,35 @@ def test_eof_without_quit_exits_cleanly(tmp_path):
     assert "demo-lark" in done.stdout and "Bye." in done.stdout
 
 
-async def _console(service, script: str) -> str:
+async def _console(service, script: str, chart_dir: Path | None = None) -> str:
     out = io.StringIO()
-    await run_console(service, stdin=io.StringIO(script), stdout=out, word_delay=0)
+    with tempfile.TemporaryDirectory() as scratch:  # where /leaderboard's chart goes unless given
+        await run_console(service, stdin=io.StringIO(script), stdout=out, word_delay=0, chart_dir=chart_dir or Path(scratch))
     return out.getvalue()
+
+
+async def test_console_leaderboard_writes_its_chart_with_the_boards_groups(core, tmp_path, monkeypatch):
+    import arenabot.chart as chart
+
+    drawn = []
+    real = chart.leaderboard_png
+    monkeypatch.setattr(chart, "leaderboard_png", lambda rows, title, **options: drawn.append((rows, title, options)) or real(rows, title, **options))
+    async with core() as service:
+        out = await _console(service, "Why is the sky blue?\nb\n/leaderboard\n", chart_dir=tmp_path)
+        [(rows, title, options)] = drawn
+        board = (await service.leaderboard(CONSOLE_SCOPE)).board
+        assert board is not None and [r.model for r in rows] == [r.model for r in board.rows] and len(rows) == 2
+        assert title == board.title and options["groups"] == board.groups and set(board.groups.values()) == {0}
+        assert options["reference"].rating == 1000.0
+        path = tmp_path / "leaderboard-this-console.png"
+        assert f"Chart: {path}" in out and path.read_bytes().startswith(b"\x89PNG")
+
+
+async def test_console_chart_that_cannot_be_written_is_a_note_not_a_crash(core, tmp_path):
+    async with core() as service:
+        out = await _console(service, "Why is the sky blue?\nb\n/leaderboard\n/models\n", chart_dir=tmp_path / "gone")
+        assert "(chart not saved: cannot write" in out and "Chart:" not in out
+        assert out.rstrip().endswith("Bye.") and "alpha" in out.split("chart not saved")[1]  # /models still ran
 
 
 async def test_console_session_in_process(core):
@@ -133,7 +164,7 @@ async def test_console_unvote_comes_from_the_registry(core):
 
 
 async def test_console_prints_a_long_reply_at_once_not_word_by_word(monkeypatch):
-    import adapters.console.platform as console_platform
+    import arenabot.adapters.console.platform as console_platform
 
     waits: list[float] = []
 

@@ -284,7 +284,7 @@ def _context(service: ArenaService, platform: FakePlatform, actor):
 async def test_the_console_never_prints_a_flagged_reply(sqlite_url):
     import io
 
-    from adapters.console.session import run_console
+    from arenabot.adapters.console.session import run_console
 
     prompt = "Describe drizzle on tin roofs"
     server = await FakeModeration(flag_words={"drizzle": "violence", "kaboom": "violence"}, allow={prompt}).start()
@@ -311,7 +311,7 @@ async def test_the_console_never_prints_a_flagged_reply(sqlite_url):
 async def test_the_console_prints_a_replacing_final_text_on_its_own_line():
     import io
 
-    from adapters.console.platform import ConsolePlatform
+    from arenabot.adapters.console.platform import ConsolePlatform
 
     out = io.StringIO()
     console = ConsolePlatform(out, word_delay=0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.discord.text import split_message
+from arenabot.adapters.discord.text import split_message
 from arenabot.render import hidden_reply
 from arenabot.screening import Flag
 from arenabot.wordlist import WordList, normalise_words

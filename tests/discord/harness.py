@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from adapters.discord import build_client, endpoints
-from adapters.discord.client import ArenaClient
+from arenabot.adapters.discord import build_client, endpoints
+from arenabot.adapters.discord.client import ArenaClient
 from arenabot.app import build_core
 from arenabot.ops.readiness import Readiness
 from arenabot.arena import ArenaService

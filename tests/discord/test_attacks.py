@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.discord.actors import scope_for
+from arenabot.adapters.discord.actors import scope_for
 from arenabot.domain import Outcome
 from arenabot.render import VOTE_EMOJI
 from tests.discord.fake_discord import BOT_ID, GUILD_ID, MANAGE_GUILD, FakeDiscord

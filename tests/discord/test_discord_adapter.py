@@ -493,19 +493,19 @@ async def test_private_answer_to_a_public_command_replaces_the_public_placeholde
 
 
 async def test_run_serves_until_cancelled_and_explains_a_bad_token(fake, sqlite_url, monkeypatch):
-    import adapters.discord
-    from adapters.discord import endpoints, run
+    from arenabot.adapters import discord as discord_adapter
+    from arenabot.adapters.discord import endpoints, run
     from arenabot.app import build_core
 
     clients = []
-    original_build = adapters.discord.build_client
+    original_build = discord_adapter.build_client
 
     def build_and_keep(settings, service, **options):
         # A short READY wait, and a handle on the client, so the test can see it is ready.
         clients.append(original_build(settings, service, guild_ready_timeout=0.1, **options))
         return clients[-1]
 
-    monkeypatch.setattr(adapters.discord, "build_client", build_and_keep)
+    monkeypatch.setattr(discord_adapter, "build_client", build_and_keep)
     settings = arena_settings(sqlite_url, fake)
     monkeypatch.setenv("DISCORD_TOKEN", "fake-bot-token")
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from adapters.discord.ratelimits import DiscordLimits
+from arenabot.adapters.discord.ratelimits import DiscordLimits
 from arenabot.ratelimit import Limit
 from tests.discord.fake_discord import TOKEN, FakeDiscord, RateLimits
 from tests.discord.harness import arena_settings, running_bot

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from adapters.discord.text import preview, split_message
+from arenabot.adapters.discord.text import preview, split_message
 
 
 def _unfenced(chunks: list[str]) -> str:

@@ -7,10 +7,10 @@ from types import SimpleNamespace
 import discord
 import pytest
 
-from adapters.discord.actors import is_moderator
-from adapters.discord.cli import shard_list, with_shards
-from adapters.discord.reactions import _dispatch_key, outcome_for, reaction_event_id
-from adapters.discord.sync import commands_signature
+from arenabot.adapters.discord.actors import is_moderator
+from arenabot.adapters.discord.cli import shard_list, with_shards
+from arenabot.adapters.discord.reactions import _dispatch_key, outcome_for, reaction_event_id
+from arenabot.adapters.discord.sync import commands_signature
 from arenabot.chart import leaderboard_png
 from arenabot.config import Settings
 from arenabot.domain import Outcome
@@ -103,7 +103,7 @@ def test_chart_png_or_none():
 
 async def test_leaderboard_without_matplotlib_is_the_table_alone(monkeypatch):
     import arenabot.chart as chart
-    from adapters.discord.embeds import leaderboard_message
+    from arenabot.adapters.discord.embeds import leaderboard_message
     from arenabot.render import Leaderboard
 
     board = Leaderboard(rows=[LeaderboardRow("model-x", 1012.4, 990.0, 1030.0, 1, 12, 0.55)], title="Leaderboard - this server", votes=12)
@@ -114,3 +114,35 @@ async def test_leaderboard_without_matplotlib_is_the_table_alone(monkeypatch):
     monkeypatch.undo()
     embed, file = await leaderboard_message(board)
     assert file is not None and file.filename == "leaderboard.png" and embed.image.url == "attachment://leaderboard.png"
+
+
+async def test_leaderboard_chart_gets_the_boards_groups(monkeypatch):
+    import arenabot.chart as chart
+    from arenabot.adapters.discord.embeds import leaderboard_message
+    from arenabot.render import Leaderboard
+
+    rows = [LeaderboardRow("x", 1050.0, 1000.0, 1100.0, 1, 5, 0.6), LeaderboardRow("y", 950.0, 900.0, 1000.0, 1, 5, 0.4)]
+    board = Leaderboard(rows=rows, title="Leaderboard - this server", votes=5, groups={"x": 0, "y": 1})
+    drawn = []
+    real = chart.leaderboard_figure
+    monkeypatch.setattr(chart, "leaderboard_figure", lambda *a, **k: drawn.append(real(*a, **k)) or drawn[-1])
+    _, file = await leaderboard_message(board)
+    assert file is not None
+    [figure] = drawn
+    labels = [t.get_text() for t in figure.axes[0].texts]
+    assert "group 2 of 2: never met the models above (not comparable)" in labels
+    assert "1050 [1000, 1100]" in labels and "950 [900, 1000]" in labels
+
+
+async def test_a_chart_that_fails_to_draw_leaves_the_table(monkeypatch):
+    import arenabot.chart as chart
+    from arenabot.adapters.discord.embeds import leaderboard_message
+    from arenabot.render import Leaderboard
+
+    def broken(*args, **kwargs):
+        raise ValueError("no fonts")
+
+    monkeypatch.setattr(chart, "leaderboard_figure", broken)
+    board = Leaderboard(rows=[LeaderboardRow("x", 1012.4, 990.0, 1030.0, 1, 12, 0.55)], title="t", votes=12)
+    embed, file = await leaderboard_message(board)
+    assert file is None and "x" in embed.description

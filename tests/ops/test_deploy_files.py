@@ -73,6 +73,7 @@ def test_the_build_context_leaves_out_secrets_and_local_state():
         "migrations/env.py",
         "requirements.lock",
         "pyproject.toml",
+        "setup.py",
         "README.md",
         "scripts/install-deps.sh",
         ".env.example",

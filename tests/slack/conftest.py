@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.slack.app import make_client
+from arenabot.adapters.slack.app import make_client
 from tests.slack.fake_slack import FakeSlack
 
 

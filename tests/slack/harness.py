@@ -13,9 +13,9 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from adapters.slack.app import SlackArena, build_app, make_client
-from adapters.slack.http import events_app
-from adapters.slack.ratelimits import SlackLimits
+from arenabot.adapters.slack.app import SlackArena, build_app, make_client
+from arenabot.adapters.slack.http import events_app
+from arenabot.adapters.slack.ratelimits import SlackLimits
 from arenabot.app import build_core
 from arenabot.arena import ArenaService
 from arenabot.config import Settings, settings_from_dict

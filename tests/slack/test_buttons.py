@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 import pytest
 from sqlalchemy import select
 
-import adapters.slack
+from arenabot.adapters import slack as slack_adapter
 from arenabot.app import build_core
 from arenabot.ops.readiness import Readiness
 from arenabot.storage.schema import Vote
@@ -110,8 +110,8 @@ async def test_socket_mode_clicks_are_acked_and_a_redelivery_counts_once(
     )
     async with build_core(settings) as service:
         service.readiness = readiness = Readiness()
-        readiness.started("slack", self_reporting=adapters.slack.REPORTS_READINESS)
-        runner = asyncio.create_task(adapters.slack.run(settings, service))
+        readiness.started("slack", self_reporting=slack_adapter.REPORTS_READINESS)
+        runner = asyncio.create_task(slack_adapter.run(settings, service))
         try:
             await fake_slack.wait_for(lambda: readiness.adapters()["slack"], what="the readiness report")
             command = dict(parse_qsl(command_body("battle name three rivers", response_url=fake_slack.response_url("sm"))))

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-import adapters.slack as slack_adapter
-from adapters.slack.scopes import REQUIRED_SCOPES, missing_scopes
+import arenabot.adapters.slack as slack_adapter
+from arenabot.adapters.slack.scopes import REQUIRED_SCOPES, missing_scopes
 from arenabot.domain import BattleStatus
 from tests.slack.fake_slack import MANIFEST_SCOPES, FakeSlack
 from tests.slack.harness import CHANNEL, SlackHarness, arena_settings, slack_harness
@@ -51,7 +51,7 @@ async def test_a_private_channel_without_an_invitation_is_refused_privately(slac
     await slack.settled()
     battle = await slack.service.store.get_battle(1)
     assert battle is not None and battle.status is BattleStatus.VOID
-    assert not any(r.exc_info for r in caplog.records if r.name.startswith(("arenabot", "adapters")))
+    assert not any(r.exc_info for r in caplog.records if r.name.startswith("arenabot"))
 
 
 async def test_a_private_channel_the_bot_was_invited_to_works(slack: SlackHarness) -> None:

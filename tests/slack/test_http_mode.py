@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.slack.mrkdwn import to_mrkdwn
+from arenabot.adapters.slack.mrkdwn import to_mrkdwn
 from arenabot.domain import Message
 from arenabot.providers.demo import demo_reply
 from tests.slack.fake_slack import FakeSlack

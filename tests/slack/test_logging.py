@@ -37,7 +37,7 @@ async def test_info_lines_still_show_after_the_slack_app_handled_requests(
         out = io.StringIO()
         setup_logging(level="INFO", stream=out)  # ... the level configured now is the one that counts
         logging.getLogger("arenabot.arena").info("battle #1 opened")
-        logging.getLogger("adapters.slack.listeners").info("vote handled")
+        logging.getLogger("arenabot.adapters.slack.listeners").info("vote handled")
         # A request handled after the level changed must not pin it again either.
         await slack.start_battle("and a limerick")
         await slack.settled()

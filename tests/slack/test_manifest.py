@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import adapters.slack
-from adapters.slack.listeners import COMMAND
+from arenabot.adapters import slack as slack_adapter
+from arenabot.adapters.slack.listeners import COMMAND
 
-MANIFEST = Path(adapters.slack.__file__).with_name("manifest.yaml").read_text(encoding="utf-8")
+MANIFEST = Path(slack_adapter.__file__).with_name("manifest.yaml").read_text(encoding="utf-8")
 
 
 def _list_under(key: str) -> list[str]:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import asyncio
 
-from adapters.slack.platform import SlackPlatform
-from adapters.slack.refs import parse_ref
+from arenabot.adapters.slack.platform import SlackPlatform
+from arenabot.adapters.slack.refs import parse_ref
 from arenabot.ballot import Ballot
 from tests.slack.fake_slack import FakeSlack
 

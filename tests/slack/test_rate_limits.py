@@ -7,7 +7,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.ratelimits import SlackLimits
+from arenabot.adapters.slack.ratelimits import SlackLimits
 from arenabot.ratelimit import Limit
 from tests.slack.fake_slack import FakeSlack, RateLimits
 from tests.support.manybattles import slack_run

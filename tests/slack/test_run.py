@@ -1,4 +1,4 @@
-"""The production entry point `adapters.slack.run`: Socket Mode (the fake Web API hands out a
+"""The production entry point `arenabot.adapters.slack.run`: Socket Mode (the fake Web API hands out a
 websocket URL, the fake server replays envelopes, the adapter acks and acts on them) and HTTP mode."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 import aiohttp
 import pytest
 
-import adapters.slack
+from arenabot.adapters import slack as slack_adapter
 from arenabot.app import build_core
 from arenabot.config import ConfigError
 from arenabot.ops.readiness import Readiness
@@ -34,8 +34,8 @@ async def test_socket_mode_acks_envelopes_runs_a_battle_and_counts_a_redelivery_
     settings = arena_settings(sqlite_url, slack={"mode": "socket", "api_base": fake_slack.api_url})
     async with build_core(settings) as service:
         service.readiness = readiness = Readiness()  # what `arenabot run`'s supervisor provides
-        readiness.started("slack", self_reporting=adapters.slack.REPORTS_READINESS)
-        runner = asyncio.create_task(adapters.slack.run(settings, service))
+        readiness.started("slack", self_reporting=slack_adapter.REPORTS_READINESS)
+        runner = asyncio.create_task(slack_adapter.run(settings, service))
         try:
             await fake_slack.wait_for(lambda: readiness.adapters()["slack"], what="the readiness report")
             command = dict(parse_qsl(command_body("battle name three rivers", response_url=fake_slack.response_url("sm"))))
@@ -70,9 +70,9 @@ async def test_missing_tokens_are_a_clear_configuration_error(sqlite_url: str, m
     monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
     monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
     with pytest.raises(ConfigError, match="SLACK_APP_TOKEN is not set"):
-        await adapters.slack.run(arena_settings(sqlite_url), service=None)
+        await slack_adapter.run(arena_settings(sqlite_url), service=None)
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET is not set"):
-        await adapters.slack.run(arena_settings(sqlite_url, slack={"mode": "http"}), service=None)
+        await slack_adapter.run(arena_settings(sqlite_url, slack={"mode": "http"}), service=None)
 
 
 def _free_port() -> int:
@@ -90,7 +90,7 @@ async def test_http_mode_serves_signed_events_and_a_health_check(
     settings = arena_settings(sqlite_url, slack={"mode": "http", "http_port": port, "api_base": fake_slack.api_url})
     base = f"http://127.0.0.1:{port}"
     async with build_core(settings) as service, aiohttp.ClientSession() as session:
-        runner = asyncio.create_task(adapters.slack.run(settings, service))
+        runner = asyncio.create_task(slack_adapter.run(settings, service))
 
         async def healthy() -> bool:
             try:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.slack.layout import message_payloads
-from adapters.slack.mrkdwn import to_mrkdwn
-from adapters.slack.platform import outcome_for_reaction
-from adapters.slack.split import SECTION_LIMIT, group_sections, split_text
+from arenabot.adapters.slack.layout import message_payloads
+from arenabot.adapters.slack.mrkdwn import to_mrkdwn
+from arenabot.adapters.slack.platform import outcome_for_reaction
+from arenabot.adapters.slack.split import SECTION_LIMIT, group_sections, split_text
 from arenabot.domain import Outcome
 
 

@@ -1,8 +1,8 @@
 """Who may moderate, who is a bot, and how often Slack is asked; the event-id memory."""
 from __future__ import annotations
 
-from adapters.slack.dedupe import RecentEvents
-from adapters.slack.users import UserDirectory
+from arenabot.adapters.slack.dedupe import RecentEvents
+from arenabot.adapters.slack.users import UserDirectory
 from tests.slack.fake_slack import FakeSlack
 
 

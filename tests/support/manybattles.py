@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.discord.ratelimits import DiscordLimits
-from adapters.discord.text import MESSAGE_LIMIT, split_message
-from adapters.slack.layout import message_payloads
-from adapters.slack.ratelimits import SlackLimits
-from adapters.slack.refs import message_ref
+from arenabot.adapters.discord.ratelimits import DiscordLimits
+from arenabot.adapters.discord.text import MESSAGE_LIMIT, split_message
+from arenabot.adapters.slack.layout import message_payloads
+from arenabot.adapters.slack.ratelimits import SlackLimits
+from arenabot.adapters.slack.refs import message_ref
 from arenabot.config import ModelSettings, Settings
 from arenabot.domain import Message
 from arenabot.providers import Completion, OnDelta, ProviderHub

@@ -26,7 +26,7 @@ def check(args: argparse.Namespace) -> None:
     if len(chosen) > 1:
         raise CliError(f"use one of {', '.join(chosen)} at a time", 2)
     if args.png and not args.history:
-        raise CliError("--png draws a --history chart: add --history MODEL", 2)
+        raise CliError("--png draws the live board or a --history chart: drop --as-of/--html, or add --history MODEL", 2)
     if args.as_of:
         try:
             parse_moment(args.as_of)

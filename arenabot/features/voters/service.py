@@ -41,7 +41,7 @@ class Voters:
         votes = await self.state.store.revealed_votes(scope_key)
         if not votes:
             return []
-        from arenabot.ratings import find_anomalous_voters, rate_patterns  # numpy/scipy on first use
+        from arenabot.ratings import find_anomalous_voters, rate_patterns  # numpy on first use
 
         patterns = await self.state.store.battle_patterns(scope_key, None)
         # Ties dropped for the fit: counting them as half wins compresses ratings (see voters.py).
