@@ -590,6 +590,11 @@ class Store:
         stmt = select(bans.c.user_ref).where(bans.c.scope_key == scope_key, bans.c.user_ref == user_ref)
         return await self._db.read(lambda conn: conn.execute(stmt).first() is not None)
 
+    async def banned_members(self, scope_key: str) -> list[str]:
+        """Every member banned in the scope (the state caches them per scope)."""
+        stmt = select(bans.c.user_ref).where(bans.c.scope_key == scope_key)
+        return await self._db.read(lambda conn: [r[0] for r in conn.execute(stmt)])
+
     async def get_settings(self, scope_key: str) -> dict[str, str]:
         stmt = select(settings.c.key, settings.c.value).where(settings.c.scope_key == scope_key)
         return await self._db.read(lambda conn: {k: v for k, v in conn.execute(stmt)})
