@@ -88,13 +88,14 @@ async def profile(url: str, battles: int) -> None:
     hub.register("openai", InstantModel())
     platform = NullPlatform()
     async with build_core(settings, hub=hub, rng=random.Random(1)) as service:
-        # Warm: connections open, statements prepared, settings and registry cached.
-        for k in range(5):
-            await service.start_battle(platform, SCOPE, "chan", Actor(f"warm{k}"), f"warm {k}")
+        # Warm: connections open, statements prepared, settings, registry and the 10 members
+        # cached (a member's first call in a process costs one more transaction: first_seen).
+        for k in range(10):
+            await service.start_battle(platform, SCOPE, "chan", Actor(f"user{k % 10}"), f"warm {k}")
         TRIPS.clear()
         ids = []
         for k in range(battles):
-            reply = await service.start_battle(platform, SCOPE, "chan", Actor(f"user{k % 50}"), f"prompt number {k}")
+            reply = await service.start_battle(platform, SCOPE, "chan", Actor(f"user{k % 10}"), f"prompt number {k}")
             assert reply.ok, reply.text
             ids.append(int(reply.text.split("#")[1].split()[0]))
         report("start a battle (first turn, ballot with buttons)", battles)

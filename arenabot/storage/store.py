@@ -242,7 +242,7 @@ class Store:
 
     async def count_recent_battles(self, scope_key: str, creator_ref: str, since: datetime) -> int:
         if self._pg is not None:
-            return await pg_fast.count_recent(await self._pg.pool(), scope_key, creator_ref, since)
+            return await (await self._pg_batchers()).recent.submit((scope_key, creator_ref, since))
         return await self._db.read(lambda conn: battle_io(conn).count_recent(scope_key, creator_ref, since))
 
     async def create_battle(self, new: NewBattle) -> BattleRecord:
@@ -272,7 +272,7 @@ class Store:
             "anony": new.anony,
         }
         if self._pg is not None:
-            battle_id = await pg_fast.insert_battle(await self._pg.pool(), values)
+            battle_id = await (await self._pg_batchers()).battles.submit(values)
         else:
             battle_id = await self._db.write(lambda conn: battle_io(conn).insert_battle(values))
         return battle_record(SimpleNamespace(**values, id=battle_id))
@@ -291,6 +291,8 @@ class Store:
         await self._db.write(lambda conn: battle_io(conn).add_message(platform, message_ref, battle_id, kind))
 
     async def get_battle(self, battle_id: int) -> BattleRecord | None:
+        if self._pg is not None:
+            return await (await self._pg_batchers()).reads.submit(battle_id)
         return await self._db.read(fetch_battle, battle_id)
 
     async def battle_by_message(self, platform: str, message_ref: str) -> BattleRecord | None:

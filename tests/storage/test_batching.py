@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -67,3 +68,30 @@ async def test_a_caller_cancelled_before_its_batch_is_sent_gets_nothing_written(
     with pytest.raises(asyncio.CancelledError):
         await queued[0]
     assert 2 not in [x for batch in db.batches for x in batch] + db.singles
+
+
+# ---- the batched battle paths, on both databases -----------------------------------------------
+
+
+async def test_battles_created_together_each_get_their_own_id_and_row(store) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from .factories import T0, new_battle
+
+    wanted = [
+        dataclasses.replace(new_battle(f"m{k}", f"n{k}", creator_ref=f"c{k % 3}", categories=[f"cat{k}"]), prompt=f"p{k}")
+        for k in range(40)
+    ]
+    made = await asyncio.gather(*(store.create_battle(w) for w in wanted))
+    assert len({b.id for b in made}) == 40
+    read = await asyncio.gather(*(store.get_battle(b.id) for b in made), store.get_battle(10**6))
+    assert read[-1] is None  # an unknown id in the same batch as known ones
+    for w, b, r in zip(wanted, made, read, strict=False):
+        assert r is not None and r.id == b.id
+        assert (r.prompt, r.model_a, r.model_b, r.categories, r.creator_ref) == (w.prompt, w.model_a, w.model_b, w.categories, w.creator_ref)
+    counts = await asyncio.gather(
+        *(store.count_recent_battles("discord:guild1", f"c{k}", T0) for k in range(3)),
+        store.count_recent_battles("discord:guild1", "c0", T0 + timedelta(seconds=1)),
+        store.count_recent_battles("discord:other", "c0", T0),
+    )
+    assert counts == [14, 13, 13, 0, 0]
