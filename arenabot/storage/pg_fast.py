@@ -289,6 +289,34 @@ async def count_recent(pool: Any, scope_key: str, creator_ref: str, since: datet
     return (await count_recent_many(pool, [(scope_key, creator_ref, since)]))[0]
 
 
+# When members were first seen (recorded now if never before), for several in one statement.
+# The outer read sees the table as it was when the statement began: a new member's time comes
+# from the insert, a known one's from the table.
+_FIRST_SEEN = (
+    "WITH v AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[])"
+    " WITH ORDINALITY AS v(scope_key, user_ref, seen_at, k)),"
+    " added AS (INSERT INTO first_seen (scope_key, user_ref, seen_at)"
+    " SELECT DISTINCT ON (scope_key, user_ref) scope_key, user_ref, seen_at FROM v ORDER BY scope_key, user_ref, k"
+    " ON CONFLICT (scope_key, user_ref) DO NOTHING RETURNING scope_key, user_ref, seen_at)"
+    " SELECT coalesce(a.seen_at, f.seen_at) FROM v"
+    " LEFT JOIN added AS a ON a.scope_key = v.scope_key AND a.user_ref = v.user_ref"
+    " LEFT JOIN first_seen AS f ON f.scope_key = v.scope_key AND f.user_ref = v.user_ref ORDER BY v.k"
+)
+SeenArgs = tuple[str, str, datetime]  # scope key, user ref, now
+
+
+async def first_seen_many(pool: Any, batch: list[SeenArgs]) -> list[datetime]:
+    for args in batch:
+        _aware(args[2])
+    for _ in range(3):
+        found = [row[0] for row in await pool.fetch(_FIRST_SEEN, *(list(column) for column in zip(*batch, strict=True)))]
+        if all(seen is not None for seen in found):
+            return found
+        # Another process inserted one of them after this statement began (so neither the insert
+        # nor the read saw it): it is committed now, and the next statement sees it.
+    raise RuntimeError("first_seen: a member's first-seen time could not be read")
+
+
 class Batchers:
     """The batched hot paths of one Store (see batching.py)."""
 
@@ -335,7 +363,14 @@ class Batchers:
         async def one_recent(args: RecentArgs) -> int:
             return await count_recent(pool, *args)
 
+        async def seen_many(batch: list[SeenArgs]) -> list[datetime]:
+            return await first_seen_many(pool, batch)
+
+        async def seen(args: SeenArgs) -> datetime:
+            return (await first_seen_many(pool, [args]))[0]
+
         self.votes: Batcher[VoteArgs, VoteResult] = Batcher(vote, votes)
+        self.first_seen: Batcher[SeenArgs, datetime] = Batcher(seen, seen_many)
         self.battles: Batcher[dict[str, Any], int] = Batcher(battle, battles)
         self.reads: Batcher[int, BattleRecord | None] = Batcher(read, reads)
         self.recent: Batcher[RecentArgs, int] = Batcher(one_recent, recent)

@@ -533,6 +533,8 @@ class Store:
 
     async def first_seen(self, scope_key: str, user_ref: str, now: datetime) -> datetime:
         """When the bot first saw this user here (recorded now if never before)."""
+        if self._pg is not None:
+            return await (await self._pg_batchers()).first_seen.submit((scope_key, user_ref, now))
 
         def tx(conn: Connection) -> datetime:
             conn.execute(

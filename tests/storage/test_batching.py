@@ -95,3 +95,18 @@ async def test_battles_created_together_each_get_their_own_id_and_row(store) -> 
         store.count_recent_battles("discord:other", "c0", T0),
     )
     assert counts == [14, 13, 13, 0, 0]
+
+
+async def test_first_seen_together_keeps_each_members_first_time(store) -> None:  # type: ignore[no-untyped-def]
+    from .factories import T0
+
+    later = T0 + timedelta(days=3)
+    assert await store.first_seen("s", "old", T0) == T0
+    seen = await asyncio.gather(
+        store.first_seen("s", "old", later),
+        store.first_seen("s", "new", later),
+        store.first_seen("s", "new", later + timedelta(hours=1)),  # the same member twice in one batch
+        store.first_seen("other", "old", later),  # another scope: another member
+    )
+    assert seen == [T0, later, later, later]
+    assert await store.first_seen("s", "new", later + timedelta(days=9)) == later
