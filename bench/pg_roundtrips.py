@@ -1,11 +1,13 @@
 """Where a battle's database time goes on PostgreSQL: the round trips of each operation.
 
-    .venv/bin/python bench/pg_roundtrips.py [--battles 50] [--pg URL]
+    .venv/bin/python bench/pg_roundtrips.py [--battles 50] [--concurrency 1] [--pg URL]
 
 Runs battles (instant fake models, a platform that costs nothing), votes and reveals through the
-service on a scratch PostgreSQL database, one at a time, and counts the messages each sends to
-the server, by statement: every asyncpg call that waits for the server (a query, a prepare, a
-BEGIN/COMMIT, SQLAlchemy's pre-ping) is one round trip. Printed per operation, on average.
+service on a scratch PostgreSQL database and counts the messages each sends to the server, by
+statement: every asyncpg call that waits for the server (a query, a prepare, a BEGIN/COMMIT,
+SQLAlchemy's pre-ping) is one round trip. Printed per operation, on average. With
+--concurrency above 1, battles and votes run that many at a time, so calls that arrive together
+share a statement (storage/batching.py) and the figures show what batching saves.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import functools
 import os
 import random
 import sys
@@ -79,7 +82,17 @@ def report(title: str, n: int) -> None:
     TRIPS.clear()
 
 
-async def profile(url: str, battles: int) -> None:
+async def in_parallel(calls: list, concurrency: int) -> None:  # type: ignore[type-arg]
+    queue = list(reversed(calls))
+
+    async def worker() -> None:
+        while queue:
+            await queue.pop()()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+async def profile(url: str, battles: int, concurrency: int) -> None:
     models = [{"name": f"model-{k:02d}", "provider": "openai", "model_id": f"m{k}"} for k in range(20)]
     settings = settings_from_dict(
         {"database": {"url": url}, "models": models, "arena": {"rate_limit_battles": 10**9, "reveal_to_voter": False}}
@@ -93,16 +106,22 @@ async def profile(url: str, battles: int) -> None:
         for k in range(10):
             await service.start_battle(platform, SCOPE, "chan", Actor(f"user{k % 10}"), f"warm {k}")
         TRIPS.clear()
-        ids = []
-        for k in range(battles):
+        ids: list[int] = []
+
+        async def start(k: int) -> None:
             reply = await service.start_battle(platform, SCOPE, "chan", Actor(f"user{k % 10}"), f"prompt number {k}")
             assert reply.ok, reply.text
             ids.append(int(reply.text.split("#")[1].split()[0]))
-        report("start a battle (first turn, ballot with buttons)", battles)
+
+        await in_parallel([functools.partial(start, k) for k in range(battles)], concurrency)
+        report("start a battle (first turn, ballot)", battles)
         outcomes = list(Outcome)
-        for n, battle_id in enumerate(ids):
-            for v in range(3):
-                await service.vote_on_battle(platform, battle_id, Actor(f"voter{v}"), outcomes[(n + v) % 4], f"ev-{n}-{v}")
+        casts = [
+            functools.partial(service.vote_on_battle, platform, battle_id, Actor(f"voter{v}"), outcomes[(n + v) % 4], f"ev-{n}-{v}")
+            for n, battle_id in enumerate(ids)
+            for v in range(3)
+        ]
+        await in_parallel(casts, concurrency)
         report("vote (a button click)", 3 * battles)
         moderator = Actor("moderator", is_moderator=True)
         for battle_id in ids:
@@ -114,6 +133,7 @@ async def profile(url: str, battles: int) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--battles", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--pg", default=os.environ.get("ARENABOT_TEST_POSTGRES_URL") or DEFAULT_PG)
     args = parser.parse_args()
     from sqlalchemy.engine import make_url
@@ -123,7 +143,7 @@ async def main() -> None:
     await _admin(args.pg, f'CREATE DATABASE "{name}"')
     try:
         url = make_url(args.pg).set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
-        await profile(url, args.battles)
+        await profile(url, args.battles, args.concurrency)
     finally:
         TRIPS.clear()
         await _admin(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
