@@ -159,7 +159,9 @@ async def sample_waits(url: str, stop: asyncio.Event) -> collections.Counter[str
     from sqlalchemy.engine import make_url
 
     u = make_url(url)
-    conn = await asyncpg.connect(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username, password=u.password, database=u.database)
+    conn = await asyncpg.connect(
+        host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username, password=u.password, database=u.database
+    )
     waits: collections.Counter[str] = collections.Counter()
     try:
         while not stop.is_set():
@@ -172,7 +174,7 @@ async def sample_waits(url: str, stop: asyncio.Event) -> collections.Counter[str
                 waits[what if state == "active" else f"{state} ({what})"] += 1
             try:
                 await asyncio.wait_for(stop.wait(), 0.02)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
     finally:
         await conn.close()
@@ -271,9 +273,7 @@ if __name__ == "__main__":
         print(json.dumps(asyncio.run(worker(sys.argv[2], json.loads(sys.argv[3])))))
         sys.exit(0)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--processes", type=lambda text: [int(n) for n in text.split(",")], default=[1, 2, 4], help="e.g. 1,2,4"
-    )
+    parser.add_argument("--processes", type=lambda text: [int(n) for n in text.split(",")], default=[1, 2, 4], help="e.g. 1,2,4")
     parser.add_argument("--battles", type=int, default=150, help="battles each process starts")
     parser.add_argument("--shared", type=int, default=120, help="battles every process votes on")
     parser.add_argument("--pg", help="PostgreSQL server URL (a scratch database is created and dropped)")

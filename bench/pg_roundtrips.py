@@ -26,13 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import asyncpg  # noqa: E402
-from arena_bench import DEFAULT_PG, SCOPE, InstantModel, NullPlatform, _admin  # noqa: E402
+import asyncpg
+from arena_bench import DEFAULT_PG, SCOPE, InstantModel, NullPlatform, _admin
 
-from arenabot.app import build_core  # noqa: E402
-from arenabot.config import settings_from_dict  # noqa: E402
-from arenabot.domain import Actor, Outcome  # noqa: E402
-from arenabot.providers import ProviderHub  # noqa: E402
+from arenabot.app import build_core
+from arenabot.config import settings_from_dict
+from arenabot.domain import Actor, Outcome
+from arenabot.providers import ProviderHub
 
 TRIPS: collections.Counter[str] = collections.Counter()
 
@@ -66,7 +66,10 @@ def instrument() -> None:
 
     async def get_statement(self, query, timeout, **kwargs):  # type: ignore[no-untyped-def]
         record_class = kwargs.get("record_class") or self._protocol.get_record_class()
-        if not kwargs.get("use_cache", True) or self._stmt_cache.get((query, record_class, kwargs.get("ignore_custom_codec", False))) is None:
+        if (
+            not kwargs.get("use_cache", True)
+            or self._stmt_cache.get((query, record_class, kwargs.get("ignore_custom_codec", False))) is None
+        ):
             TRIPS["(prepare) " + _label(query)] += 1
         return await original(self, query, timeout, **kwargs)
 
@@ -117,7 +120,9 @@ async def profile(url: str, battles: int, concurrency: int) -> None:
         report("start a battle (first turn, ballot)", battles)
         outcomes = list(Outcome)
         casts = [
-            functools.partial(service.vote_on_battle, platform, battle_id, Actor(f"voter{v}"), outcomes[(n + v) % 4], f"ev-{n}-{v}")
+            functools.partial(
+                service.vote_on_battle, platform, battle_id, Actor(f"voter{v}"), outcomes[(n + v) % 4], f"ev-{n}-{v}"
+            )
             for n, battle_id in enumerate(ids)
             for v in range(3)
         ]

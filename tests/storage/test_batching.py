@@ -88,7 +88,13 @@ async def test_battles_created_together_each_get_their_own_id_and_row(store) -> 
     assert read[-1] is None  # an unknown id in the same batch as known ones
     for w, b, r in zip(wanted, made, read, strict=False):
         assert r is not None and r.id == b.id
-        assert (r.prompt, r.model_a, r.model_b, r.categories, r.creator_ref) == (w.prompt, w.model_a, w.model_b, w.categories, w.creator_ref)
+        assert (r.prompt, r.model_a, r.model_b, r.categories, r.creator_ref) == (
+            w.prompt,
+            w.model_a,
+            w.model_b,
+            w.categories,
+            w.creator_ref,
+        )
     counts = await asyncio.gather(
         *(store.count_recent_battles("discord:guild1", f"c{k}", T0) for k in range(3)),
         store.count_recent_battles("discord:guild1", "c0", T0 + timedelta(seconds=1)),
