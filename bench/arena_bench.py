@@ -107,14 +107,15 @@ class ServerCPU:
             pids = [r[0] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")]
         finally:
             await conn.close()
-        total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+        total, read, tick = 0.0, 0, os.sysconf("SC_CLK_TCK")
         for pid in pids:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
-                return None  # not on this machine, or not ours to read
+                continue  # ended meanwhile (a reset pool connection), or not on this machine
             total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-        return total
+            read += 1
+        return total if read else None
 
 
 def _server_share(before: float | None, after: float | None, n: int, unit: str) -> str:
