@@ -153,8 +153,8 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000
 
 
-async def sample_waits(url: str, stop: asyncio.Event) -> collections.Counter[str]:
-    """What the run's backends wait on, one count per backend per sample (pg_stat_activity)."""
+async def sample_waits(url: str, stop: asyncio.Event) -> list[tuple[float, str]]:
+    """What the run's backends wait on: (time, what) per backend per sample (pg_stat_activity)."""
     import asyncpg
     from sqlalchemy.engine import make_url
 
@@ -162,16 +162,17 @@ async def sample_waits(url: str, stop: asyncio.Event) -> collections.Counter[str
     conn = await asyncpg.connect(
         host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username, password=u.password, database=u.database
     )
-    waits: collections.Counter[str] = collections.Counter()
+    waits: list[tuple[float, str]] = []
     try:
         while not stop.is_set():
             rows = await conn.fetch(
                 "SELECT state, wait_event_type, wait_event FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'"
             )
+            now = time.time()
             for state, kind, event in rows:
                 what = f"{kind}:{event}" if kind else "running (on CPU or waiting for it)"
-                waits[what if state == "active" else f"{state} ({what})"] += 1
+                waits.append((now, what if state == "active" else f"{state} ({what})"))
             try:
                 await asyncio.wait_for(stop.wait(), 0.02)
             except TimeoutError:
@@ -212,8 +213,13 @@ async def run(label: str, url: str, processes: int, battles: int, shared: int) -
             raise SystemExit(f"a worker failed:\n{err.decode()}")
         results.append(json.loads(out.decode().strip().splitlines()[-1]))
     stop.set()
-    waits = await sampler if sampler is not None else None
-    wall = max(r["ended"] for r in results) - min(r["started"] for r in results)
+    samples = await sampler if sampler is not None else []
+    begin, end = min(r["started"] for r in results), max(r["ended"] for r in results)
+    wall = end - begin
+    # Only while every process runs its timed part: not one still starting up (schema check,
+    # model sync) or already done.
+    first_end, last_start = min(r["ended"] for r in results), max(r["started"] for r in results)
+    waits = collections.Counter(what for at, what in samples if last_start <= at <= first_end)
     checked = await check(url, shared_ids, processes * battles, len(events))
     handled = sum(1 for r in results for s in r["statuses"] if s is not None)
     n_battles = processes * battles
