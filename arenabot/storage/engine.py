@@ -36,9 +36,12 @@ from .records import StorageError
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_THREADS = 4
 # PostgreSQL connections per process: SQLAlchemy's pool (plus as many overflow) and asyncpg's for
-# the hot paths. N processes need N * (2 * POOL_SIZE + FAST_POOL_SIZE) under max_connections.
+# the hot paths. N processes need N * (2 * POOL_SIZE + FAST_POOL_SIZE + BATCH_POOL_SIZE) under max_connections.
 POOL_SIZE = 10
 FAST_POOL_SIZE = 8
+# Vote batches run on BATCH_POOL_SIZE more connections with a lock_timeout (AsyncDatabase.impatient_pool).
+BATCH_POOL_SIZE = 4
+BATCH_LOCK_TIMEOUT = "50ms"
 WRITE_BATCH = 64  # most write transactions committed together (group commit)
 # A pooled PostgreSQL connection idle for longer is pinged before use (see _check_on_checkout).
 IDLE_PING_S = 30.0
@@ -101,6 +104,7 @@ class AsyncDatabase(Database):
         self.engine = engine
         self.dialect = engine.dialect.name
         self._pool: Any = None
+        self._impatient: Any = None
         self._pool_lock = asyncio.Lock()
 
     async def pool(self) -> Any:
@@ -108,11 +112,26 @@ class AsyncDatabase(Database):
         if self._pool is None:
             async with self._pool_lock:
                 if self._pool is None:
-                    import asyncpg
-
-                    dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-                    self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=FAST_POOL_SIZE, reset=_keep_session)
+                    self._pool = await self._create_pool(FAST_POOL_SIZE, {})
         return self._pool
+
+    async def impatient_pool(self) -> Any:
+        """A small asyncpg pool whose statements wait at most BATCH_LOCK_TIMEOUT for a lock
+        (lock_timeout): for vote batches, which split up rather than queue behind another
+        process's batch (pg_fast.record_votes)."""
+        if self._impatient is None:
+            async with self._pool_lock:
+                if self._impatient is None:
+                    self._impatient = await self._create_pool(BATCH_POOL_SIZE, {"lock_timeout": BATCH_LOCK_TIMEOUT})
+        return self._impatient
+
+    async def _create_pool(self, size: int, server_settings: dict[str, str]) -> Any:
+        import asyncpg
+
+        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        return await asyncpg.create_pool(
+            dsn, min_size=1, max_size=size, reset=_keep_session, server_settings=server_settings or None
+        )
 
     async def read(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         async with self.engine.connect() as conn:
@@ -123,8 +142,9 @@ class AsyncDatabase(Database):
             return await conn.run_sync(fn, *args, **kwargs)
 
     async def dispose(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
+        for pool in (self._pool, self._impatient):
+            if pool is not None:
+                await pool.close()
         await self.engine.dispose()
 
 

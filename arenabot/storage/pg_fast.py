@@ -320,12 +320,15 @@ async def first_seen_many(pool: Any, batch: list[SeenArgs]) -> list[datetime]:
 class Batchers:
     """The batched hot paths of one Store (see batching.py)."""
 
-    def __init__(self, pool: Any):
+    def __init__(self, pool: Any, impatient: Any):
         async def vote(args: VoteArgs) -> VoteResult:
             return await record_vote(pool, args)
 
         async def votes(batch: list[VoteArgs]) -> list[VoteResult]:
-            return await record_votes(pool, batch)
+            # With a lock_timeout: a batch that would queue behind a lock held by another
+            # process's batch (one of its battles, a replayed event's claim) fails instead and is
+            # sent again split by battle, so the votes on its other battles need not wait.
+            return await record_votes(impatient, batch)
 
         async def refs(args: RefArgs) -> None:
             await set_refs(pool, args)
@@ -369,7 +372,7 @@ class Batchers:
         async def seen(args: SeenArgs) -> datetime:
             return (await first_seen_many(pool, [args]))[0]
 
-        self.votes: Batcher[VoteArgs, VoteResult] = Batcher(vote, votes)
+        self.votes: Batcher[VoteArgs, VoteResult] = Batcher(vote, votes, key=lambda args: args[0])
         self.first_seen: Batcher[SeenArgs, datetime] = Batcher(seen, seen_many)
         self.battles: Batcher[dict[str, Any], int] = Batcher(battle, battles)
         self.reads: Batcher[int, BattleRecord | None] = Batcher(read, reads)

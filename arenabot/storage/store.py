@@ -153,7 +153,7 @@ class Store:
     async def _pg_batchers(self) -> pg_fast.Batchers:
         assert self._pg is not None
         if self._batchers is None:
-            self._batchers = pg_fast.Batchers(await self._pg.pool())
+            self._batchers = pg_fast.Batchers(await self._pg.pool(), await self._pg.impatient_pool())
         return self._batchers
 
     @property

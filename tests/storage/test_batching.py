@@ -116,3 +116,13 @@ async def test_first_seen_together_keeps_each_members_first_time(store) -> None:
     )
     assert seen == [T0, later, later, later]
     assert await store.first_seen("s", "new", later + timedelta(days=9)) == later
+
+
+async def test_a_failed_batch_with_keys_is_sent_again_key_by_key_and_only_a_failing_key_one_by_one() -> None:
+    db = Recorder()
+    db.release.set()
+    batcher = Batcher(db.one, db.many, max_batch=8, max_in_flight=1, key=lambda x: abs(x) // 10)
+    results = await asyncio.gather(*(batcher.submit(x) for x in [1, 11, 2, -12]), return_exceptions=True)
+    assert results[:3] == [10, 110, 20] and isinstance(results[3], ValueError)
+    assert db.batches == [[1, 11, 2, -12], [1, 2], [11, -12]]  # key 0 together again, in order
+    assert db.singles == [11, -12]  # key 1 failed again: its calls one by one
