@@ -5,6 +5,8 @@ the service, and the interactive leaderboard's latency.
 
 SQLite always (a fresh file in a temp dir); PostgreSQL too when ARENABOT_TEST_POSTGRES_URL is set
 or --pg is given (a fresh database is created and dropped). Target: >= 200 battles/s on SQLite.
+Timed after a warm-up of `--concurrency` battles (connections opened, statements prepared). On
+a PostgreSQL server on this machine it also prints the server's CPU per battle and per vote.
 """
 from __future__ import annotations
 
@@ -84,6 +86,45 @@ class NullPlatform:
         pass
 
 
+class ServerCPU:
+    """CPU time of the PostgreSQL backends serving this database, when the server runs on this
+    machine (read from /proc): the database's share of a battle, which the process's own CPU
+    figure leaves out. None where it cannot be read (another host, SQLite)."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    async def seconds(self) -> float | None:
+        if not self.url.startswith("postgresql"):
+            return None
+        import asyncpg
+        from sqlalchemy.engine import make_url
+
+        u = make_url(self.url)
+        host = u.query.get("host") or u.host or "127.0.0.1"
+        conn = await asyncpg.connect(host=host, port=u.port or 5432, user=u.username, password=u.password, database=u.database)
+        try:
+            pids = [r[0] for r in await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")]
+        finally:
+            await conn.close()
+        total, read, tick = 0.0, 0, os.sysconf("SC_CLK_TCK")
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile (a reset pool connection), or not on this machine
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+            read += 1
+        return total if read else None
+
+
+def _server_share(before: float | None, after: float | None, n: int, unit: str) -> str:
+    if before is None or after is None:
+        return ""
+    per = (after - before) / n
+    return f", the database server {per * 1000:.2f} ms" if unit == "battle" else f", the database server {per * 1e6:.0f} us"
+
+
 async def bench_url(label: str, url: str, battles: int, concurrency: int) -> None:
     models = [{"name": f"model-{k:02d}", "provider": "openai", "model_id": f"m{k}"} for k in range(20)]
     settings = settings_from_dict(
@@ -112,12 +153,20 @@ async def bench_url(label: str, url: str, battles: int, concurrency: int) -> Non
                 reply = await service.start_battle(platform, SCOPE, "chan", Actor(f"user{k % 50}"), f"prompt number {k}")
                 assert reply.ok, reply.text
 
+        server = ServerCPU(url)
+        # Warm: connections open and statements prepared on both paths.
+        for k in range(concurrency):
+            await service.start_battle(platform, SCOPE, "chan", Actor(f"user{k % 50}"), f"warm-up {k}")
+        ballots.clear()
+        server_before = await server.seconds()
         started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        server_after = await server.seconds()
         print(
             f"{label}: {battles} battles in {elapsed:.2f} s = {battles / elapsed:,.0f} battles/s (concurrency {concurrency}); "
-            f"this process used {cpu / battles * 1000:.2f} ms CPU per battle (load average now {os.getloadavg()[0]:.1f})"
+            f"this process used {cpu / battles * 1000:.2f} ms CPU per battle"
+            f"{_server_share(server_before, server_after, battles, 'battle')} (load average now {os.getloadavg()[0]:.1f})"
         )
 
         outcomes = list(Outcome)
@@ -132,12 +181,14 @@ async def bench_url(label: str, url: str, battles: int, concurrency: int) -> Non
                 ballot, actor, outcome = votes[k]
                 await service.vote(platform, ballot, actor, outcome, f"ev-{k}")
 
+        server_before = await server.seconds()
         started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(voter() for _ in range(concurrency)))
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        server_after = await server.seconds()
         print(
             f"{label}: {len(votes)} votes through the service in {elapsed:.2f} s = {len(votes) / elapsed:,.0f} votes/s "
-            f"({cpu / len(votes) * 1e6:.0f} us CPU per vote)"
+            f"({cpu / len(votes) * 1e6:.0f} us CPU per vote{_server_share(server_before, server_after, len(votes), 'vote')})"
         )
 
         # Boards take a battle at its reveal (issue 10): reveal all but the first 30 battles now,

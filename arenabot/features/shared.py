@@ -8,6 +8,7 @@ processes sharing the database.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
@@ -62,7 +63,13 @@ class ArenaState:
         self._scope_cache: dict[str, tuple[float, ArenaSettings]] = {}
         self._models_cache: tuple[float, list[ModelSettings], IdentityDetector] | None = None
         self._battle_detectors: dict[tuple[str, str], IdentityDetector] = {}  # rebuilt with the registry
-        self._bans: dict[tuple[str, str], tuple[float, bool]] = {}
+        self._bans: dict[str, tuple[float, frozenset[str]]] = {}  # scope key -> its banned members
+        # Reads in flight, by cache key: concurrent misses of one key share one read (else every
+        # caller waiting at the end of a TTL sends its own, a burst of reads every CACHE_TTL_S).
+        # A `forget_*` bumps the key's generation, so a read begun before it is neither joined
+        # nor cached.
+        self._loading: dict[tuple[str, str], asyncio.Future[Any]] = {}
+        self._generation: dict[tuple[str, str], int] = {}
         # Ballot message -> (battle id, scope key): fixed once posted, so votes skip that lookup.
         self._ballots: OrderedDict[tuple[str, str], tuple[int, str]] = OrderedDict()
         # Scope key -> permissions the platform refused the bot there, for `/arena doctor`.
@@ -85,11 +92,15 @@ class ArenaState:
 
     def forget_settings(self, scope_key: str) -> None:
         self._scope_cache.pop(scope_key, None)
+        self._forget_loading(("settings", scope_key))
 
     async def arena_settings(self, scope_key: str) -> ArenaSettings:
         cached = self._scope_cache.get(scope_key)
         if cached and time.monotonic() - cached[0] < CACHE_TTL_S:
             return cached[1]
+        return await self._load_once(("settings", scope_key), lambda: self._load_settings(scope_key))
+
+    async def _load_settings(self, scope_key: str) -> tuple[Callable[[], None], ArenaSettings]:
         overrides = {**self._scope_defaults.get(scope_key, {}), **await self.store.get_settings(scope_key)}
         arena = self.settings.arena
         if overrides:
@@ -97,8 +108,35 @@ class ArenaState:
                 arena = ArenaSettings.model_validate({**arena.model_dump(), **overrides})
             except ValidationError:
                 log.warning("ignoring invalid stored settings for %s: %s", scope_key, overrides)
-        self._scope_cache[scope_key] = (time.monotonic(), arena)
-        return arena
+
+        def keep() -> None:
+            self._scope_cache[scope_key] = (time.monotonic(), arena)
+
+        return keep, arena
+
+    # ----- shared reads ----------------------------------------------------------------------
+
+    async def _load_once(self, key: tuple[str, str], load: Callable[[], Any]) -> Any:
+        """Run `load()` (which returns (keep, value)) once for all concurrent callers of `key`;
+        `keep()` stores the value in its cache unless the key was forgotten meanwhile."""
+        future = self._loading.get(key)
+        if future is None:
+            generation = self._generation.get(key, 0)
+
+            async def run() -> Any:
+                keep, value = await load()
+                if self._generation.get(key, 0) == generation:
+                    keep()
+                return value
+
+            future = self._loading[key] = asyncio.ensure_future(run())
+            future.add_done_callback(lambda done: self._loading.pop(key, None) if self._loading.get(key) is done else None)
+        # One caller cancelled (a shutdown, a timeout) must not cancel the others' read.
+        return await asyncio.shield(future)
+
+    def _forget_loading(self, key: tuple[str, str]) -> None:
+        self._generation[key] = self._generation.get(key, 0) + 1
+        self._loading.pop(key, None)
 
     # ----- model registry --------------------------------------------------------------------
 
@@ -106,11 +144,17 @@ class ArenaState:
         cached = self._models_cache
         if cached and time.monotonic() - cached[0] < CACHE_TTL_S:
             return cached[1], cached[2]
+        return await self._load_once(("registry", ""), self._load_registry)
+
+    async def _load_registry(self) -> tuple[Callable[[], None], tuple[list[ModelSettings], IdentityDetector]]:
         models = [record.to_settings() for record in await self.store.list_models()]
         detector = IdentityDetector.for_models(models)
-        self._models_cache = (time.monotonic(), models, detector)
-        self._battle_detectors = {}
-        return models, detector
+
+        def keep() -> None:
+            self._models_cache = (time.monotonic(), models, detector)
+            self._battle_detectors = {}
+
+        return keep, (models, detector)
 
     async def battle_detector(self, model_a: str, model_b: str) -> IdentityDetector:
         """Names, families and vendors of one battle's two models (for people's thread messages)."""
@@ -124,6 +168,7 @@ class ArenaState:
 
     def forget_registry(self) -> None:
         self._models_cache = None
+        self._forget_loading(("registry", ""))
 
     async def model(self, name: str) -> ModelSettings:
         models, _ = await self.registry()
@@ -139,19 +184,26 @@ class ArenaState:
     # ----- bans --------------------------------------------------------------------------------
 
     async def is_banned(self, scope_key: str, user_ref: str) -> bool:
-        """Ban lookups are cached briefly (a ban made in another process applies within seconds)."""
-        key = (scope_key, user_ref)
-        cached = self._bans.get(key)
+        """A scope's bans are read whole and cached briefly (a ban made in another process applies
+        within seconds): one read per scope per CACHE_TTL_S, however many members are active."""
+        cached = self._bans.get(scope_key)
         if cached and time.monotonic() - cached[0] < CACHE_TTL_S:
-            return cached[1]
-        if len(self._bans) > 10_000:
-            self._bans.clear()
-        banned = await self.store.is_banned(scope_key, user_ref)
-        self._bans[key] = (time.monotonic(), banned)
-        return banned
+            return user_ref in cached[1]
+        return user_ref in await self._load_once(("bans", scope_key), lambda: self._load_bans(scope_key))
+
+    async def _load_bans(self, scope_key: str) -> tuple[Callable[[], None], frozenset[str]]:
+        banned = frozenset(await self.store.banned_members(scope_key))
+
+        def keep() -> None:
+            if len(self._bans) > 10_000:
+                self._bans.clear()
+            self._bans[scope_key] = (time.monotonic(), banned)
+
+        return keep, banned
 
     def forget_ban(self, scope_key: str, user_ref: str) -> None:
-        self._bans.pop((scope_key, user_ref), None)
+        self._bans.pop(scope_key, None)
+        self._forget_loading(("bans", scope_key))
 
     # ----- ballots -----------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ its own result or its own error, never another caller's.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
 A = TypeVar("A")
@@ -27,8 +27,10 @@ class Batcher(Generic[A, R]):
         *,
         max_batch: int = 32,
         max_in_flight: int = 4,
+        key: Callable[[A], Hashable] | None = None,
     ):
         self._one, self._many = one, many
+        self._key = key
         self._max_batch, self._max_in_flight = max_batch, max_in_flight
         self._queued: list[tuple[A, asyncio.Future[R]]] = []
         self._in_flight = 0
@@ -66,6 +68,21 @@ class Batcher(Generic[A, R]):
                     if not future.done():
                         future.set_result(result)
                 return
+        if self._key is None or len(batch) == 1:
+            await self._one_by_one(batch)
+            return
+        # Calls of different keys are independent: after a failed batch, each key's calls go as
+        # their own batch, all keys at once, so one key's trouble (a lock held elsewhere) does
+        # not hold up the others; one key's calls keep their order.
+        groups: dict[Hashable, list[tuple[A, asyncio.Future[R]]]] = {}
+        for job in batch:
+            groups.setdefault(self._key(job[0]), []).append(job)
+        if len(groups) == 1:
+            await self._one_by_one(batch)
+            return
+        await asyncio.gather(*(self._send(group) for group in groups.values()))
+
+    async def _one_by_one(self, batch: list[tuple[A, asyncio.Future[R]]]) -> None:
         for args, future in batch:
             try:
                 result = await self._one(args)

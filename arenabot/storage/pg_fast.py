@@ -3,8 +3,9 @@ transaction (no BEGIN/COMMIT, no SQLAlchemy checkout).
 
 - a vote is one call of `arenabot_record_vote` (migration 0008), the vote transaction of
   voting.py as a server-side function;
-- a battle's writes (insert, refs, message refs, turns) are one statement each;
-- votes, refs, message refs and turns that arrive together go as one statement (batching.py).
+- a battle's writes (insert, refs, message refs, turns) are one statement each, and so are the
+  rate limit's count and a battle read by id;
+- calls of one kind that arrive together go as one statement (batching.py).
 - the pair-count version, and the rows changed since a version (Store.counts_version, pair_counts_since).
 
 Everything else on PostgreSQL still goes through SQLAlchemy (engine.AsyncDatabase).
@@ -85,7 +86,7 @@ async def record_votes(pool: Any, batch: list[VoteArgs]) -> list[VoteResult]:
     function (its own event claim, battle lock, fresh reads), one battle's votes in the order
     they came, so a replay or a second vote of the same voter in the batch sees the first.
     Battles are locked in id order; a close also takes the counts-version row, so two batches can
-    still deadlock: PostgreSQL then fails one, and the batcher sends its votes one by one."""
+    still deadlock: PostgreSQL then fails one, and the batcher sends its votes again by battle."""
     order = sorted(range(len(batch)), key=lambda k: batch[k][0])  # stable
     rows = await pool.fetch(_RECORD_VOTES, *(list(column) for column in zip(*(batch[k] for k in order), strict=True)))
     results: list[VoteResult | None] = [None] * len(batch)
@@ -119,14 +120,70 @@ async def record_vote(pool: Any, args: VoteArgs) -> VoteResult:
 # ---- battles -----------------------------------------------------------------------------------
 
 
+# The battles table's columns as the store writes them, with their types for unnest().
+_BATTLE_TYPES = {
+    "scope_key": "varchar",
+    "platform": "varchar",
+    "channel_ref": "varchar",
+    "thread_ref": "varchar",
+    "header_ref": "varchar",
+    "creator_ref": "varchar",
+    "model_a": "varchar",
+    "model_b": "varchar",
+    "categories": "json",
+    "language": "varchar",
+    "prompt": "text",
+    "status": "varchar",
+    "identity_leak": "boolean",
+    "void_reason": "text",
+    "turn_count": "integer",
+    "counted_votes": "integer",
+    "created_at": "timestamptz",
+    "closes_at": "timestamptz",
+    "closed_at": "timestamptz",
+    "leaked_at": "timestamptz",
+    "anony": "boolean",
+}
+_BATTLE_COLUMNS = list(_BATTLE_TYPES)
+# Several battles in one statement. The ids are drawn first (a CTE with nextval() is evaluated
+# once), so each caller gets its own battle's id whatever order the rows are inserted in.
+_INSERT_BATTLES = (
+    "WITH v AS (SELECT nextval(pg_get_serial_sequence('battles', 'id'))::integer AS id, u.* FROM unnest("
+    + ", ".join(f"${k + 1}::{t}[]" for k, t in enumerate(_BATTLE_TYPES.values()))
+    + ") WITH ORDINALITY AS u("
+    + ", ".join(_BATTLE_COLUMNS)
+    + ", k)), added AS (INSERT INTO battles (id, "
+    + ", ".join(_BATTLE_COLUMNS)
+    + ") SELECT id, "
+    + ", ".join(_BATTLE_COLUMNS)
+    + " FROM v) SELECT id FROM v ORDER BY k"
+)
+
+
+async def insert_battles(pool: Any, batch: list[dict[str, Any]]) -> list[int]:
+    for values in batch:
+        if sorted(values) != sorted(_BATTLE_COLUMNS):
+            raise ValueError(f"a battle's columns are {_BATTLE_COLUMNS}, got {sorted(values)}")
+        _aware(values["created_at"])
+        _aware(values["closes_at"])
+    columns = [[json.dumps(v[c]) if c == "categories" else v[c] for v in batch] for c in _BATTLE_COLUMNS]
+    return [int(row[0]) for row in await pool.fetch(_INSERT_BATTLES, *columns)]
+
+
 async def insert_battle(pool: Any, values: dict[str, Any]) -> int:
-    names = list(values)
-    placeholders = ", ".join(f"${k + 1}" + ("::json" if name == "categories" else "") for k, name in enumerate(names))
-    sql = f"INSERT INTO battles ({', '.join(names)}) VALUES ({placeholders}) RETURNING id"
-    args = [json.dumps(values[n]) if n == "categories" else values[n] for n in names]
-    for name in ("created_at", "closes_at"):
-        _aware(values[name])
-    return int(await pool.fetchval(sql, *args))
+    return (await insert_battles(pool, [values]))[0]
+
+
+_GET_BATTLES = "SELECT * FROM battles WHERE id = ANY($1::integer[])"
+
+
+async def get_battles(pool: Any, ids: list[int]) -> list[BattleRecord | None]:
+    found = {row["id"]: _battle(row) for row in await pool.fetch(_GET_BATTLES, ids)}
+    return [found.get(battle_id) for battle_id in ids]
+
+
+async def get_battle(pool: Any, battle_id: int) -> BattleRecord | None:
+    return (await get_battles(pool, [battle_id]))[0]
 
 
 _SET_REFS = "UPDATE battles SET thread_ref = $1, header_ref = $2 WHERE id = $3"
@@ -211,26 +268,67 @@ async def add_turns(pool: Any, batch: list[TurnArgs]) -> list[None]:
     return [None] * len(batch)
 
 
+# Battles a member started in a scope since a time, for several members in one statement
+# (the rate limit's count; an index on (scope_key, creator_ref, created_at) serves each).
+_COUNT_RECENT = (
+    "SELECT (SELECT count(*) FROM battles AS b WHERE b.scope_key = v.scope_key AND b.creator_ref = v.creator_ref"
+    " AND b.created_at >= v.since) FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[])"
+    " WITH ORDINALITY AS v(scope_key, creator_ref, since, k) ORDER BY v.k"
+)
+RecentArgs = tuple[str, str, datetime]  # scope key, creator ref, since
+
+
+async def count_recent_many(pool: Any, batch: list[RecentArgs]) -> list[int]:
+    for args in batch:
+        _aware(args[2])
+    rows = await pool.fetch(_COUNT_RECENT, *(list(column) for column in zip(*batch, strict=True)))
+    return [int(row[0]) for row in rows]
+
+
 async def count_recent(pool: Any, scope_key: str, creator_ref: str, since: datetime) -> int:
-    return int(
-        await pool.fetchval(
-            "SELECT count(*) FROM battles WHERE scope_key = $1 AND creator_ref = $2 AND created_at >= $3",
-            scope_key,
-            creator_ref,
-            _aware(since),
-        )
-    )
+    return (await count_recent_many(pool, [(scope_key, creator_ref, since)]))[0]
+
+
+# When members were first seen (recorded now if never before), for several in one statement.
+# The outer read sees the table as it was when the statement began: a new member's time comes
+# from the insert, a known one's from the table.
+_FIRST_SEEN = (
+    "WITH v AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[])"
+    " WITH ORDINALITY AS v(scope_key, user_ref, seen_at, k)),"
+    " added AS (INSERT INTO first_seen (scope_key, user_ref, seen_at)"
+    " SELECT DISTINCT ON (scope_key, user_ref) scope_key, user_ref, seen_at FROM v ORDER BY scope_key, user_ref, k"
+    " ON CONFLICT (scope_key, user_ref) DO NOTHING RETURNING scope_key, user_ref, seen_at)"
+    " SELECT coalesce(a.seen_at, f.seen_at) FROM v"
+    " LEFT JOIN added AS a ON a.scope_key = v.scope_key AND a.user_ref = v.user_ref"
+    " LEFT JOIN first_seen AS f ON f.scope_key = v.scope_key AND f.user_ref = v.user_ref ORDER BY v.k"
+)
+SeenArgs = tuple[str, str, datetime]  # scope key, user ref, now
+
+
+async def first_seen_many(pool: Any, batch: list[SeenArgs]) -> list[datetime]:
+    for args in batch:
+        _aware(args[2])
+    for _ in range(3):
+        found = [row[0] for row in await pool.fetch(_FIRST_SEEN, *(list(column) for column in zip(*batch, strict=True)))]
+        if all(seen is not None for seen in found):
+            return found
+        # Another process inserted one of them after this statement began (so neither the insert
+        # nor the read saw it): it is committed now, and the next statement sees it.
+    raise RuntimeError("first_seen: a member's first-seen time could not be read")
 
 
 class Batchers:
     """The batched hot paths of one Store (see batching.py)."""
 
-    def __init__(self, pool: Any):
+    def __init__(self, pool: Any, impatient: Any):
         async def vote(args: VoteArgs) -> VoteResult:
             return await record_vote(pool, args)
 
         async def votes(batch: list[VoteArgs]) -> list[VoteResult]:
-            return await record_votes(pool, batch)
+            # With a lock_timeout: a batch that would queue behind a lock held by another
+            # process's batch (one of its battles, a replayed event's claim) fails instead and is
+            # sent again split by battle, so the votes on its other battles need not wait.
+            return await record_votes(impatient, batch)
 
         async def refs(args: RefArgs) -> None:
             await set_refs(pool, args)
@@ -250,7 +348,35 @@ class Batchers:
         async def turn(rows: TurnArgs) -> None:
             await add_turns(pool, [rows])
 
-        self.votes: Batcher[VoteArgs, VoteResult] = Batcher(vote, votes)
+        async def battles(batch: list[dict[str, Any]]) -> list[int]:
+            return await insert_battles(pool, batch)
+
+        async def battle(values: dict[str, Any]) -> int:
+            return await insert_battle(pool, values)
+
+        async def reads(batch: list[int]) -> list[BattleRecord | None]:
+            return await get_battles(pool, batch)
+
+        async def read(battle_id: int) -> BattleRecord | None:
+            return await get_battle(pool, battle_id)
+
+        async def recent(batch: list[RecentArgs]) -> list[int]:
+            return await count_recent_many(pool, batch)
+
+        async def one_recent(args: RecentArgs) -> int:
+            return await count_recent(pool, *args)
+
+        async def seen_many(batch: list[SeenArgs]) -> list[datetime]:
+            return await first_seen_many(pool, batch)
+
+        async def seen(args: SeenArgs) -> datetime:
+            return (await first_seen_many(pool, [args]))[0]
+
+        self.votes: Batcher[VoteArgs, VoteResult] = Batcher(vote, votes, key=lambda args: args[0])
+        self.first_seen: Batcher[SeenArgs, datetime] = Batcher(seen, seen_many)
+        self.battles: Batcher[dict[str, Any], int] = Batcher(battle, battles)
+        self.reads: Batcher[int, BattleRecord | None] = Batcher(read, reads)
+        self.recent: Batcher[RecentArgs, int] = Batcher(one_recent, recent)
         self.refs: Batcher[RefArgs, None] = Batcher(refs, many_refs)
         self.messages: Batcher[MessageArgs, None] = Batcher(message, messages)
         self.turns: Batcher[TurnArgs, None] = Batcher(turn, turns)

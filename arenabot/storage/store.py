@@ -153,7 +153,7 @@ class Store:
     async def _pg_batchers(self) -> pg_fast.Batchers:
         assert self._pg is not None
         if self._batchers is None:
-            self._batchers = pg_fast.Batchers(await self._pg.pool())
+            self._batchers = pg_fast.Batchers(await self._pg.pool(), await self._pg.impatient_pool())
         return self._batchers
 
     @property
@@ -242,7 +242,7 @@ class Store:
 
     async def count_recent_battles(self, scope_key: str, creator_ref: str, since: datetime) -> int:
         if self._pg is not None:
-            return await pg_fast.count_recent(await self._pg.pool(), scope_key, creator_ref, since)
+            return await (await self._pg_batchers()).recent.submit((scope_key, creator_ref, since))
         return await self._db.read(lambda conn: battle_io(conn).count_recent(scope_key, creator_ref, since))
 
     async def create_battle(self, new: NewBattle) -> BattleRecord:
@@ -273,7 +273,7 @@ class Store:
             "upstream": None,
         }
         if self._pg is not None:
-            battle_id = await pg_fast.insert_battle(await self._pg.pool(), values)
+            battle_id = await (await self._pg_batchers()).battles.submit(values)
         else:
             battle_id = await self._db.write(lambda conn: battle_io(conn).insert_battle(values))
         return battle_record(SimpleNamespace(**values, id=battle_id))
@@ -292,6 +292,8 @@ class Store:
         await self._db.write(lambda conn: battle_io(conn).add_message(platform, message_ref, battle_id, kind))
 
     async def get_battle(self, battle_id: int) -> BattleRecord | None:
+        if self._pg is not None:
+            return await (await self._pg_batchers()).reads.submit(battle_id)
         return await self._db.read(fetch_battle, battle_id)
 
     async def battle_by_message(self, platform: str, message_ref: str) -> BattleRecord | None:
@@ -542,6 +544,8 @@ class Store:
 
     async def first_seen(self, scope_key: str, user_ref: str, now: datetime) -> datetime:
         """When the bot first saw this user here (recorded now if never before)."""
+        if self._pg is not None:
+            return await (await self._pg_batchers()).first_seen.submit((scope_key, user_ref, now))
 
         def tx(conn: Connection) -> datetime:
             conn.execute(
@@ -600,6 +604,11 @@ class Store:
     async def is_banned(self, scope_key: str, user_ref: str) -> bool:
         stmt = select(bans.c.user_ref).where(bans.c.scope_key == scope_key, bans.c.user_ref == user_ref)
         return await self._db.read(lambda conn: conn.execute(stmt).first() is not None)
+
+    async def banned_members(self, scope_key: str) -> list[str]:
+        """Every member banned in the scope (the state caches them per scope)."""
+        stmt = select(bans.c.user_ref).where(bans.c.scope_key == scope_key)
+        return await self._db.read(lambda conn: [r[0] for r in conn.execute(stmt)])
 
     async def get_settings(self, scope_key: str) -> dict[str, str]:
         stmt = select(settings.c.key, settings.c.value).where(settings.c.scope_key == scope_key)

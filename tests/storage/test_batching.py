@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -67,3 +68,61 @@ async def test_a_caller_cancelled_before_its_batch_is_sent_gets_nothing_written(
     with pytest.raises(asyncio.CancelledError):
         await queued[0]
     assert 2 not in [x for batch in db.batches for x in batch] + db.singles
+
+
+# ---- the batched battle paths, on both databases -----------------------------------------------
+
+
+async def test_battles_created_together_each_get_their_own_id_and_row(store) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from .factories import T0, new_battle
+
+    wanted = [
+        dataclasses.replace(new_battle(f"m{k}", f"n{k}", creator_ref=f"c{k % 3}", categories=[f"cat{k}"]), prompt=f"p{k}")
+        for k in range(40)
+    ]
+    made = await asyncio.gather(*(store.create_battle(w) for w in wanted))
+    assert len({b.id for b in made}) == 40
+    read = await asyncio.gather(*(store.get_battle(b.id) for b in made), store.get_battle(10**6))
+    assert read[-1] is None  # an unknown id in the same batch as known ones
+    for w, b, r in zip(wanted, made, read, strict=False):
+        assert r is not None and r.id == b.id
+        assert (r.prompt, r.model_a, r.model_b, r.categories, r.creator_ref) == (
+            w.prompt,
+            w.model_a,
+            w.model_b,
+            w.categories,
+            w.creator_ref,
+        )
+    counts = await asyncio.gather(
+        *(store.count_recent_battles("discord:guild1", f"c{k}", T0) for k in range(3)),
+        store.count_recent_battles("discord:guild1", "c0", T0 + timedelta(seconds=1)),
+        store.count_recent_battles("discord:other", "c0", T0),
+    )
+    assert counts == [14, 13, 13, 0, 0]
+
+
+async def test_first_seen_together_keeps_each_members_first_time(store) -> None:  # type: ignore[no-untyped-def]
+    from .factories import T0
+
+    later = T0 + timedelta(days=3)
+    assert await store.first_seen("s", "old", T0) == T0
+    seen = await asyncio.gather(
+        store.first_seen("s", "old", later),
+        store.first_seen("s", "new", later),
+        store.first_seen("s", "new", later + timedelta(hours=1)),  # the same member twice in one batch
+        store.first_seen("other", "old", later),  # another scope: another member
+    )
+    assert seen == [T0, later, later, later]
+    assert await store.first_seen("s", "new", later + timedelta(days=9)) == later
+
+
+async def test_a_failed_batch_with_keys_is_sent_again_key_by_key_and_only_a_failing_key_one_by_one() -> None:
+    db = Recorder()
+    db.release.set()
+    batcher = Batcher(db.one, db.many, max_batch=8, max_in_flight=1, key=lambda x: abs(x) // 10)
+    results = await asyncio.gather(*(batcher.submit(x) for x in [1, 11, 2, -12]), return_exceptions=True)
+    assert results[:3] == [10, 110, 20] and isinstance(results[3], ValueError)
+    assert db.batches == [[1, 11, 2, -12], [1, 2], [11, -12]]  # key 0 together again, in order
+    assert db.singles == [11, -12]  # key 1 failed again: its calls one by one
