@@ -188,11 +188,18 @@ class DiscordSettings(_Section):
     edit_interval_seconds: float = Field(
         1.0, ge=0, description="Minimum spacing of streamed message edits, shared by all concurrent replies."
     )
-    moderator_group: str | None = Field(
-        None,
-        pattern=r"^[a-z0-9_-]{1,32}$",
-        description="Put moderator commands in this top-level slash command (e.g. arena-mod), which Discord shows only to members with Manage Server unless the server changes it; unset = inside /arena.",
+    moderator_group: str = Field(
+        "arena-admin",
+        pattern=r"^[a-z0-9_-]{0,32}$",
+        description='Top-level slash command holding the moderator commands, which Discord shows only to members with Manage Server unless the server\'s Integrations settings allow others; "" = inside /arena, visible to all (the bot still refuses members).',
     )
+
+    @field_validator("moderator_group")
+    @classmethod
+    def _not_the_member_group(cls, value: str) -> str:
+        if value == "arena":
+            raise ValueError('"arena" is the members\' command; use another name (e.g. "arena-admin"), or "" to keep moderator commands inside /arena')
+        return value
 
 
 class SlackSettings(_Section):
