@@ -176,7 +176,10 @@ class ArenaSettings(_Section):
 
 class DiscordSettings(_Section):
     token_env: str = Field("DISCORD_TOKEN", description="Environment variable holding the bot token.")
-    moderator_role: str | None = Field(None, description="Role name that may run moderator commands besides Manage Server.")
+    moderator_role: str | None = Field(
+        None,
+        description="Role name that may run moderator commands besides Manage Server; Discord shows it /arena-admin once the server allows the role in Server Settings > Integrations.",
+    )
     dev_guild_id: int | None = Field(None, description="Sync commands to this guild only (instant; for development).")
     shard_ids: list[int] | None = Field(None, description="Shards this process runs; unset = all.")
     shard_count: int | None = Field(None, ge=1)
@@ -198,7 +201,9 @@ class DiscordSettings(_Section):
     @classmethod
     def _not_the_member_group(cls, value: str) -> str:
         if value == "arena":
-            raise ValueError('"arena" is the members\' command; use another name (e.g. "arena-admin"), or "" to keep moderator commands inside /arena')
+            raise ValueError(
+                '"arena" is the members\' command; use another name (e.g. "arena-admin"), or "" to keep moderator commands inside /arena'
+            )
         return value
 
 

@@ -8,7 +8,6 @@ from arenabot.chatcommands.registry import CommandRegistry
 from arenabot.chatcommands.spec import Command, HelpStyle, ScopeSetting
 from arenabot.config import ArenaSettings
 
-
 TEXT = HelpStyle("text", Command.usage)
 
 

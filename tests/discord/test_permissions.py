@@ -1,5 +1,5 @@
 """A Discord 403 names the missing permission and the channel to the member, logs one line (no
-traceback), voids the battle, and is kept for the scope's moderators (`/arena doctor`)."""
+traceback), voids the battle, and is kept for the scope's moderators (`/arena-admin doctor`)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ async def test_a_403_names_the_permission_and_channel_without_a_traceback(fake, 
         answer = state["followups"][-1]
         assert answer["ephemeral"] is True
         assert permission in answer["content"] and "internal error" not in answer["content"]
-        assert "<#" in answer["content"] and "/arena doctor" in answer["content"]
+        assert "<#" in answer["content"] and "/arena-admin doctor" in answer["content"]
 
         battle = await bot.service.store.get_battle(1)
         assert battle is not None and battle.status is BattleStatus.VOID
