@@ -512,11 +512,22 @@ class FakeDiscord:
             data["message_author_id"] = message["author"]["id"]
         await self.dispatch("MESSAGE_REACTION_ADD" if add else "MESSAGE_REACTION_REMOVE", data)
 
-    async def post_as(self, user_id: int, channel_id: int, content: str) -> dict[str, Any]:
-        """A member writes a message (MESSAGE_CREATE, content hidden without the intent unless it mentions the bot)."""
-        message = self._message(channel_id, user_id, {"content": content}, guild_id=str(GUILD_ID))
+    async def post_as(
+        self, user_id: int, channel_id: int, content: str, *, reply_to: int | None = None, ping: bool = True
+    ) -> dict[str, Any]:
+        """A member writes a message (MESSAGE_CREATE, content hidden without the intent unless it
+        mentions the bot). `reply_to`: a reply to that message, which mentions its author unless
+        the member switched the reply's ping off, as Discord's client does."""
+        extra: dict[str, Any] = {}
+        if reply_to is not None:
+            replied = self.messages[reply_to]
+            extra = {"type": 19, "message_reference": {"message_id": str(reply_to), "channel_id": str(channel_id), "guild_id": str(GUILD_ID)},
+                     "referenced_message": self._public(replied)}
+        message = self._message(channel_id, user_id, {"content": content}, guild_id=str(GUILD_ID), **extra)
         if f"<@{BOT_ID}>" in content:
             message["mentions"] = [self.users[BOT_ID]]
+        elif reply_to is not None and ping:
+            message["mentions"] = [self.messages[reply_to]["author"]]
         payload = dict(self._public(message), member=self.members[user_id])
         await self.dispatch("MESSAGE_CREATE", payload, hide_content=True)
         return message

@@ -362,6 +362,21 @@ async def test_without_content_intent_a_follow_up_must_mention_the_bot(fake, sql
         assert not any("grey" in p for p in prompts)
 
 
+async def test_without_content_intent_replying_to_the_bot_is_a_follow_up(fake, sqlite_url):
+    """Issue 13: a reply to one of the bot's messages mentions the bot (Discord's default), so its
+    text arrives without Message Content; a reply with the ping switched off does not."""
+    creator = fake.add_user(name="lee")
+    async with running_bot(arena_settings(sqlite_url, fake), fake, message_content=False) as bot:
+        _, thread_id, _ = await start_battle(bot, creator, "Suggest a name for a dog")
+        battle_id = await battle_id_of(bot, thread_id)
+        bots_message = next(m for m in thread_messages(fake, thread_id) if m["author"]["id"] == str(BOT_ID))
+        await fake.post_as(creator, thread_id, "a spotted one please", reply_to=int(bots_message["id"]), ping=False)
+        await fake.post_as(creator, thread_id, "a fluffy one please", reply_to=int(bots_message["id"]))
+        prompts = [t.prompt for t in await wait_turns(bot, battle_id, 4)]
+        assert "a fluffy one please" in prompts
+        assert not any("spotted" in p for p in prompts)
+
+
 # ----- moderation and boards --------------------------------------------------------------------------
 
 async def test_moderator_command_refused_to_a_member_allowed_to_moderators(fake, sqlite_url):
