@@ -7,11 +7,12 @@ the fix.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
@@ -320,10 +321,37 @@ def _key_path(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
     return ".".join(parts)
 
 
+def _section_model(annotation: Any) -> type[BaseModel] | None:
+    """The settings section an annotation holds (`ModelLimits`, `list[ModelSettings]`, `X | None`)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _section_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _closest_key(loc: tuple[Any, ...]) -> str:
+    """For a misspelt key, the closest key its section has ("" when none is close)."""
+    section: type[BaseModel] | None = Settings
+    for part in loc[:-1]:
+        if isinstance(part, str):  # list indexes stay in the list's item section
+            field = section.model_fields.get(part) if section is not None else None
+            section = _section_model(field.annotation) if field is not None else None
+    if section is None or not isinstance(loc[-1], str):
+        return ""
+    close = difflib.get_close_matches(loc[-1], list(section.model_fields), n=1, cutoff=0.7)
+    return close[0] if close else ""
+
+
 def _describe(error: ErrorDetails, data: dict[str, Any]) -> str:
     key = _key_path(error["loc"], data) or "(top level)"
     kind = error["type"]
     if kind == "extra_forbidden":
+        closest = _closest_key(tuple(error["loc"]))
+        if closest:
+            return f"{key}: unknown key; did you mean `{closest}`? (keys: docs/configuration.md)"
         return f"{key}: unknown key; remove it or check its spelling against docs/configuration.md"
     if kind == "missing":
         return f"{key}: required but missing; add it"
