@@ -391,7 +391,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_check_config)
 
     p = sub.add_parser("export", help="back up the whole database (default), or write battles as Chatbot Arena clean_battle JSON")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="file to write (replaced if it exists)")
     p.add_argument(
         "--format",
         choices=["backup", "clean_battle"],
@@ -404,7 +404,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "import", help="restore a backup into an empty database, or add clean_battle JSON (array or JSON lines) as closed battles"
     )
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="a backup from `arenabot export`, or clean_battle JSON / JSON lines")
     p.add_argument(
         "--scope",
         default=DEFAULT_IMPORT_SCOPE,
@@ -415,7 +415,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("leaderboard", help="print a leaderboard from the database")
     p.add_argument("--category", help="one category, e.g. coding, math, creative_writing, english")
     p.add_argument("--scope", help="one scope, e.g. console:local (default: global)")
-    p.add_argument("--top", type=int, default=20)
+    p.add_argument("--top", type=int, default=20, help="show at most this many models (default: 20)")
     p.add_argument(
         "--output",
         choices=("table", "json", "csv", "markdown"),
