@@ -35,7 +35,11 @@ async def build_core(
         hub = hub or ProviderHub(settings)
         try:
             extra = {"clock": clock} if clock else {}
-            yield ArenaService(settings, store, hub, rng=rng, **extra)
+            service = ArenaService(settings, store, hub, rng=rng, **extra)
+            try:
+                yield service
+            finally:
+                await service.close()
         finally:
             if own_hub:
                 await hub.close()

@@ -3,6 +3,18 @@
 Deliberately simple, fast and deterministic: keyword and pattern rules, like the first
 Chatbot Arena category boards. A prompt may carry several categories; the language comes from
 the script it is written in and, for Latin script, from its most frequent function words.
+
+Chatbot Arena's finer categories are defined by checklists (its 2024 category write-up):
+- hard prompts: at least 6 of the 7 "hardness" criteria (specificity, domain knowledge,
+  complexity, problem solving, creativity, technical accuracy, real world);
+- instruction following: clear, actionable instructions with specific format or structure
+  requirements; here a score of 0-5 counts the kinds of explicit constraint, and the category
+  needs at least 2;
+- math: the active application of mathematics (a computation, an equation, a proof), not an
+  explanation of a concept ("Explain what a derivative is" is not math; "Find the derivative of
+  x^3" is).
+Chatbot Arena judges these with an LLM; the rules here are the offline approximation, and
+`arenabot.classifier` asks a configured model with the same checklists when one is set.
 """
 
 from __future__ import annotations
@@ -17,8 +29,23 @@ MATH = "math"
 CREATIVE_WRITING = "creative_writing"
 LONG_QUERY = "long_query"
 MULTI_TURN = "multi_turn"
+HARD_PROMPT = "hard_prompt"
+INSTRUCTION_FOLLOWING = "instruction_following"
 
-TOPIC_CATEGORIES = (CODING, MATH, CREATIVE_WRITING, LONG_QUERY, MULTI_TURN)
+TOPIC_CATEGORIES = (CODING, MATH, CREATIVE_WRITING, HARD_PROMPT, INSTRUCTION_FOLLOWING, LONG_QUERY, MULTI_TURN)
+
+# The 7 criteria of Chatbot Arena's hard prompts, in its order; "hard" = at least HARD_MIN_CRITERIA.
+CRITERIA = (
+    "specificity",
+    "domain_knowledge",
+    "complexity",
+    "problem_solving",
+    "creativity",
+    "technical_accuracy",
+    "real_world",
+)
+HARD_MIN_CRITERIA = 6
+IF_MIN_SCORE = 2  # explicit constraint kinds (0-5) for instruction following
 
 # ISO 639-1 code -> category name (Chatbot Arena names language boards in English).
 LANGUAGES: dict[str, str] = {
@@ -67,10 +94,11 @@ _MATH_WORDS = re.compile(
     r"\b(?:math|maths|mathematics|equation|solve|calculate|compute|integral|integrate|derivative|"
     r"differentiate|limit|matrix|matrices|vector|eigen\w*|probability|statistics|theorem|prove|proof|"
     r"lemma|algebra|geometry|calculus|arithmetic|polynomial|factori[sz]e|prime|modulo|logarithm|"
-    r"sqrt|square root|percent(?:age)?|fraction|triangle|circle|radius|sum of|product of)\b",
+    r"sqrt|square root|percent(?:age)?|fraction|triangle|circle|radius|sum of|product of|likelihood|odds)\b",
     re.IGNORECASE,
 )
-_MATH_SHAPES = re.compile(r"\d\s*[-+*/^×÷=<>]\s*\d|\\frac|\\int|\\sum|[∫∑√π≤≥≠∞]|\bx\s*\^\s*\d|\d+\s*%")
+# A formula on its own makes a math prompt (a bare percentage does not: "50% humidity").
+_MATH_SHAPES = re.compile(r"\d\s*[-+*/^×÷=<>]\s*\d|\\frac|\\int|\\sum|[∫∑√π≤≥≠∞]|\bx\s*\^\s*\d")
 _CREATIVE_WORDS = re.compile(
     r"\b(?:poem|poems|poetry|haiku|sonnet|limerick|verse|rhyme|lyrics|song|rap|ballad|story|stories|"
     r"short story|fairy tale|fable|fiction|novel|chapter|screenplay|script for a|dialogue between|"
@@ -181,17 +209,145 @@ def classify(prompt: str) -> Classification:
     coding_hits = len(_CODING_WORDS.findall(prompt)) + 2 * len(_CODE_SHAPES.findall(prompt))
     if coding_hits >= 2 or "```" in prompt:
         categories.append(CODING)
-    if _MATH_SHAPES.search(prompt) or (_MATH_WORDS.search(prompt) and CODING not in categories):
+    if is_math(prompt):
         categories.append(MATH)
     creative = _CREATIVE_WORDS.search(prompt) and (_CREATIVE_VERBS.search(prompt) or len(_CREATIVE_WORDS.findall(prompt)) >= 2)
     if creative or _CREATIVE_OTHER.search(prompt):
         categories.append(CREATIVE_WRITING)
+    met = criteria(prompt, coding=CODING in categories, math=MATH in categories)
+    if sum(met.values()) >= HARD_MIN_CRITERIA:
+        categories.append(HARD_PROMPT)
+    if instruction_score(prompt) >= IF_MIN_SCORE:
+        categories.append(INSTRUCTION_FOLLOWING)
     if approx_tokens(prompt) >= LONG_QUERY_TOKENS:
         categories.append(LONG_QUERY)
     language = detect_language(prompt)
     if language in LANGUAGES:
         categories.append(LANGUAGES[language])
     return Classification(categories, language)
+
+
+# ----- math: doing mathematics, not talking about it ------------------------------------------
+
+_MATH_ACTIONS = re.compile(
+    r"\b(?:solve|calculate|compute|evaluate|simplify|prove|derive|integrate|differentiate|factori[sz]e|"
+    r"find the (?:\w+ )?(?:derivative|integral|value|sum|product|probability|area|volume|roots?|limit|solutions?|"
+    r"average|mean|median|number|percentage)|how many|how much|what is the (?:\w+ )*?(?:probability|likelihood|"
+    r"sum|product|value|area|volume|prime(?: number)?|remainder)|likelihood of)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d")
+
+
+def is_math(prompt: str) -> bool:
+    """A computation, an equation or a proof: a formula in the prompt, or a mathematical action
+    on numbers or mathematical objects. Explaining a concept is not enough."""
+    if _MATH_SHAPES.search(prompt):
+        return True
+    return bool(_MATH_ACTIONS.search(prompt) and (_NUMBER.search(prompt) or _MATH_WORDS.search(prompt)))
+
+
+# ----- hard prompts: Chatbot Arena's 7 criteria, by rule -------------------------------------
+
+_ASKS = re.compile(
+    r"\?|\b(?:write|give|list|explain|find|create|calculate|compute|design|implement|build|make|generate|"
+    r"describe|compare|analy[sz]e|summari[sz]e|translate|solve|prove|suggest|recommend|plan|fix|debug|convert)\b",
+    re.IGNORECASE,
+)
+_SPECIFIC = re.compile(r"\d|[\"'“”‘’`]|\b(?:exactly|specific(?:ally)?|format|table|json|list of|step by step)\b", re.IGNORECASE)
+_DOMAINS = re.compile(
+    r"\b(?:physics|chemistry|biology|medicine|medical|clinical|law|legal|contract|finance|financial|economics?|"
+    r"tax(?:es)?|accounting|invest\w*|history|historical|philosophy|engineering|statistic\w*|machine learning|"
+    r"neural|quantum|protein|molecule|genetic\w*|epigenetic\w*|climate|sensor\w*|coordinate\w*|circuit|"
+    r"database|network\w*|security|encryption|linguistic\w*|grammar|simulation|thermodynamic\w*)\b",
+    re.IGNORECASE,
+)
+_PROBLEM = re.compile(
+    r"\b(?:solve|design|implement|debug|fix|optimi[sz]\w*|minimi[sz]\w*|maximi[sz]\w*|plan|figure out|calculate|"
+    r"compute|prove|derive|build|find|determine|evaluate|handles?|simulat\w*|transform\w*|predict\w*|schedul\w*|"
+    r"what(?:'s| is) wrong|did i|should i|how (?:can|do|should|would) (?:i|we|you))\b",
+    re.IGNORECASE,
+)
+_CREATIVITY = re.compile(
+    r"\b(?:design|invent|imagine|original|novel|unique|brainstorm|come up with|creative\w*|story|poem|pattern|"
+    r"natural|hide|hidden|puzzle)\b",
+    re.IGNORECASE,
+)
+_PRECISION = re.compile(
+    r"\b(?:exact(?:ly)?|precise(?:ly)?|accura\w+|correct(?:ly|ness)?|efficient\w*|step by step|formula|"
+    r"algorithm|specification|rigorous\w*|proof)\b",
+    re.IGNORECASE,
+)
+_REAL_WORLD = re.compile(
+    r"\b(?:my|our|i need|i have|i want|company|business|customer\w*|client\w*|project|office|job|work|budget|"
+    r"price\w*|cost\w*|money|team|users?|production|app|website|home|house|school|students?|gym|renew\w*|"
+    r"subscri\w+|sensor\w*|real[- ]world|practical)\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[.!?;:\n]+")
+
+
+def criteria(prompt: str, *, coding: bool = False, math: bool = False) -> dict[str, bool]:
+    """Which of Chatbot Arena's 7 hardness criteria the prompt meets, by rule (see the module
+    docstring). `coding`/`math`: the prompt's own categories, which imply domain knowledge and
+    a need for technical accuracy."""
+    words = len(prompt.split())
+    clauses = len([c for c in _SENTENCE.split(prompt) if len(c.split()) >= 3])
+    numbers = len(re.findall(r"\d+(?:\.\d+)?", prompt))
+    return {
+        "specificity": bool(_ASKS.search(prompt)) and (bool(_SPECIFIC.search(prompt)) or words >= 12),
+        "domain_knowledge": coding or math or bool(_DOMAINS.search(prompt) or _MATH_WORDS.search(prompt)),
+        "complexity": sum((words >= 25, clauses >= 2, numbers >= 3, bool(_PROBLEM.search(prompt)) and words >= 15)) >= 2,
+        "problem_solving": bool(_PROBLEM.search(prompt)),
+        "creativity": bool(_CREATIVITY.search(prompt) or _CREATIVE_WORDS.search(prompt)),
+        "technical_accuracy": coding or math or bool(_PRECISION.search(prompt)),
+        "real_world": bool(_REAL_WORLD.search(prompt)),
+    }
+
+
+# ----- instruction following: explicit, checkable constraints --------------------------------
+
+_NUMBER_WORD = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty)"
+_IF_RULES = (
+    # how much: counts of words, sentences, items...
+    re.compile(
+        rf"\b(?:exactly|at least|at most|no more than|no less than|fewer than|under|between)\s+{_NUMBER_WORD}\b|"
+        rf"\b{_NUMBER_WORD}[- ](?:words?|sentences?|paragraphs?|bullet(?: point)?s?|items?|lines?|characters?|"
+        rf"tips|examples|questions|answers|steps|points|numbers|titles|names)\b",
+        re.IGNORECASE,
+    ),
+    # in which format
+    re.compile(
+        r"\b(?:json|yaml|csv|xml|markdown|table|bullet(?:ed)? (?:list|points)|numbered list|code block|"
+        r"headings?|in (?:the )?format|formatted as|all caps|lower ?case|upper ?case)\b",
+        re.IGNORECASE,
+    ),
+    # what not to do, what must be
+    re.compile(
+        r"\b(?:do not|don't|never|must|must not|only (?:answer|respond|reply|use|output|return|include)|"
+        r"without using|avoid|under no circumstances|has to|have to)\b",
+        re.IGNORECASE,
+    ),
+    # where things go
+    re.compile(
+        r"\b(?:start with|begin with|end with|ends? in|conclude with|finish with|in the end|final answer|title|"
+        r"each (?:paragraph|sentence|line|item)|every (?:paragraph|sentence|line)|first letter|second letter|"
+        r"spells? out)\b",
+        re.IGNORECASE,
+    ),
+    # who speaks, how
+    re.compile(
+        r"\b(?:in the style of|tone|formal(?:ly)?|informal(?:ly)?|as if you were|pretend (?:to be|you are)|"
+        r"you are an? |act as|respond in|answer in|reply in|written in)\b",
+        re.IGNORECASE,
+    ),
+)
+
+
+def instruction_score(prompt: str) -> int:
+    """0-5: how many kinds of explicit constraint the prompt sets (counts, format, prohibitions,
+    placement, voice): Chatbot Arena's instruction-following checklist, by rule."""
+    return sum(1 for rule in _IF_RULES if rule.search(prompt))
 
 
 def normalise_category(name: str) -> str:
@@ -208,6 +364,10 @@ def normalise_category(name: str) -> str:
         "writing": CREATIVE_WRITING,
         "long": LONG_QUERY,
         "multiturn": MULTI_TURN,
+        "hard": HARD_PROMPT,
+        "hard_prompts": HARD_PROMPT,
+        "if": INSTRUCTION_FOLLOWING,
+        "instructions": INSTRUCTION_FOLLOWING,
     }
     key = aliases.get(key, key)
     if key in KNOWN_CATEGORIES:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from arenabot.cli import CliError
 
@@ -57,6 +57,15 @@ def config_problems(settings: Settings) -> list[str]:
             problems.append(
                 f"models ({model.name}).api_key_env = {model.api_key_env!r}: that environment variable is not set; export it or remove the model"
             )
+    moderation = settings.moderation
+    if moderation.api_key_env and not settings.secret(moderation.api_key_env):
+        problems.append(
+            f"moderation.api_key_env = {moderation.api_key_env!r}: that environment variable is not set; export the key in it, or remove the key if the endpoint needs none"
+        )
+    if moderation.api_key_env and not moderation.base_url:
+        problems.append(
+            "moderation.api_key_env is set but moderation.base_url is not: set the endpoint's base URL, or remove the key"
+        )
     usable = [m for m in settings.models if m.enabled and m.weight > 0]
     if len(usable) < 2:
         problems.append("models: fewer than two enabled models with weight > 0; battles need two (add or enable models)")
@@ -118,7 +127,24 @@ async def _connect_checks(settings: Settings) -> list:
         findings += await check_models(hub, settings.models)
     finally:
         await hub.close()
+    if settings.moderation.base_url:
+        findings.append(await _moderation_check(settings))
     return findings
+
+
+async def _moderation_check(settings: Settings) -> Any:
+    """One harmless text to the moderation endpoint."""
+    from arenabot.checkup import Finding
+    from arenabot.providers.moderation import ModerationClient, ModerationUnavailable
+
+    client = ModerationClient(settings.moderation, settings.secret(settings.moderation.api_key_env))
+    try:
+        await client.check(["hello"])
+    except ModerationUnavailable as exc:
+        return Finding(False, f"moderation endpoint: {exc}")
+    finally:
+        await client.close()
+    return Finding(True, f"moderation endpoint {client.url}: answers")
 
 
 def console_without_input(stdin) -> bool:
@@ -324,9 +350,20 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     scope = _scope(args.scope) if args.scope else Scope("cli", "all")
+    if args.as_of or args.history or args.html or args.png:  # published boards
+        from arenabot.features.publishing import cli as published
+
+        published.check(args)
+        category = _category(args.category)
+
+        async def publishing(service):
+            return await published.run(service, args, category)
+
+        print(asyncio.run(_with_service(settings, publishing)))
+        return 0
 
     async def work(service):
-        reply = await service.leaderboard(scope, category=args.category, global_=args.scope is None, top=args.top)
+        reply = await service.leaderboard(scope, category=args.category, global_=args.scope is None, top=args.top, mode=args.mode)
         pairs = []
         if reply.ok and reply.board is not None and args.output != "json":
             from arenabot.categories import normalise_category
@@ -342,6 +379,15 @@ def _leaderboard(args: argparse.Namespace) -> int:
         raise CliError(" ".join(reply.text.replace("**", "").split()))
     print(_render_leaderboard(reply.board, pairs, args.output))
     return 0
+
+
+def _category(name: str | None) -> str:
+    from arenabot.categories import normalise_category
+
+    try:
+        return normalise_category(name) if name else ""
+    except ValueError as exc:
+        raise CliError(f"--category: {exc}", 2) from None
 
 
 def _render_leaderboard(board, pairs, output: str) -> str:
@@ -423,4 +469,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="table (default), json, csv (spreadsheets) or markdown (to paste into Discord, Slack, a README)",
     )
     p.add_argument("--json", dest="output", action="store_const", const="json", help="the same as --output json")
+    p.add_argument(
+        "--mode", choices=("anonymous", "named"), default="anonymous", help="blind battles' board (default) or named ones'"
+    )
+    # Published boards (arenabot/features/publishing/cli.py does the work).
+    p.add_argument("--as-of", metavar="DATE", help="the board as published on or before DATE (2026-01-31 or 2026-01-31T18:00)")
+    p.add_argument("--history", metavar="MODEL", help="MODEL's rating at every published board")
+    p.add_argument("--png", metavar="FILE", help="with --history: also draw the chart into FILE (needs the plot extra)")
+    p.add_argument("--html", metavar="FILE", help="write the boards as one static web page (plain HTML and CSS)")
     p.set_defaults(handler=_leaderboard)

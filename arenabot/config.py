@@ -17,6 +17,8 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
+from arenabot.wordlist import normalise_words
+
 DEFAULT_CONFIG_FILE = "arenabot.toml"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/arenabot.db"
 
@@ -173,6 +175,16 @@ class ArenaSettings(_Section):
         "reactions",
         description="How members vote: reactions under the ballot (tallies visible), or buttons (A, B, Tie, Both bad, Withdraw; each vote confirmed privately).",
     )
+    moderation_words: str = Field(
+        "",
+        max_length=20_000,
+        description="Content moderation word list, comma-separated (phrases allowed): a prompt containing one starts no battle, a reply containing one is hidden and its battle voided. Matched in any case, as whole words; `none` clears it.",
+    )
+
+    @field_validator("moderation_words")
+    @classmethod
+    def _word_list(cls, value: str) -> str:
+        return normalise_words(value)
 
 
 class DiscordSettings(_Section):
@@ -236,6 +248,92 @@ class OpsSettings(_Section):
     shutdown_grace_seconds: float = Field(
         20, gt=0, description="On SIGTERM, in-flight replies get this long to finish before their battles are voided."
     )
+    public_board: bool = Field(
+        False,
+        description="Also serve the read-only leaderboard pages (/boards/...: published boards, ratings, history) on the ops endpoint; needs http_port.",
+    )
+
+    @model_validator(mode="after")
+    def _pages_need_a_port(self) -> OpsSettings:
+        if self.public_board and self.http_port is None:
+            raise ValueError("public_board = true needs http_port (or ARENABOT_HTTP_PORT) to serve the pages on")
+        return self
+
+
+class PublishSettings(_Section):
+    """A board publication scheduled in the file (moderators can also schedule one in chat:
+    `publish`); the file's schedules follow the file at every start."""
+
+    scope: str = Field(
+        pattern=r"^[a-z]+:[^:\s]+$",
+        description="The server or workspace as platform:id, e.g. discord:123456789 or slack:T0123ABCD.",
+    )
+    every: Literal["day", "week", "month"] = Field(description="How often the board is posted.")
+    channel: str = Field(min_length=1, description="Channel id to post in (Discord: the channel's id; Slack: C...).")
+    category: str | None = Field(None, description="Only this category's board (e.g. coding); unset = overall.")
+    mode: Literal["anonymous", "named"] = Field("anonymous", description="Blind battles' board or the named one.")
+
+    @field_validator("channel")
+    @classmethod
+    def _channel_id(cls, channel: str) -> str:
+        from arenabot.channelrefs import channel_id
+
+        return channel_id(channel)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, category: str | None) -> str | None:
+        from arenabot.categories import normalise_category
+
+        return normalise_category(category) if category else None
+
+
+class CategoriesSettings(_Section):
+    classifier_model: str | None = Field(
+        None,
+        description="A [[models]] entry that also labels every prompt with Chatbot Arena's category checklists "
+        "(hard prompt, math, instruction following, creative writing); unset = the offline rules only. "
+        "It may be disabled (enabled = false) so it judges without battling.",
+    )
+    classifier_timeout_seconds: float = Field(
+        30, gt=0, description="A classification that takes longer is dropped; the rule-based categories stand."
+    )
+
+
+class ModerationSettings(_Section):
+    """An optional OpenAI-compatible moderation endpoint; the word list is `arena.moderation_words`."""
+
+    base_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible moderation API, e.g. https://api.openai.com/v1 (the bot posts to <base_url>/moderations); unset = no endpoint.",
+    )
+    api_key_env: str | None = Field(
+        None, description="Name of the environment variable holding its API key (never the key itself); unset = no key sent."
+    )
+    model: str | None = Field(
+        None, description="Moderation model to ask for, e.g. omni-moderation-latest; unset = the endpoint's default."
+    )
+    timeout_seconds: float = Field(
+        5,
+        gt=0,
+        le=60,
+        description="Seconds to wait for a verdict; on a timeout or any failure the battle goes on unchecked (logged, counted).",
+    )
+    check_replies: bool = Field(
+        True, description="Check the models' replies as well as prompts (a flagged reply is hidden and its battle voided)."
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is None or not url.strip():
+            return None
+        url = url.strip().rstrip("/")
+        if not url.startswith(("http://", "https://")) or len(url.split("://", 1)[1]) == 0:
+            raise ValueError("use the API's http(s) base URL with its version, e.g. https://api.openai.com/v1")
+        if url.endswith("/moderations"):
+            raise ValueError("give the base URL without /moderations (the bot adds it), e.g. https://api.openai.com/v1")
+        return url
 
 
 def _demo_models() -> list[ModelSettings]:
@@ -253,8 +351,13 @@ class Settings(_Section):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+    categories: CategoriesSettings = Field(default_factory=CategoriesSettings)
+    moderation: ModerationSettings = Field(default_factory=ModerationSettings)
     models: list[ModelSettings] = Field(
         default_factory=_demo_models, description="Models to sample; the built-in offline demo models when none are configured."
+    )
+    publish: list[PublishSettings] = Field(
+        default_factory=list, description="Scheduled board publications ([[publish]] entries), per scope."
     )
 
     @model_validator(mode="after")
@@ -264,6 +367,16 @@ class Settings(_Section):
             if model.name.lower() in seen:
                 raise ValueError(f"model name {model.name!r} appears twice in [[models]]: names must be unique")
             seen.add(model.name.lower())
+        judge = self.categories.classifier_model
+        if judge is not None and self.model(judge) is None:
+            names = ", ".join(m.name for m in self.models)
+            raise ValueError(
+                f"categories.classifier_model = {judge!r} is not a [[models]] entry (configured: {names}): "
+                "add a [[models]] entry with that name (enabled = false keeps it out of battles) or remove the key"
+            )
+        boards = [(p.scope, p.category or "", p.mode) for p in self.publish]
+        for board in dict.fromkeys(b for b in boards if boards.count(b) > 1):
+            raise ValueError(f"[[publish]] schedules {board[0]}'s {board[1] or 'overall'} {board[2]} board twice: keep one entry")
         return self
 
     def model(self, name: str) -> ModelSettings | None:
@@ -275,8 +388,14 @@ class Settings(_Section):
 
     def secret_values(self) -> list[str]:
         """Every configured secret's value, for log redaction."""
-        names = [self.discord.token_env, self.slack.bot_token_env, self.slack.app_token_env, self.slack.signing_secret_env]
+        names: list[str | None] = [
+            self.discord.token_env,
+            self.slack.bot_token_env,
+            self.slack.app_token_env,
+            self.slack.signing_secret_env,
+        ]
         names.append("ARENABOT_DATABASE_PASSWORD")
+        names.append(self.moderation.api_key_env)
         names += [m.api_key_env for m in self.models if m.api_key_env]
         return [v for v in (self.secret(n) for n in names) if v]
 

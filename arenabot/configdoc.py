@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from arenabot.config import ModelLimits, ModelSettings, Settings
+from arenabot.config import ModelLimits, ModelSettings, PublishSettings, Settings
 
 _ENV_VARIABLES = [
     (
@@ -29,6 +29,7 @@ _ENV_VARIABLES = [
     ("SLACK_APP_TOKEN", "Slack app-level token `xapp-...` for Socket Mode (`slack.app_token_env`)."),
     ("SLACK_SIGNING_SECRET", "Slack signing secret for HTTP mode (`slack.signing_secret_env`)."),
     ("<model api_key_env>", "Each model's API key, in the variable its `api_key_env` names."),
+    ("<moderation api_key_env>", "The moderation endpoint's API key, in the variable `moderation.api_key_env` names."),
 ]
 
 
@@ -72,6 +73,26 @@ MODELS_FROM_THE_FILE = [
 ]
 
 
+# What the content moderation settings do together.
+CONTENT_MODERATION = [
+    "Optional. Prompts and follow-ups are checked before any model sees them: a flagged one starts",
+    "nothing and its author gets a private, polite refusal. Replies are checked as they stream (the word",
+    "list) and when they finish (the word list and the endpoint): a flagged reply is hidden (Discord:",
+    "behind spoilers; Slack and the console: a notice in its place) and its battle is void. The word",
+    "list is per server or workspace: `arena.moderation_words` is the default, `set moderation_words",
+    "...` changes it. If the endpoint times out or fails, the battle goes on unchecked by it; one log",
+    "line says why, and `/arena doctor` counts it.",
+]
+SECTION_NOTES = {"moderation": CONTENT_MODERATION}
+# Scheduled publications: the file's and the moderators'.
+PUBLISH_FROM_THE_FILE = [
+    "Posts a scope's board on a schedule, as a moderator's `/arena publish` does. The file's schedules",
+    "follow the file at every start (a removed entry stops); a restart keeps each one's stored due time,",
+    'so it neither repeats nor skips a post. Example: `scope = "discord:123"`, `every = "week"`,',
+    '`channel = "456"`, `category = "coding"`.',
+]
+
+
 def render() -> str:
     lines = [
         "# Configuration reference",
@@ -83,13 +104,22 @@ def render() -> str:
         "",
     ]
     for name, field in Settings.model_fields.items():
-        if name == "models":
+        if name in ("models", "publish"):
             continue
         section = field.annotation
         assert isinstance(section, type) and issubclass(section, BaseModel)
-        lines += [f"## `[{name}]`", "", *_table(section), ""]
+        notes = SECTION_NOTES.get(name)
+        lines += [f"## `[{name}]`", "", *([*notes, ""] if notes else []), *_table(section), ""]
     lines += ["## `[[models]]` (one table per model)", "", *MODELS_FROM_THE_FILE, "", *_table(ModelSettings), ""]
     lines += ["## `[models.limits]` (inside a `[[models]]` entry)", "", *_table(ModelLimits), ""]
+    lines += [
+        "## `[[publish]]` (one table per scheduled board publication)",
+        "",
+        *PUBLISH_FROM_THE_FILE,
+        "",
+        *_table(PublishSettings),
+        "",
+    ]
     lines += ["## Environment variables", "", "| variable | meaning |", "| --- | --- |"]
     lines += [f"| `{var}` | {meaning} |" for var, meaning in _ENV_VARIABLES]
     return "\n".join(lines) + "\n"

@@ -30,6 +30,10 @@ class ArenaListener:
 
     def leaderboard_computed(self, seconds: float) -> None: ...
 
+    def content_checked(self, where: str, result: str) -> None:
+        """A prompt or reply checked by content moderation: flagged, passed, or unchecked (the
+        endpoint failed and the battle went on)."""
+
 
 class ArenaEvents(ArenaListener):
     """Fans each event out to the subscribed listeners."""
@@ -67,3 +71,6 @@ class ArenaEvents(ArenaListener):
 
     def leaderboard_computed(self, seconds: float) -> None:
         self._tell("leaderboard_computed", seconds)
+
+    def content_checked(self, where: str, result: str) -> None:
+        self._tell("content_checked", where, result)

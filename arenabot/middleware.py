@@ -28,6 +28,7 @@ class Call:
     actor: Actor
     scope_key: str
     battle_id: int | None = None  # known for follow-ups and votes
+    text: str = ""  # the prompt or follow-up the models would be sent (content checks read it)
 
 
 class Middleware(Protocol):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from arenabot.ballot import Ballot
+from arenabot.replies import Reply
 
 __all__ = ["Ballot", "ChatPlatform", "ReplyStream", "ThreadRefs"]
 
@@ -58,6 +59,10 @@ class ChatPlatform(Protocol):
 
     async def notify(self, user_ref: str, thread_ref: str, text: str) -> None:
         """Tell one user something privately (DM or ephemeral). May fail; the core logs and goes on."""
+
+    async def post_reply(self, channel_ref: str, reply: Reply) -> None:
+        """Post a public `Reply` (text, and its file or board chart) in a channel, not in answer
+        to anyone: scheduled posts such as a published board."""
 
     async def check_access(self, channel_ref: str) -> list[str]:
         """What the bot lacks to run battles in this channel (permissions, scopes, membership), in

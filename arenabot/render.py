@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from arenabot.domain import Outcome, Scope, Side
+from arenabot.screening import Flag
 
 VOTE_EMOJI: dict[Outcome, str] = {
     Outcome.A: "🅰️",
@@ -56,13 +57,22 @@ def _category_text(categories: Sequence[str]) -> str:
     return ", ".join(c.replace("_", " ") for c in categories) or "general"
 
 
-def header(battle_id: int, prompt: str, categories: Sequence[str], window_text: str, round_of: int | None = None) -> str:
+def header(
+    battle_id: int,
+    prompt: str,
+    categories: Sequence[str],
+    window_text: str,
+    round_of: int | None = None,
+    note: str | None = None,
+) -> str:
+    """A blind battle's opening message; `note` is an extra line (e.g. a tournament's progress)."""
     shown = prompt if len(prompt) <= 300 else prompt[:297] + "..."
     again = f", a new round of battle #{round_of}" if round_of is not None else ""
     return (
         f"**Arena battle #{battle_id}** ({_category_text(categories)}{again})\n"
         f"> {shown.replace(chr(10), chr(10) + '> ')}\n"
         f"Two anonymous models answer below. Vote after reading both; names are revealed {window_text}."
+        + (f"\n{note}" if note else "")
     )
 
 
@@ -208,3 +218,59 @@ def leaderboard_text(board: Leaderboard) -> str:
     footer = f"{board.votes} counted vote{'s' if board.votes != 1 else ''} · {board.method}"
     notes = "".join(f"\n{n}" for n in board.notes)
     return f"**{board.title}**\n```\n" + "\n".join(table) + f"\n```\n{footer}{notes}"
+
+
+# ----- content moderation ------------------------------------------------------------------------
+
+# Platforms whose Markdown hides ||text|| until a reader clicks it.
+SPOILER_PLATFORMS = frozenset({"discord"})
+# Platforms that edit a streamed reply in place, so its final text replaces every preview. Elsewhere
+# (the console prints as it goes) a reply checked remotely is shown only once it passed.
+REPLACING_PLATFORMS = frozenset({"discord", "slack"})
+_SPOILER_PIECE = 400  # spoilers are closed on every line and every this many characters
+
+
+def replaces_previews(platform: str) -> bool:
+    return platform in REPLACING_PLATFORMS
+
+
+def _spoiler_lines(text: str) -> list[str]:
+    """Each line (cut into pieces) in its own ||...||, so no message split can leave a spoiler
+    open; backticks and bars escaped, since a code block inside a spoiler is not hidden."""
+    escaped = text.replace("\\", "\\\\").replace("`", "\\`").replace("|", "\\|")
+    lines: list[str] = []
+    for line in escaped.split("\n"):
+        while len(line) > _SPOILER_PIECE:
+            cut = line.rfind(" ", _SPOILER_PIECE // 2, _SPOILER_PIECE)
+            cut = cut + 1 if cut > 0 else _SPOILER_PIECE
+            if (len(line[:cut]) - len(line[:cut].rstrip("\\"))) % 2:  # never split an escape from what it escapes
+                cut -= 1
+            lines.append(f"||{line[:cut]}||")
+            line = line[cut:]
+        lines.append(f"||{line}||" if line.strip() else "")
+    return lines
+
+
+def hidden_reply(platform: str, text: str, flag: Flag) -> str:
+    """A flagged reply as this platform can hide it: behind spoilers where they exist, else a
+    notice in place of the text (it stays stored for moderators)."""
+    notice = f"_(hidden by content moderation: {flag.why})_"
+    if platform in SPOILER_PLATFORMS:
+        return notice + " Click to reveal at your own risk.\n" + "\n".join(_spoiler_lines(text))
+    return notice
+
+
+def reply_flagged_text(side: Side, flag: Flag) -> str:
+    return (
+        f"**{SIDE_LABELS[side]}'s reply was flagged by content moderation** ({flag.why}) and is hidden. "
+        "This battle is void: its votes will not count. Start a new battle to try again."
+    )
+
+
+def later_reply_flagged_text(side: Side, flag: Flag) -> str:
+    return f"**{SIDE_LABELS[side]}'s reply was flagged by content moderation** ({flag.why}) and is hidden. Votes are unchanged."
+
+
+def prompt_flagged_text(flag: Flag, follow_up: bool) -> str:
+    what = "That message was not sent to the models" if follow_up else "That prompt cannot start a battle here"
+    return f"Sorry: {what}, because content moderation flagged it ({flag.why}). Please rephrase it and try again."

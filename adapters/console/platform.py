@@ -16,6 +16,7 @@ from typing import TextIO
 from arenabot.domain import Outcome
 from arenabot.ports import Ballot, ThreadRefs
 from arenabot.render import OUTCOME_LABELS
+from arenabot.replies import Reply
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -49,6 +50,7 @@ class ConsoleStream:
         self.label = label
         self.text = ""
         self.shown = 0  # characters already printed
+        self.printed = ""  # those characters: a final text that does not continue them is printed anew
         self.finished = False
 
     async def update(self, text: str) -> None:
@@ -118,6 +120,11 @@ class ConsolePlatform:
     async def check_access(self, channel_ref: str) -> list[str]:
         return []  # nothing to lack here
 
+    async def post_reply(self, channel_ref: str, reply: Reply) -> None:
+        self.say("\n" + reply.text)
+        if reply.file:  # a terminal shows no image
+            self.say(f"({reply.file[0]}: {len(reply.file[1])} bytes)")
+
     async def notify(self, user_ref: str, thread_ref: str, text: str) -> None:
         self.say(f"(just for you) {text}")
 
@@ -129,6 +136,11 @@ class ConsolePlatform:
 
     async def show(self, stream: ConsoleStream, paced: bool) -> None:
         """Print what `stream` has beyond what is shown; paced, a word at a time, for a streaming feel."""
+        if not stream.text.startswith(stream.printed):
+            # The final text replaces what was printed (e.g. a reply hidden by content moderation):
+            # a terminal cannot take lines back, so it starts on a line of its own.
+            self.write("\n")
+            stream.shown, stream.printed = 0, ""
         new = stream.text[stream.shown :]
         if not new:
             return
@@ -136,7 +148,7 @@ class ConsolePlatform:
         # buffered reply played back, a model that sent much at once) prints at once.
         paced = paced and len(new) <= PACED_CHARS
         pieces = re.findall(r"\S+\s*|\s+", new) if paced and self.word_delay else [new]
-        stream.shown = len(stream.text)
+        stream.shown, stream.printed = len(stream.text), stream.text
         for piece in pieces:
             self.write(piece)
             if paced and self.word_delay:

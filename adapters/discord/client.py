@@ -207,6 +207,9 @@ class ArenaClient(discord.AutoShardedClient):
         async def run() -> None:
             reply = await self.service.follow_up(self.platform, thread_ref, actor, text)
             if reply is not None and not reply.ok:
-                await message.reply(reply.text, mention_author=False)
+                if reply.private:  # a plain message has no ephemeral answer: a DM keeps it private
+                    await self.platform.notify(actor.user_ref, thread_ref, reply.text)
+                else:
+                    await message.reply(reply.text, mention_author=False)
 
         self.spawn(run(), name=f"follow-up in {thread_ref}")

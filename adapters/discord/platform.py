@@ -6,6 +6,7 @@ channel id, a message ref is "channel_id/message_id".
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Final
 
@@ -17,6 +18,7 @@ from adapters.discord.permissions import FIX, missing_in, needs
 from adapters.discord.reactions import VOTE_REACTIONS
 from adapters.discord.text import MESSAGE_LIMIT, preview, split_message
 from arenabot.ports import Ballot, ThreadRefs
+from arenabot.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,20 @@ class DiscordPlatform:
                 )
             header_message = (await self.send(thread.id, header))[0]
         return ThreadRefs(thread_ref=str(thread.id), header_ref=message_ref(thread.id, header_message.id))
+
+    async def post_reply(self, channel_ref: str, reply: Reply) -> None:
+        """A scheduled post: the text, with its file (the chart) under the last part."""
+        channel_id = int(channel_ref)
+        channel = self._channel(channel_id)
+        chunks = split_message(reply.text, self.limit)
+        with needs("Send Messages", channel_id):
+            for chunk in chunks[:-1]:
+                await channel.send(chunk)
+            if reply.file is None:
+                await channel.send(chunks[-1])
+            else:
+                with needs("Attach Files", channel_id):
+                    await channel.send(chunks[-1], file=discord.File(io.BytesIO(reply.file[1]), filename=reply.file[0]))
 
     async def check_access(self, channel_ref: str) -> list[str]:
         """For `/arena doctor`: the battle permissions the bot lacks in this channel."""

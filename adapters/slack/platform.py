@@ -19,9 +19,11 @@ from adapters.slack.ballot import ballot_actions
 from adapters.slack.layout import message_payloads, single_payload
 from adapters.slack.mrkdwn import to_mrkdwn
 from adapters.slack.refs import message_ref, parse_ref
+from adapters.slack.replies import ReplySender
 from arenabot.domain import Outcome
 from arenabot.permissions import MissingPermission
 from arenabot.ports import Ballot, ThreadRefs
+from arenabot.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +181,11 @@ class SlackPlatform:
         except MissingPermission as refused:
             problems.append(refused.moderator_text())
         return problems
+
+    async def post_reply(self, channel_ref: str, reply: Reply) -> None:
+        """A scheduled post in a channel (the bot joins it first): text, then the file."""
+        await self._join(channel_ref)
+        await ReplySender(self.client).send(Reply(reply.text, file=reply.file), channel=channel_ref, user="")
 
     async def open_thread(self, channel_ref: str, title: str, header: str) -> ThreadRefs:
         await self._join(channel_ref)

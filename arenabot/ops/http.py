@@ -1,4 +1,5 @@
-"""The operator endpoint: /healthz (alive), /readyz (database and adapters), /metrics (Prometheus)."""
+"""The operator endpoint: /healthz (alive), /readyz (database and adapters), /metrics (Prometheus),
+and, when `ops.public_board` is on, the read-only board pages some feature adds (`routes`)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,16 @@ DB_CHECK_TIMEOUT_S = 3.0
 
 
 class OpsEndpoint:
-    def __init__(self, store: Any, metrics: Metrics, readiness: Readiness, stopping: Callable[[], bool]):
+    def __init__(
+        self,
+        store: Any,
+        metrics: Metrics,
+        readiness: Readiness,
+        stopping: Callable[[], bool],
+        routes: Callable[[web.Application], None] | None = None,
+    ):
         self._store = store
+        self._routes = routes
         self._metrics = metrics
         self._readiness = readiness
         self._stopping = stopping
@@ -32,6 +41,8 @@ class OpsEndpoint:
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics_page)
+        if self._routes is not None:
+            self._routes(app)
         return app
 
     async def start(self, host: str, port: int) -> int:

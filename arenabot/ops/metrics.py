@@ -66,6 +66,12 @@ class Metrics:
             ["task"],
             registry=r,
         )
+        self.content_checks = Counter(
+            "arenabot_content_checks",
+            "Content moderation checks, by what was checked (prompt, reply) and result (flagged, passed, unchecked: the endpoint failed).",
+            ["where", "result"],
+            registry=r,
+        )
         self.shutting_down = Gauge("arenabot_shutting_down", "1 once a graceful shutdown has begun.", registry=r)
 
     def render(self) -> bytes:
@@ -77,6 +83,8 @@ def void_cause(reason: str) -> str:
     lowered = reason.lower()
     if lowered.startswith("interrupted"):
         return "shutdown"
+    if "content moderation" in lowered:
+        return "content"
     if "internal error" in lowered:
         return "internal"
     if "failed" in lowered:

@@ -33,3 +33,6 @@ class MetricsListener(ArenaListener):
 
     def leaderboard_computed(self, seconds: float) -> None:
         self._metrics.leaderboard_seconds.observe(seconds)
+
+    def content_checked(self, where: str, result: str) -> None:
+        self._metrics.content_checks.labels(where, result).inc()

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
+from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
 
 from arenabot.config import Settings
 from arenabot.events import ArenaListener
@@ -70,7 +74,9 @@ class Supervisor:
         service.events.subscribe(self._interrupted)
         service.middleware.add(self.gate, first=True)  # before bans and rate limits: it sees every call
         self.scheduler = LeasedScheduler(service.store, self.metrics)
-        self.endpoint = OpsEndpoint(service.store, self.metrics, self.readiness, lambda: self.gate.closing)
+        self.endpoint = OpsEndpoint(
+            service.store, self.metrics, self.readiness, lambda: self.gate.closing, public_pages(settings, service)
+        )
 
     def request_stop(self, signum: int | None = None) -> None:
         if self.stop_requested.is_set():
@@ -163,6 +169,15 @@ class Supervisor:
                 await platform.post(battle.thread_ref or battle.channel_ref, interrupted_text(battle_id))
         except Exception as exc:  # the battle is void in the DB either way
             log.warning("could not post the shutdown notice in battle #%s: %s", battle_id, type(exc).__name__)
+
+
+def public_pages(settings: Settings, service: ArenaService) -> Callable[[web.Application], None] | None:
+    """The read-only board pages, when the operator opted in (`ops.public_board`)."""
+    if not settings.ops.public_board:
+        return None
+    from arenabot.features.publishing.web import add_routes
+
+    return functools.partial(add_routes, publishing=service.publishing)
 
 
 async def supervise(settings: Settings, service: ArenaService, modules: list[ModuleType]) -> None:

@@ -527,6 +527,16 @@ class Store:
 
         return await self._db.read(tx)
 
+    async def category_counts(self, scope_key: str | None, mode: str = "anonymous") -> dict[str, int]:
+        """Revealed battles per category (overall under ""), from the battle patterns: what the
+        boards hold, so an open battle's category is never counted before its reveal."""
+        stmt = (
+            select(patterns.c.category, func.sum(patterns.c.battles))
+            .where(patterns.c.scope_key == tally.read_scope(scope_key, mode))
+            .group_by(patterns.c.category)
+        )
+        return await self._db.read(lambda conn: {r[0]: int(r[1]) for r in conn.execute(stmt) if r[1]})
+
     # ---- voter quality ----------------------------------------------------------------------
 
     async def first_seen(self, scope_key: str, user_ref: str, now: datetime) -> datetime:

@@ -120,19 +120,37 @@ async def test_again_starts_a_fresh_blind_battle_with_new_models_linked_from_the
         new = await service.store.battle_by_thread(platform.name, new_thread)
         assert new.id != old.id and new.anony and new.prompt == old.prompt and new.creator_ref == "bob"
         assert new.channel_ref == old.channel_ref
-        # With four models, neither old model is drawn again (the voter may know their names).
-        assert {new.model_a, new.model_b}.isdisjoint({old.model_a, old.model_b})
+        assert {new.model_a, new.model_b} != {old.model_a, old.model_b}
         assert any(f"battle #{new.id}" in p for p in platform.posts(old_thread))
         header = platform.header(new_thread).text
         assert f"new round of battle #{old.id}" in header and new.model_a not in header
         # The old battle is untouched.
         assert (await service.store.get_battle(old.id)).counted_votes == 1
 
-        # By number from anywhere in the scope, after the reveal, for anyone.
+        # By number from anywhere in the scope, after the reveal, for anyone; with four models,
+        # neither old model is drawn again now that their names are public.
         assert (await service.close_battle(platform, MOD, f"#{old.id}")).ok
         assert (await run(CAROL, f"again #{old.id}")).ok
+        after = await service.store.battle_by_thread(platform.name, platform.last_thread().ref)
+        assert {after.model_a, after.model_b}.isdisjoint({old.model_a, old.model_b})
         assert not (await run(CAROL, "again")).ok  # no thread, no number
         assert "No battle" in (await run(CAROL, "again #999")).text
+
+
+async def test_a_new_round_of_an_open_battle_is_not_narrowed_by_its_secret_names(core, platform):
+    """Leaving out the old models while the old battle is open would tell everyone, at its
+    reveal, two models the still-open new round does not hold. Only the old pair is avoided."""
+    async with core(models=FOUR, rate_limit_battles=100) as service:
+        _, thread, old = await battle(service, platform)
+        assert (await service.vote(platform, platform.ballot(thread), BOB, Outcome.A, "e1")).ok
+        pairs = []
+        for k in range(10):
+            assert (await service.new_round_on_ballot(platform, platform.ballot(thread), BOB, f"r{k}")).ok
+            new = await service.store.battle_by_thread(platform.name, platform.last_thread().ref)
+            pairs.append({new.model_a, new.model_b})
+        old_pair = {old.model_a, old.model_b}
+        assert old_pair not in pairs
+        assert any(pair & old_pair for pair in pairs)
 
 
 async def test_new_round_control_is_once_per_event_and_never_the_same_pair(core, platform):

@@ -71,3 +71,55 @@ def test_user_named_categories_are_normalised(name, stored):
 def test_unknown_category_names_the_choices():
     with pytest.raises(ValueError, match="unknown category 'astrology'.*coding.*math"):
         normalise_category("astrology")
+
+
+HARD = (
+    "Design an efficient algorithm in Python to schedule 200 meetings across 15 rooms for my company, "
+    "minimizing conflicts and travel between buildings; explain its complexity and prove it is correct."
+)
+
+
+@pytest.mark.parametrize(
+    "prompt, expected, absent",
+    [
+        # Math is doing mathematics: a formula, or a mathematical action on numbers or objects.
+        ("Find the derivative of f(x) = x^3 + 2x^2 - 5x + 3", {"math"}, set()),
+        ("What is the billionth largest prime number?", {"math"}, set()),
+        ("In a deck of cards, what is the likelihood of drawing an ace first?", {"math"}, set()),
+        ("How many ways can 5 people sit around a round table?", {"math"}, set()),
+        ("Explain what a derivative is", set(), {"math"}),
+        ("What is the best indoor temperature for an office at 50% humidity?", set(), {"math"}),
+        ("Tell me about the history of algebra", set(), {"math"}),
+        # Instruction following: at least two kinds of explicit constraint.
+        (
+            "Write a 3-paragraph description of dogs, using exactly 5 adjectives per paragraph, "
+            "and conclude with a bulleted list of 3 care tips",
+            {"instruction_following"},
+            set(),
+        ),
+        ("List three fruits as a JSON array and do not add any other text", {"instruction_following"}, set()),
+        ("Explain gravity in the style of a pirate; start with 'Ahoy'", {"instruction_following"}, set()),
+        ("write about dogs", set(), {"instruction_following"}),
+        ("Write a haiku about rain", set(), {"instruction_following", "hard_prompt"}),
+        # Hard prompts: at least 6 of the 7 criteria.
+        (HARD, {"hard_prompt", "coding"}, set()),
+        ("What is the capital of France?", set(), {"hard_prompt"}),
+        ("Hello", set(), {"hard_prompt", "instruction_following", "math"}),
+    ],
+)
+def test_finer_categories(prompt, expected, absent):
+    categories = set(classify(prompt).categories)
+    assert expected <= categories, categories
+    assert not (absent & categories), categories
+
+
+def test_the_criteria_are_chatbot_arenas_seven():
+    from arenabot.categories import CRITERIA, criteria, instruction_score
+
+    met = criteria(HARD)
+    assert tuple(met) == CRITERIA and len(CRITERIA) == 7
+    assert sum(met.values()) >= 6
+    assert sum(criteria("Hello").values()) == 0
+    assert instruction_score("Hello") == 0
+    assert instruction_score("Answer in exactly 3 bullet points, formatted as a table, never mention cats, "
+                             "start with 'Yes', in the style of Shakespeare") == 5

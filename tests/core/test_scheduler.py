@@ -13,14 +13,21 @@ from tests.core.conftest import BOB, battle
 from tests.support.fake_platform import FakePlatform
 
 
-async def test_each_attached_platform_gets_one_sweep_job(core, clock):
+async def test_each_attached_platform_gets_its_sweep_publish_and_tournament_jobs(core, clock):
     slack, discord = FakePlatform("slack"), FakePlatform("discord")
     async with core(battle_window_minutes=5, sweep_interval_seconds=7) as service:
         assert service.periodic_jobs() == []  # nothing attached, nothing to sweep
         service.attach_platform(slack)
         service.attach_platform(discord)
-        jobs = service.periodic_jobs()
+        every = service.periodic_jobs()
+        jobs = [j for j in every if j.lease.startswith("sweep:")]
         assert [(j.lease, j.interval_seconds) for j in jobs] == [("sweep:discord", 7), ("sweep:slack", 7)]
+        assert [j.lease for j in every if j not in jobs] == [
+            "publish:discord",
+            "publish:slack",
+            "tournaments:discord",
+            "tournaments:slack",
+        ]
         _, _, on_slack = await battle(service, slack)
         _, _, on_discord = await battle(service, discord, actor=BOB)
         clock.advance(minutes=10)
@@ -30,7 +37,7 @@ async def test_each_attached_platform_gets_one_sweep_job(core, clock):
             assert (await service.store.get_battle(record.id)).status is BattleStatus.CLOSED
         assert await scheduler.tick(jobs) == []  # the leases hold for the interval
         service.detach_platform(slack)
-        assert [j.lease for j in service.periodic_jobs()] == ["sweep:discord"]
+        assert [j.lease for j in service.periodic_jobs()] == ["sweep:discord", "publish:discord", "tournaments:discord"]
 
 
 async def test_a_failing_job_is_logged_and_the_next_one_still_runs(core, caplog):

@@ -18,6 +18,8 @@ async def _populate(url: str) -> list[dict]:
     """A database with rows in every table, made through the service; returns its dump."""
     platform = FakePlatform()
     async with build_core(ops_settings(url)) as service:
+        models = ",".join(m.name for m in service.settings.models)
+        assert (await service.tournaments.start(platform, SCOPE, "channel-1", MOD, "Cup", models)).ok
         for k in range(3):
             reply = await service.start_battle(platform, SCOPE, "channel-1", Actor(f"user{k}", "U"), f"Explain tides {k}")
             assert reply.ok, reply.text
@@ -31,6 +33,8 @@ async def _populate(url: str) -> list[dict]:
         assert (await service.void_battle(platform, MOD, "#3", "spam", scope=SCOPE)).ok
         assert (await service.ban(MOD, SCOPE, "troll", "flooding")).ok
         assert (await service.set_setting(MOD, SCOPE, "max_turns", "2")).ok
+        assert (await service.publishing.schedule(SCOPE, platform, "boards", "week")).ok  # published boards
+        assert await service.publishing.publish_due(platform) == 1
         records = await dump(service.store)
     assert {r["table"] for r in records[1:]} == {t.name for t in backed_up_tables()}, "every table must hold rows"
     return records

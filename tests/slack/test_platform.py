@@ -141,3 +141,17 @@ async def test_a_429_is_waited_out_and_the_call_retried(fake_slack: FakeSlack, s
     assert [c.status for c in calls] == [429, 200]
     assert calls[1].at - calls[0].at >= 1.0  # the retry came only after Retry-After's 1 s
     assert len(fake_slack.top_level(CHANNEL)) == 1 and refs.thread_ref.startswith(CHANNEL + "/")
+
+
+async def test_a_scheduled_post_goes_to_the_channel_with_its_chart(fake_slack: FakeSlack, slack_client) -> None:
+    """post_reply (published boards): joins the channel, posts the text, uploads the file there."""
+    from arenabot.replies import Reply
+
+    platform = SlackPlatform(slack_client, edit_interval=0.01)
+    await platform.post_reply("C0BOARDS", Reply("**Leaderboard**\n```\n1  demo-owl\n```", file=("leaderboard.png", b"\x89PNG-chart")))
+    [posted] = fake_slack.top_level("C0BOARDS")
+    assert posted.body.startswith("*Leaderboard*") and "demo-owl" in posted.body
+    assert "C0BOARDS" in fake_slack.member_of
+    assert list(fake_slack.uploads.values()) == [b"\x89PNG-chart"]
+    [complete] = [c for c in fake_slack.calls if c.method == "files.completeUploadExternal"]
+    assert complete.args["channel_id"] == "C0BOARDS"

@@ -5,6 +5,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from arenabot.ports import Ballot, ThreadRefs
+from arenabot.replies import Reply
 
 
 @dataclass
@@ -61,6 +62,7 @@ class FakePlatform:
         self.messages: dict[str, FakeMessage] = {}
         self.notifications: list[Notification] = []
         self.reacted: list[str] = []  # reaction ballots that got the vote reactions, in order
+        self.channel_posts: list[tuple[str, Reply]] = []  # post_reply: (channel, reply), in order
 
     def _ref(self, prefix: str) -> str:
         return f"{prefix}-{next(self._ids)}"
@@ -104,6 +106,9 @@ class FakePlatform:
 
     async def check_access(self, channel_ref: str) -> list[str]:
         return []  # nothing to lack here
+
+    async def post_reply(self, channel_ref: str, reply: Reply) -> None:
+        self.channel_posts.append((channel_ref, reply))
 
     async def notify(self, user_ref: str, thread_ref: str, text: str) -> None:
         if self.fail_notify:

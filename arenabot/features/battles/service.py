@@ -18,6 +18,8 @@ from arenabot.ballot import Ballot
 from arenabot.categories import MULTI_TURN, classify, normalise_category
 from arenabot.config import ArenaSettings
 from arenabot.domain import Actor, BattleStatus, Message, Scope, Side
+from arenabot.features.battles.classifying import PromptClassifier
+from arenabot.features.battles.draws import Draw, DrawRule
 from arenabot.features.shared import ArenaState
 from arenabot.generation import SideResult, generate_turn
 from arenabot.middleware import Call, MiddlewareChain
@@ -26,6 +28,7 @@ from arenabot.ports import ChatPlatform
 from arenabot.replies import Reply, refuse
 from arenabot.sampling import Candidate, NotEnoughModels, sample_pair
 from arenabot.scheduling import PeriodicJob
+from arenabot.screening import ScreenFor, no_screen
 from arenabot.storage import BattleRecord, NewBattle, TurnRecord
 
 log = logging.getLogger(__name__)
@@ -42,12 +45,26 @@ def duration_text(minutes: float) -> str:
 
 
 class Battles:
-    def __init__(self, state: ArenaState, chain: MiddlewareChain):
+    def __init__(self, state: ArenaState, chain: MiddlewareChain, screen_for: ScreenFor = no_screen):
         self.state = state
         self.chain = chain
+        self.screen_for = screen_for  # the content check on replies, per scope (contentmod)
         self._boards_for_sampling: dict[str, tuple[float, Any]] = {}
         self._generating: set[int] = set()  # battles with a turn in flight in this process
         self._inflight: set[asyncio.Task[Any]] = set()
+        self._draw_rules: list[DrawRule] = []
+        self.classifier = PromptClassifier(state)  # the optional LLM labels, beside each battle
+
+    def add_draw_rule(self, rule: DrawRule) -> None:
+        """Let another feature narrow the models of new blind battles (see draws.py)."""
+        self._draw_rules.append(rule)
+
+    async def _draw(self, scope_key: str, channel_ref: str) -> Draw | None:
+        for rule in self._draw_rules:
+            draw = await rule(scope_key, channel_ref)
+            if draw is not None:
+                return draw
+        return None
 
     # ----- starting a battle -----------------------------------------------------------------
 
@@ -70,7 +87,7 @@ class Battles:
         async def start() -> Reply:
             return await self._sample_and_play(platform, scope, channel_ref, actor, prompt, named, arena)
 
-        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key), start)
+        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key, text=prompt), start)
         assert reply is not None, "a middleware swallowed a battle start"
         return reply
 
@@ -114,7 +131,7 @@ class Battles:
                 platform, scope, channel_ref, actor, prompt, None, arena, detector, picked[0], picked[1], anony=False
             )
 
-        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key), start)
+        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key, text=prompt), start)
         assert reply is not None, "a middleware swallowed a battle start"
         return reply
 
@@ -137,26 +154,45 @@ class Battles:
             for m in models
             if m.enabled and m.weight > 0
         ]
-        if after is not None:
+        draw = await self._draw(scope.key, channel_ref)
+        strategy = arena.sampling
+        if draw is not None:  # e.g. a tournament: only its entrants, paired to separate them
+            candidates = [c for c in candidates if c.name in draw.models]
+            strategy = "active"
+            named = named or draw.category
+        if after is not None and not after.is_open:
             candidates = self._fresh_pool(candidates, after)
         boost = arena.new_model_battles > 0 and arena.new_model_boost != 1
         # The board gives "active" its intervals and the boost each model's battles so far.
-        board = await self.sampling_board(scope.key) if arena.sampling == "active" or boost else None
+        if draw is not None:
+            board = draw.board
+        else:
+            board = await self.sampling_board(scope.key) if strategy == "active" or boost else None
+        # A new round of a battle still open may draw its models (see _fresh_pool), never its pair.
+        avoid = {after.model_a, after.model_b} if after is not None and after.is_open else None
         try:
-            model_a, model_b = sample_pair(
-                candidates,
-                state.rng,
-                board=board,
-                strategy=arena.sampling,
-                new_model_boost=arena.new_model_boost,
-                new_model_battles=arena.new_model_battles,
-            )
+            for _ in range(20):
+                model_a, model_b = sample_pair(
+                    candidates,
+                    state.rng,
+                    board=board,
+                    strategy=strategy,
+                    new_model_boost=arena.new_model_boost,
+                    new_model_battles=arena.new_model_battles,
+                )
+                if {model_a, model_b} != avoid:
+                    break
         except NotEnoughModels:
+            if draw is not None:
+                return refuse(
+                    "Fewer than two of the models this battle may be drawn from are available right now "
+                    f"({draw.note.strip()}). Try again later, or a moderator can stop it."
+                )
             return refuse(
                 "Fewer than two models are available right now, so no battle can start. A moderator can enable more models."
             )
         return await self._create_and_play(
-            platform, scope, channel_ref, actor, prompt, named, arena, detector, model_a, model_b, round_of=after
+            platform, scope, channel_ref, actor, prompt, named, arena, detector, model_a, model_b, round_of=after, draw=draw
         )
 
     async def _create_and_play(
@@ -174,6 +210,7 @@ class Battles:
         *,
         anony: bool = True,
         round_of: BattleRecord | None = None,
+        draw: Draw | None = None,
     ) -> Reply:
         state = self.state
         classification = classify(prompt)
@@ -197,7 +234,13 @@ class Battles:
                 anony=anony,
             )
         )
-        return await self._guarded(battle, self._open_and_play(platform, battle, arena, detector, prompt, round_of), platform)
+        if draw is not None:
+            await draw.enter(battle.id)
+        self.classifier.classify_later(battle.id, prompt)
+        note = draw.note if draw is not None else None
+        return await self._guarded(
+            battle, self._open_and_play(platform, battle, arena, detector, prompt, round_of, note), platform
+        )
 
     async def sampling_board(self, scope_key: str) -> Any:
         """The scope's current board for active sampling; a slightly stale one is fine, so it is
@@ -217,12 +260,15 @@ class Battles:
         detector: IdentityDetector,
         prompt: str,
         round_of: BattleRecord | None = None,
+        note: str | None = None,
     ) -> Reply:
         window = f"in {duration_text(arena.battle_window_minutes)}"
         if arena.close_after_votes:
             window += f" or after {arena.close_after_votes} vote{'s' if arena.close_after_votes != 1 else ''}"
         if battle.anony:
-            header = render.header(battle.id, prompt, battle.categories, window, round_of=round_of.id if round_of else None)
+            header = render.header(
+                battle.id, prompt, battle.categories, window, round_of=round_of.id if round_of else None, note=note
+            )
         else:
             header = render.named_header(battle.id, prompt, battle.categories, battle.model_a, battle.model_b, window)
         refs = await platform.open_thread(battle.channel_ref, render.battle_title(battle.id), header)
@@ -306,10 +352,23 @@ class Battles:
         past = await self._histories(battle) if index else {Side.A: [], Side.B: []}
         # Each model sees only its own history; the hub adds the system prompts.
         conversations = {side: past[side] + [Message("user", prompt)] for side in (Side.A, Side.B)}
+        screen = await self.screen_for(battle.scope_key)
         results = await generate_turn(
-            state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds, arena.max_reply_chars
+            state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds, arena.max_reply_chars, screen
         )
         await state.store.add_turns([self._turn_record(battle.id, index, side, prompt, r) for side, r in results.items()])
+
+        flagged = [r for r in results.values() if r.flag is not None]
+        if flagged:
+            # Like a failed side: the battle is void (its votes never count) and gets no ballot.
+            reason = "; ".join(
+                f"{render.SIDE_LABELS[r.side]}'s reply flagged by content moderation ({r.flag.why})" for r in flagged if r.flag
+            )
+            await state.void_battle(battle.id, reason)
+            for result in flagged:
+                if result.flag is not None:
+                    await platform.post(thread_ref, render.reply_flagged_text(result.side, result.flag))
+            return Reply(f"Battle #{battle.id} is void: {reason}.", ok=False)
 
         failed = [r for r in results.values() if r.error]
         if failed:
@@ -385,12 +444,21 @@ class Battles:
             await self._read_thread_message(platform, battle, text)
             return None
 
+        reached = False
+
         async def follow() -> Reply:
+            nonlocal reached
+            reached = True
             if chat_on:
                 return await self._chat_on(platform, battle, text)
             return await self._follow_up(platform, battle, text)
 
-        return await self.chain.run(Call("follow_up", platform, actor, battle.scope_key, battle.id), follow)
+        reply = await self.chain.run(Call("follow_up", platform, actor, battle.scope_key, battle.id, text=text), follow)
+        if not reached:
+            # Refused by a check (e.g. content moderation): the message is in the thread all the
+            # same, so it is read like any member's message.
+            await self._read_thread_message(platform, battle, text)
+        return reply
 
     async def _follow_up(self, platform: ChatPlatform, battle: BattleRecord, text: str) -> Reply:
         arena = await self.state.arena_settings(battle.scope_key)
@@ -483,7 +551,10 @@ class Battles:
         models = {Side.A: await state.model(battle.model_a), Side.B: await state.model(battle.model_b)}
         past = await self._histories(battle)
         conversations = {side: past[side] + [Message("user", text)] for side in (Side.A, Side.B)}
-        results = await generate_turn(state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds)
+        screen = await self.screen_for(battle.scope_key)
+        results = await generate_turn(
+            state, platform, thread_ref, models, conversations, arena.reply_timeout_seconds, arena.max_reply_chars, screen
+        )
         index = battle.turns  # read with the battle: turns are numbered in the order they were asked
         await state.store.add_turns(
             [
@@ -494,6 +565,8 @@ class Battles:
         for result in results.values():
             if result.error:
                 await platform.post(thread_ref, render.later_turn_failed_text(result.side, result.error))
+            elif result.flag is not None:  # hidden; the votes judged the earlier turns, so they stand
+                await platform.post(thread_ref, render.later_reply_flagged_text(result.side, result.flag))
         if battle.anony and battle.is_open:
             # Anyone may read these replies before voting: one that names a model of this battle
             # is a thread leak (votes from then on do not count), as a member's message would be.
@@ -518,7 +591,7 @@ class Battles:
                 platform, scope, battle.channel_ref, actor, battle.prompt, None, arena, after=battle
             )
 
-        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key), start)
+        reply = await self.chain.run(Call("start_battle", platform, actor, scope.key, text=battle.prompt), start)
         assert reply is not None, "a middleware swallowed a battle start"
         return reply
 
@@ -559,9 +632,13 @@ class Battles:
 
     @staticmethod
     def _fresh_pool(candidates: list[Candidate], old: BattleRecord) -> list[Candidate]:
-        """Candidates for a new round. The voter may know the old pair's names (told privately)
-        and could recognise a known model's style on the same prompt, so both old models are left
-        out when enough others can answer, else one of them (never the same pair), else none."""
+        """Candidates for a new round of a revealed battle. Its names are public and a voter could
+        recognise a known model's style on the same prompt, so both old models are left out when
+        enough others can answer, else one of them (never the same pair), else none.
+
+        Not while the old battle is open: a pool narrowed by names only the voter knows would tell
+        everyone, at the old battle's reveal, two models the still-open new round does not hold.
+        Then only the old pair itself is avoided (see _sample_and_play)."""
         for excluded in ({old.model_a, old.model_b}, {old.model_a}, {old.model_b}):
             pool = [c for c in candidates if c.name not in excluded]
             if sum(1 for c in pool if c.available) >= 2:
@@ -622,6 +699,7 @@ class Battles:
     async def drain(self, grace_seconds: float) -> int:
         """On shutdown: let in-flight turns finish for up to `grace_seconds`, then cancel them
         (which voids their battles). Returns how many were cancelled."""
+        await self.classifier.drain(0)  # labels are a nicety: never hold up a shutdown for them
         tasks = [t for t in self._inflight if t is not asyncio.current_task() and not t.done()]
         if not tasks:
             return 0

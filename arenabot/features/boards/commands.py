@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
-from arenabot.categories import TOPIC_CATEGORIES
+from typing import TYPE_CHECKING
+
+from arenabot.categories import KNOWN_CATEGORIES, TOPIC_CATEGORIES
 from arenabot.chatcommands.spec import Command, CommandContext, Param, ScopeSetting
 from arenabot.replies import Reply
 from arenabot.storage import BOARD_MODES
+
+if TYPE_CHECKING:
+    from arenabot.arena import ArenaService
 
 SCOPE_CHOICES = ("server", "global")
 
 
 async def _leaderboard(
-    ctx: CommandContext, category: str | None = None, scope: str = "server", top: int = 20, mode: str = "anonymous"
+    ctx: CommandContext,
+    category: str | None = None,
+    scope: str = "server",
+    top: int = 20,
+    mode: str = "anonymous",
+    as_of: str | None = None,
 ) -> Reply:
+    if as_of:  # a board as it was published (the publishing feature keeps the snapshots)
+        return await ctx.service.board_as_of(ctx.scope, as_of, category=category, global_=scope == "global", mode=mode)
     return await ctx.service.leaderboard(ctx.scope, category=category, global_=scope == "global", top=top, mode=mode)
+
+
+async def category_names(service: ArenaService, typed: str) -> list[str]:
+    """Discord autocomplete: categories that have battles anywhere first, then the task categories."""
+    counted = await service.store.category_counts(None)
+    names = sorted((c for c in counted if c), key=lambda c: -counted[c]) + [c for c in TOPIC_CATEGORIES if c not in counted]
+    typed = typed.strip().lower().replace(" ", "_")
+    return [c for c in names if c in KNOWN_CATEGORIES and typed in c][:25]
+
+
+async def _categories(ctx: CommandContext, mode: str = "anonymous") -> Reply:
+    return await ctx.service.boards.categories(ctx.scope, mode)
 
 
 async def _models(ctx: CommandContext) -> Reply:
@@ -21,7 +45,7 @@ async def _models(ctx: CommandContext) -> Reply:
 
 
 async def _stats(ctx: CommandContext) -> Reply:
-    return await ctx.service.stats(ctx.scope)
+    return await ctx.service.stats(ctx.scope, ctx.actor)
 
 
 COMMANDS = (
@@ -30,7 +54,7 @@ COMMANDS = (
         "Show the leaderboard (ratings with 95% confidence intervals)",
         _leaderboard,
         params=(
-            Param("category", "Only battles of this category", required=False, choices=TOPIC_CATEGORIES),
+            Param("category", "Only battles of this category (see `categories`)", required=False, suggest=category_names),
             Param("scope", "This server or all servers", required=False, default="server", choices=SCOPE_CHOICES, text="flag"),
             Param("top", "How many models", kind="int", required=False, default=20, min_value=1, max_value=50, text="keyword"),
             Param(
@@ -40,6 +64,18 @@ COMMANDS = (
                 default="anonymous",
                 choices=BOARD_MODES,
                 text="keyword",
+            ),
+            Param("as_of", "The board as published on this date, e.g. 2026-01-31", required=False, text="keyword"),
+        ),
+        public=True,
+    ),
+    Command(
+        ("categories",),
+        "Categories with their revealed battles, for `leaderboard category:`",
+        _categories,
+        params=(
+            Param(
+                "mode", "Blind or side-by-side battles", required=False, default="anonymous", choices=BOARD_MODES, text="keyword"
             ),
         ),
         public=True,

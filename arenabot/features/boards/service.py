@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from arenabot import render
-from arenabot.categories import normalise_category
+from arenabot.categories import KNOWN_CATEGORIES, TOPIC_CATEGORIES, normalise_category
 from arenabot.domain import Actor, Scope
 from arenabot.features.shared import ArenaState
 from arenabot.features.voters import Voters
@@ -76,6 +76,21 @@ class Boards:
             for name in (c.model_a, c.model_b):
                 totals[name] = totals.get(name, 0) + c.total
         return totals
+
+    async def categories(self, scope: Scope, mode: str = "anonymous") -> Reply:
+        """Every category with its revealed battles here (and everywhere), most battled first."""
+        if mode not in MODES:
+            return refuse(f"Unknown leaderboard mode `{mode}`: use {' or '.join(MODES)}.")
+        here = await self.state.store.category_counts(scope.key, mode)
+        everywhere = await self.state.store.category_counts(None, mode)
+        named = " (named battles)" if mode == "named" else ""
+        lines = [f"**Categories{named}**: revealed battles {render.place(scope)} / everywhere"]
+        lines.append(f"- overall: {here.get('', 0)} / {everywhere.get('', 0)}")
+        listed = sorted((c for c in {*KNOWN_CATEGORIES, *everywhere} if c), key=lambda c: (-everywhere.get(c, 0), c))
+        shown = [c for c in listed if everywhere.get(c) or c in TOPIC_CATEGORIES]
+        lines += [f"- {c.replace('_', ' ')}: {here.get(c, 0)} / {everywhere.get(c, 0)}" for c in shown]
+        lines.append("Show one with `leaderboard category:<name>`; languages without battles are left out.")
+        return Reply("\n".join(lines))
 
     async def stats(self, scope: Scope) -> Reply:
         store = self.state.store

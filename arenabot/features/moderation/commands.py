@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, get_args
 
 from arenabot.chatcommands.spec import Command, CommandContext, Param, ScopeSetting, only
 from arenabot.config import ProviderName
+from arenabot.features.moderation.service import NOT_MODERATOR
 from arenabot.replies import Reply, refuse
 
 if TYPE_CHECKING:
@@ -88,7 +89,10 @@ async def _import(ctx: CommandContext, file: bytes) -> Reply:
 async def _doctor(ctx: CommandContext) -> Reply:
     from arenabot.features.moderation.doctor import doctor
 
-    return await doctor(ctx.service.state, ctx.platform, ctx.actor, ctx.scope, ctx.channel_ref)
+    if not ctx.actor.is_moderator:  # before any probe runs
+        return refuse(NOT_MODERATOR)
+    extra = await ctx.service.content.findings(ctx.scope)
+    return await doctor(ctx.service.state, ctx.platform, ctx.actor, ctx.scope, ctx.channel_ref, extra=extra)
 
 
 _WEIGHT = dict(kind="float", min_value=0.0, max_value=1000.0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 
 from arenabot.checkup import Finding, check_models
 from arenabot.domain import Actor, Scope
@@ -60,7 +61,10 @@ def render_findings(findings: list[Finding]) -> str:
     return "\n".join(lines)
 
 
-async def doctor(state: ArenaState, platform: ChatPlatform, actor: Actor, scope: Scope, channel_ref: str) -> Reply:
+async def doctor(
+    state: ArenaState, platform: ChatPlatform, actor: Actor, scope: Scope, channel_ref: str, extra: Sequence[Finding] = ()
+) -> Reply:
+    """`extra`: other features' lines (content moderation), after the ballot's."""
     if not actor.is_moderator:
         return refuse(NOT_MODERATOR)
     access = await _platform_findings(state, platform, scope, channel_ref)
@@ -68,5 +72,5 @@ async def doctor(state: ArenaState, platform: ChatPlatform, actor: Actor, scope:
     models, _ = await state.registry()
     model_findings = await check_models(state.hub, models) if models else [Finding(False, "models: none registered")]
     arena = await state.arena_settings(scope.key)
-    findings = [*access, database, *model_findings, _ballot_finding(arena.ballot, access)]
+    findings = [*access, database, *model_findings, _ballot_finding(arena.ballot, access), *extra]
     return Reply(render_findings(findings), private=True)

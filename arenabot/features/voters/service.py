@@ -101,14 +101,14 @@ class Voters:
         for battle_votes in per_battle.values():
             if not any(v[1] in flagged for v in battle_votes):
                 continue
-            change[_pattern(battle_votes)] -= 1
+            change[battle_pattern(battle_votes)] -= 1
             kept = [v for v in battle_votes if v[1] not in flagged]
             if kept:
-                change[_pattern(kept)] += 1
+                change[battle_pattern(kept)] += 1
         return [PatternCount(*key, n) for key, n in sorted(change.items()) if n > 0]
 
 
-def _pattern(battle_votes: list[tuple]) -> PatternKey:
+def battle_pattern(battle_votes: list[tuple]) -> PatternKey:
     """(model_a, model_b, wins_a, wins_b, ties, both_bad) of one battle's votes, model_a < model_b."""
     _, _, model_a, model_b, _, _ = battle_votes[0]
     cells = [0, 0, 0, 0]
