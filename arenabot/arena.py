@@ -13,7 +13,8 @@ import random
 from collections.abc import Callable
 from datetime import datetime
 
-from arenabot.chatcommands.help import help_text
+from arenabot.chatcommands.help import TEXT, help_text
+from arenabot.chatcommands.spec import HelpStyle
 from arenabot.config import Settings
 from arenabot.domain import Actor, Scope
 from arenabot.events import ArenaEvents
@@ -141,5 +142,5 @@ class ArenaService:
         """Every feature's periodic work; the process supervisor's scheduler runs it."""
         return self.battles.periodic_jobs() + self.publishing.periodic_jobs() + self.tournaments.periodic_jobs()
 
-    def help_text(self, moderator: bool = True) -> str:
-        return help_text(self.commands, self.scope_settings, self.settings.arena, moderator=moderator)
+    def help_text(self, moderator: bool = True, style: HelpStyle = TEXT) -> str:
+        return help_text(self.commands, self.scope_settings, self.settings.arena, moderator=moderator, style=style)

@@ -60,7 +60,8 @@ class _VersionAction(argparse.Action):
             text = version("arenabot")
         except PackageNotFoundError:
             text = "unknown (not installed)"
-        parser.exit(message=f"arenabot {text}\n")
+        print(f"arenabot {text}")  # stdout, as argparse's own version action and other tools do
+        parser.exit()
 
 
 def _common_options(parser: argparse.ArgumentParser, defaults: bool) -> None:

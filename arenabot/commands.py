@@ -449,7 +449,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_check_config)
 
     p = sub.add_parser("export", help="back up the whole database (default), or write battles as Chatbot Arena clean_battle JSON")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="file to write (replaced if it exists)")
     p.add_argument(
         "--format",
         choices=["backup", "clean_battle"],
@@ -467,7 +467,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "import", help="restore a backup into an empty database, or add clean_battle JSON (array or JSON lines) as closed battles"
     )
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="a backup from `arenabot export`, or clean_battle JSON / JSON lines")
     p.add_argument(
         "--scope",
         default=DEFAULT_IMPORT_SCOPE,
@@ -478,7 +478,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("leaderboard", help="print a leaderboard from the database")
     p.add_argument("--category", help="one category, e.g. coding, math, creative_writing, english")
     p.add_argument("--scope", help="one scope, e.g. console:local (default: global)")
-    p.add_argument("--top", type=int, default=20)
+    p.add_argument("--top", type=int, default=20, help="show at most this many models (default: 20)")
     p.add_argument(
         "--style", action="store_true", help="style control: reply length and markdown (from the stored replies) held equal"
     )

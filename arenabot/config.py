@@ -7,11 +7,12 @@ the fix.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
@@ -188,7 +189,10 @@ class ArenaSettings(_Section):
 
 class DiscordSettings(_Section):
     token_env: str = Field("DISCORD_TOKEN", description="Environment variable holding the bot token.")
-    moderator_role: str | None = Field(None, description="Role name that may run moderator commands besides Manage Server.")
+    moderator_role: str | None = Field(
+        None,
+        description="Role name that may run moderator commands besides Manage Server; Discord shows it /arena-admin once the server allows the role in Server Settings > Integrations.",
+    )
     dev_guild_id: int | None = Field(None, description="Sync commands to this guild only (instant; for development).")
     shard_ids: list[int] | None = Field(None, description="Shards this process runs; unset = all.")
     shard_count: int | None = Field(None, ge=1)
@@ -202,11 +206,20 @@ class DiscordSettings(_Section):
         ge=0,
         description="Least time between two previews of one streamed reply (all replies also share the platform's rate limits).",
     )
-    moderator_group: str | None = Field(
-        None,
-        pattern=r"^[a-z0-9_-]{1,32}$",
-        description="Put moderator commands in this top-level slash command (e.g. arena-mod), which Discord shows only to members with Manage Server unless the server changes it; unset = inside /arena.",
+    moderator_group: str = Field(
+        "arena-admin",
+        pattern=r"^[a-z0-9_-]{0,32}$",
+        description='Top-level slash command holding the moderator commands, which Discord shows only to members with Manage Server unless the server\'s Integrations settings allow others; "" = inside /arena, visible to all (the bot still refuses members).',
     )
+
+    @field_validator("moderator_group")
+    @classmethod
+    def _not_the_member_group(cls, value: str) -> str:
+        if value == "arena":
+            raise ValueError(
+                '"arena" is the members\' command; use another name (e.g. "arena-admin"), or "" to keep moderator commands inside /arena'
+            )
+        return value
 
 
 class SlackSettings(_Section):
@@ -429,10 +442,37 @@ def _key_path(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
     return ".".join(parts)
 
 
+def _section_model(annotation: Any) -> type[BaseModel] | None:
+    """The settings section an annotation holds (`ModelLimits`, `list[ModelSettings]`, `X | None`)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _section_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _closest_key(loc: tuple[Any, ...]) -> str:
+    """For a misspelt key, the closest key its section has ("" when none is close)."""
+    section: type[BaseModel] | None = Settings
+    for part in loc[:-1]:
+        if isinstance(part, str):  # list indexes stay in the list's item section
+            field = section.model_fields.get(part) if section is not None else None
+            section = _section_model(field.annotation) if field is not None else None
+    if section is None or not isinstance(loc[-1], str):
+        return ""
+    close = difflib.get_close_matches(loc[-1], list(section.model_fields), n=1, cutoff=0.7)
+    return close[0] if close else ""
+
+
 def _describe(error: ErrorDetails, data: dict[str, Any]) -> str:
     key = _key_path(error["loc"], data) or "(top level)"
     kind = error["type"]
     if kind == "extra_forbidden":
+        closest = _closest_key(tuple(error["loc"]))
+        if closest:
+            return f"{key}: unknown key; did you mean `{closest}`? (keys: docs/configuration.md)"
         return f"{key}: unknown key; remove it or check its spelling against docs/configuration.md"
     if kind == "missing":
         return f"{key}: required but missing; add it"

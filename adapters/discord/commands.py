@@ -3,10 +3,11 @@
 `build_command_tree` turns each registry `Command` into a discord.py app command: its group,
 options with types, choices, autocomplete and descriptions. `CommandRunner` answers them: it
 defers first (Discord's 3-second deadline), then calls the core and shows its Reply.
-Permission checks live in the core (`Actor.is_moderator`, decided in `actors.py`), so a member
-running a moderator command gets the core's private refusal. Discord honours
-`default_member_permissions` only on top-level commands; moderator commands get Manage Server
-there when `[discord] moderator_group` puts them in a top-level group of their own.
+Moderator commands live in a top-level group of their own (`[discord] moderator_group`,
+/arena-admin by default) whose `default_member_permissions` is Manage Server, so Discord hides
+them from members; Discord honours that only on top-level commands. The core still decides
+(`Actor.is_moderator`, in `actors.py`): a server may open the group to anyone in its
+Integrations settings, and a member who runs one then gets the core's private refusal.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import discord
 from discord import app_commands
 
 from arenabot.chatcommands.registry import CommandRegistry
-from arenabot.chatcommands.spec import Command, CommandContext, Param, Suggest, choice_label
+from arenabot.chatcommands.spec import Command, CommandContext, HelpStyle, Param, Suggest, choice_label
 from arenabot.replies import Reply
 
 from .actors import actor_for_interaction, scope_for
@@ -91,15 +92,32 @@ def _description(command: Command) -> str:
     return ("Moderators: " if command.moderator else "") + command.help
 
 
+def _option_usage(param: Param) -> str:
+    # Discord's picker lists the choices; the help stays short enough for one message.
+    return f"{param.name}:..." if param.required else f"[{param.name}:...]"
+
+
+def discord_help_style(moderator_group: str) -> HelpStyle:
+    """The help text names commands as members type them here: `/arena-admin close [battle:...]`."""
+
+    def usage(command: Command) -> str:
+        root = moderator_group if command.moderator and moderator_group else ROOT
+        words = [f"/{root}", *command.path[:-1], command.discord_name or command.path[-1]]
+        params = sorted(command.params, key=lambda p: not p.required)  # as Discord lists them
+        return " ".join(words + [_option_usage(p) for p in params])
+
+    return HelpStyle(SURFACE, usage)
+
+
 def build_command_tree(
     registry: CommandRegistry,
     run: Run,
     autocomplete: Callable[[Suggest], Autocomplete],
     *,
-    moderator_group: str | None = None,
+    moderator_group: str,
 ) -> list[app_commands.Group]:
-    """The top-level groups: /arena with every command, or with members' commands only and
-    `/<moderator_group>` (Manage Server by default) with the moderators' ones."""
+    """The top-level groups: /arena with the members' commands and `/<moderator_group>` (Manage
+    Server by default) with the moderators' ones; or /arena with every command when it is ""."""
     arena = app_commands.Group(name=ROOT, description=ROOT_HELP, guild_only=True)
     roots = [arena]
     moderators = arena
@@ -139,6 +157,7 @@ class CommandRunner:
 
     def __init__(self, client: ArenaClient):
         self.client = client
+        self.help_style = discord_help_style(client.settings.discord.moderator_group)
 
     def autocomplete(self, suggest: Suggest) -> Autocomplete:
         async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -158,7 +177,13 @@ class CommandRunner:
         actor = actor_for_interaction(interaction, self.client.settings.discord.moderator_role)
         here = str(interaction.channel_id)
         ctx = CommandContext(
-            self.client.service, self.client.platform, scope_for(interaction.guild_id), here, actor, thread_ref=here
+            self.client.service,
+            self.client.platform,
+            scope_for(interaction.guild_id),
+            here,
+            actor,
+            thread_ref=here,
+            help_style=self.help_style,
         )
         arguments: dict[str, Any] = {}
         for param in command.params:

@@ -16,7 +16,7 @@ from arenabot.permissions import MissingPermission
 MISSING_ACCESS = 50001
 FIX = (
     "A server admin can grant it to the bot's role in Server Settings → Roles, or in the channel's "
-    "permissions; moderators can run `/arena doctor` to check them all."
+    "permissions; moderators can run `/arena-admin doctor` to check them all."
 )
 
 # discord.Permissions attribute -> the name Discord's settings show, for what a battle needs.

@@ -194,7 +194,11 @@ class ArenaListeners:
         reply = await call(self.platform, ballot, actor, outcome, body.get("event_id") or f"{ballot}:{event.get('event_ts')}")
         if reply is not None:
             thread = self.platform.ballot_threads.get(ballot)
-            await self._show_refusal(reply, item["channel"], event["user"], parse_ref(thread)[1] if thread else None)
+            thread_ts = parse_ref(thread)[1] if thread else None
+            if reply.vote_change:  # a first vote shows itself (the reaction); a change is confirmed
+                await self.sender.send(reply, channel=item["channel"], user=event["user"], thread_ts=thread_ts)
+            else:
+                await self._show_refusal(reply, item["channel"], event["user"], thread_ts)
 
     async def on_vote_button(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         await ack()

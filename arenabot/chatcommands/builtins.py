@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from arenabot.chatcommands.help import TEXT
 from arenabot.chatcommands.spec import Command, CommandContext, Param, ScopeSetting
 from arenabot.replies import Reply
 
 
 async def _help(ctx: CommandContext) -> Reply:
-    return Reply(ctx.service.help_text(moderator=ctx.actor.is_moderator), private=True)
+    style = ctx.help_style or TEXT
+    return Reply(ctx.service.help_text(moderator=ctx.actor.is_moderator, style=style), private=True)
 
 
 async def _set(ctx: CommandContext, key: str, value: str) -> Reply:

@@ -37,6 +37,7 @@ class CommandContext:
     channel_ref: str
     actor: Actor
     thread_ref: str | None = None
+    help_style: HelpStyle | None = None  # how this surface writes commands; None: as typed in text
 
 
 Handler = Callable[..., Awaitable[Reply]]  # handler(ctx, **parameters)
@@ -88,6 +89,15 @@ class Command:
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
+
+
+@dataclass(frozen=True)
+class HelpStyle:
+    """How a surface names its commands in the help text: the commands it has, and each one's
+    usage line as its users type it (Discord: `/arena-admin close [battle:...]`)."""
+
+    surface: str
+    usage: Callable[[Command], str]
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ class OpsEndpoint:
         site = web.TCPSite(self._runner, host=host, port=port)
         await site.start()
         self.port = site.port  # the bound port, also when 0 asked for a free one
-        log.warning("ops endpoint listening on http://%s:%d (/healthz /readyz /metrics)", host, self.port)
+        log.info("ops endpoint listening on http://%s:%d (/healthz /readyz /metrics)", host, self.port)
         return self.port
 
     async def stop(self) -> None:

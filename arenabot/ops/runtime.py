@@ -83,7 +83,7 @@ class Supervisor:
             log.warning("second stop request: voiding in-flight battles now instead of waiting")
             self.gate.hurry()
             return
-        log.warning("received %s: shutting down gracefully", signal.Signals(signum).name if signum else "stop request")
+        log.info("received %s: shutting down gracefully", signal.Signals(signum).name if signum else "stop request")
         self.stop_requested.set()
 
     @contextlib.contextmanager
@@ -159,7 +159,7 @@ class Supervisor:
         cancelled = await self.gate.drain(self.settings.ops.shutdown_grace_seconds)
         for battle_id in self._interrupted.ids:
             await self._tell_thread(battle_id)
-        log.warning("shutdown: in-flight turns done (%d voided); stopping adapters", cancelled)
+        log.info("shutdown: in-flight turns done (%d voided); stopping adapters", cancelled)
 
     async def _tell_thread(self, battle_id: int) -> None:
         try:

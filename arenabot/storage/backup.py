@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, Table, func, select, text
 from sqlalchemy.engine import Connection
 
+from .exchange import _export_salt as export_salt  # made on first use; a backup makes it first
 from .migrate import head_revision
 from .records import StorageError
 from .schema import Base, UTCDateTime
@@ -103,6 +104,9 @@ def _snapshot(conn: Connection) -> list[dict[str, Any]]:
 async def dump(store: Any) -> list[dict[str, Any]]:
     """The whole database as records: a header, then every row (see the module docstring)."""
     header = {"format": FORMAT, "version": VERSION, "schema": head_revision(), "tables": [t.name for t in backed_up_tables()]}
+    # The export pseudonyms' salt is made on first use; made now, a backup taken before any
+    # export carries it, so a restored database exports the same judges as this one.
+    await store.run_write(export_salt)
     return [header, *await store.run_read(_snapshot)]
 
 

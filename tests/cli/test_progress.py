@@ -68,3 +68,26 @@ def test_reading_and_bootstrap_report_to_a_terminal(tmp_path, monkeypatch, capsy
     assert main(["ratings", str(path), "--bootstrap", "40", "--output", "csv", "--quiet"]) == 0
     assert terminal.getvalue() == ""
     assert capsys.readouterr().out.count("\n") == 2 * (3 + 1)  # two CSV boards, header + 3 models each
+
+
+def test_import_export_and_db_upgrade_report_to_a_terminal(tmp_path, monkeypatch):
+    """Issue 15: importing a log, exporting and upgrading the database show progress on a
+    terminal's stderr, and nothing with --quiet."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ARENABOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'arena.db'}")
+    (tmp_path / "battles.jsonl").write_text(
+        "\n".join(json.dumps({"model_a": a, "model_b": b, "winner": "model_a", "judge": f"j{i}", "tstamp": 1.7e9 + i})
+                  for i, (a, b) in enumerate([("x", "y"), ("y", "z"), ("z", "x")] * 4)) + "\n"
+    )
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(["db", "upgrade"]) == 0
+    assert "upgrading the database schema" in terminal.getvalue()
+    assert main(["import", "battles.jsonl"]) == 0
+    assert "importing" in terminal.getvalue()
+    assert main(["export", "backup.jsonl"]) == 0
+    assert "exporting the database" in terminal.getvalue() and "writing backup.jsonl" in terminal.getvalue()
+    terminal.seek(0)
+    terminal.truncate()
+    assert main(["export", "--quiet", "--format", "clean_battle", "battles.json"]) == 0
+    assert terminal.getvalue() == ""

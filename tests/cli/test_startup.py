@@ -77,3 +77,35 @@ def test_the_ratings_names_loaded_on_first_use_all_resolve():
     exec("from arenabot.ratings import *", namespace)
     assert set(ratings.__all__) <= set(namespace) and "rate_elo" in ratings.__all__
     assert namespace["rate_style"].__module__ == "arenabot.ratings.style"
+
+
+def test_every_command_and_option_has_help_text():
+    """Issue 13: `arenabot <cmd> --help` explains every command and option."""
+    import argparse
+
+    from arenabot.cli import build_parser
+
+    def undocumented(parser: argparse.ArgumentParser, path: str) -> list[str]:
+        found = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helps = {choice.dest: choice.help for choice in action._choices_actions}
+                for name, sub in action.choices.items():
+                    found += [] if helps.get(name) else [f"{path} {name}".strip()]
+                    found += undocumented(sub, f"{path} {name}".strip())
+            elif not isinstance(action, argparse._HelpAction) and not action.help:
+                found.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+        return found
+
+    assert undocumented(build_parser(None), "") == []
+
+
+def test_version_prints_the_installed_version(capsys):
+    from importlib.metadata import version
+
+    from arenabot.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"arenabot {version('arenabot')}"

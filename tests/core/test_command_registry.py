@@ -12,12 +12,12 @@ import discord
 import pytest
 from discord import app_commands
 
-from arenabot.adapters.discord.commands import ROOT, build_command_tree
+from arenabot.adapters.discord.commands import ROOT, build_command_tree, discord_help_style
 from arenabot.chatcommands.help import help_text
 from arenabot.chatcommands.registry import CommandRegistry
 from arenabot.chatcommands.spec import Command, CommandContext, Param
 from arenabot.chatcommands.text import dispatch, find_command, parse_arguments
-from arenabot.config import ArenaSettings
+from arenabot.config import ArenaSettings, DiscordSettings
 from arenabot.domain import Scope
 from arenabot.features import build_registry, scope_settings
 from arenabot.replies import Reply
@@ -25,6 +25,7 @@ from tests.core.conftest import MOD
 from tests.support.fake_platform import FakePlatform
 
 ARENA = ArenaSettings()
+ADMIN = DiscordSettings().moderator_group  # the default: moderators' commands in /arena-admin
 MANAGE_GUILD = discord.Permissions(manage_guild=True).value
 
 
@@ -40,11 +41,11 @@ def _no_autocomplete(suggest: Any) -> Any:
 
 
 def discord_surface(
-    registry: CommandRegistry, **options: Any
+    registry: CommandRegistry, moderator_group: str = ADMIN
 ) -> dict[tuple[str, ...], dict[str, tuple[bool, tuple[str, ...], bool]]]:
     """{(root, [group,] name): {option: (required, choice values, autocomplete)}} from discord.py's own objects."""
     found = {}
-    for root in build_command_tree(registry, _no_run, _no_autocomplete, **options):
+    for root in build_command_tree(registry, _no_run, _no_autocomplete, moderator_group=moderator_group):
         for command in root.walk_commands():
             if isinstance(command, app_commands.Command):
                 found[tuple(command.qualified_name.split())] = {
@@ -54,11 +55,11 @@ def discord_surface(
 
 
 def expected_discord(
-    registry: CommandRegistry, moderators_root: str = ROOT
+    registry: CommandRegistry, moderators_root: str = ADMIN
 ) -> dict[tuple[str, ...], dict[str, tuple[bool, tuple[str, ...], bool]]]:
     expected = {}
     for command in registry.for_surface("discord"):
-        root = moderators_root if command.moderator else ROOT
+        root = (moderators_root or ROOT) if command.moderator else ROOT
         path = (root, *command.path[:-1], command.discord_name or command.path[-1])
         expected[path] = {p.name: (p.required, p.choices, p.suggest is not None and not p.choices) for p in command.params}
     return expected
@@ -97,20 +98,48 @@ def registry() -> CommandRegistry:
     return build_registry()
 
 
-def test_the_discord_tree_has_exactly_the_registry_commands_and_options(registry):
-    assert discord_surface(registry) == expected_discord(registry)
-    assert len(discord_surface(registry)) == len(registry.for_surface("discord"))
+@pytest.mark.parametrize("group", [ADMIN, "arena-mod", ""])
+def test_the_discord_tree_has_exactly_the_registry_commands_and_options(registry, group):
+    assert discord_surface(registry, group) == expected_discord(registry, group)
+    assert len(discord_surface(registry, group)) == len(registry.for_surface("discord"))
 
 
-def test_moderator_commands_can_get_their_own_group_with_manage_server_by_default(registry):
-    roots = build_command_tree(registry, _no_run, _no_autocomplete, moderator_group="arena-mod")
-    assert discord_surface(registry, moderator_group="arena-mod") == expected_discord(registry, "arena-mod")
+def _registered(roots: list[app_commands.Group]) -> dict[str, dict[str, Any]]:
+    """Each top-level command as discord.py sends it to Discord."""
     tree = app_commands.CommandTree(discord.Client(intents=discord.Intents.none()))
-    dicts = {root.name: root.to_dict(tree) for root in roots}
-    assert dicts["arena-mod"]["default_member_permissions"] == MANAGE_GUILD
+    return {root.name: root.to_dict(tree) for root in roots}
+
+
+def test_moderator_commands_have_their_own_group_needing_manage_server_by_default(registry):
+    assert ADMIN == "arena-admin"
+    dicts = _registered(build_command_tree(registry, _no_run, _no_autocomplete, moderator_group=ADMIN))
+    assert set(dicts) == {ROOT, ADMIN}
+    assert dicts[ADMIN]["default_member_permissions"] == MANAGE_GUILD  # members never see it
     assert dicts[ROOT]["default_member_permissions"] is None  # members see /arena
     member_commands = {o["name"] for o in dicts[ROOT]["options"]}
     assert member_commands == {c.path[0] for c in registry.for_surface("discord") if not c.moderator}
+    moderator_commands = {o["name"] for o in dicts[ADMIN]["options"]}
+    assert moderator_commands == {c.discord_name or c.path[0] for c in registry.for_surface("discord") if c.moderator}
+
+
+def test_an_empty_moderator_group_keeps_every_command_in_arena(registry):
+    dicts = _registered(build_command_tree(registry, _no_run, _no_autocomplete, moderator_group=""))
+    assert set(dicts) == {ROOT} and dicts[ROOT]["default_member_permissions"] is None
+    assert {"battle", "close", "ban", "settings"} <= {o["name"] for o in dicts[ROOT]["options"]}
+
+
+def test_discord_help_names_the_command_paths_members_and_moderators_type(registry):
+    text = help_text(registry, scope_settings(), ARENA, style=discord_help_style(ADMIN))
+    assert "- `/arena battle prompt:... [category:...]`:" in text
+    assert "- `/arena-admin close [battle:...]`:" in text
+    assert "- `/arena-admin model disable name:...`:" in text
+    assert "`/arena-admin settings key:" in text and "`set <key>" not in text
+    assert "- `/arena-admin import file:...`:" in text  # Discord-only commands are listed here
+    assert "/arena close" not in text and "/arena-admin battle" not in text
+    member = help_text(registry, scope_settings(), ARENA, moderator=False, style=discord_help_style(ADMIN))
+    assert "/arena-admin" not in member and "`/arena help` lists them" in member and len(member) <= 2000
+    old_layout = help_text(registry, scope_settings(), ARENA, style=discord_help_style(""))
+    assert "- `/arena close [battle:...]`:" in old_layout and "/arena-admin" not in old_layout
 
 
 def test_the_text_dispatcher_parses_exactly_the_registry_commands_and_options(registry):
@@ -166,7 +195,9 @@ async def test_a_command_added_to_the_registry_appears_on_every_surface(registry
             ),
         )
     )
+    registry.add(Command(("reset-dice",), "Moderators: forget every roll", roll, moderator=True))
     discord_tree = discord_surface(registry)
+    assert discord_tree[(ADMIN, "reset-dice")] == {}  # in the moderators' group
     assert discord_tree[(ROOT, "dice", "roll")] == {
         "sides": (True, (), False),
         "label": (False, (), False),
@@ -181,7 +212,12 @@ async def test_a_command_added_to_the_registry_appears_on_every_surface(registry
     assert not (await dispatch(registry, ctx, "dice roll 1")).ok  # and their bounds
     assert "dice roll" in (await dispatch(registry, ctx, "dice")).text  # the group's usage
 
-    assert "- `dice roll <sides> [label=...] [note]`: Roll a die" in help_text(registry, scope_settings(), ARENA)
+    text = help_text(registry, scope_settings(), ARENA)
+    assert "- `dice roll <sides> [label=...] [note]`: Roll a die" in text
+    assert "- `reset-dice`: Moderators: forget every roll" in text.split("**Moderators**")[1]
+    on_discord = help_text(registry, scope_settings(), ARENA, style=discord_help_style(ADMIN))
+    assert "- `/arena dice roll sides:... [label:...] [note:...]`: Roll a die" in on_discord
+    assert "- `/arena-admin reset-dice`:" in on_discord
 
 
 def test_a_command_can_be_declared_only_once(registry):

@@ -135,6 +135,9 @@ class FakeDiscord:
         self.messages: dict[int, dict[str, Any]] = {}
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self.command_puts: list[int | None] = []
+        # Top-level command name -> {role or user id: allowed}: what a server owner sets in
+        # Server Settings > Integrations; it overrides the command's default_member_permissions.
+        self.command_overrides: dict[str, dict[int, bool]] = {}
         self.interactions: dict[str, dict[str, Any]] = {}
         self.sessions: dict[str, Session] = {}
         self.identifies = 0
@@ -631,18 +634,62 @@ class FakeDiscord:
             data["message_author_id"] = message["author"]["id"]
         await self.dispatch("MESSAGE_REACTION_ADD" if add else "MESSAGE_REACTION_REMOVE", data)
 
-    async def post_as(self, user_id: int, channel_id: int, content: str) -> dict[str, Any]:
-        """A member writes a message (MESSAGE_CREATE, content hidden without the intent unless it mentions the bot)."""
-        message = self._message(channel_id, user_id, {"content": content}, guild_id=str(GUILD_ID))
+    async def post_as(
+        self, user_id: int, channel_id: int, content: str, *, reply_to: int | None = None, ping: bool = True
+    ) -> dict[str, Any]:
+        """A member writes a message (MESSAGE_CREATE, content hidden without the intent unless it
+        mentions the bot). `reply_to`: a reply to that message, which mentions its author unless
+        the member switched the reply's ping off, as Discord's client does."""
+        extra: dict[str, Any] = {}
+        if reply_to is not None:
+            replied = self.messages[reply_to]
+            extra = {"type": 19, "message_reference": {"message_id": str(reply_to), "channel_id": str(channel_id), "guild_id": str(GUILD_ID)},
+                     "referenced_message": self._public(replied)}
+        message = self._message(channel_id, user_id, {"content": content}, guild_id=str(GUILD_ID), **extra)
         if f"<@{BOT_ID}>" in content:
             message["mentions"] = [self.users[BOT_ID]]
+        elif reply_to is not None and ping:
+            message["mentions"] = [self.messages[reply_to]["author"]]
         payload = dict(self._public(message), member=self.members[user_id])
         await self.dispatch("MESSAGE_CREATE", payload, hide_content=True)
         return message
 
+    def allow_command(self, name: str, role_or_user: int, allowed: bool = True) -> None:
+        """The server's Integrations settings: let a role (@everyone is GUILD_ID) or a user use
+        top-level command `name`, or forbid it, whatever its default_member_permissions say."""
+        self.command_overrides.setdefault(name, {})[role_or_user] = allowed
+
+    def can_use(self, user_id: int, name: str) -> bool:
+        """Whether Discord shows top-level command `name` to this member, as Discord decides it:
+        a user override, else any of their roles' overrides (allowed if one allows), else
+        @everyone's, else default_member_permissions; Administrator sees everything."""
+        registered = {c["name"]: c for key in (None, GUILD_ID) for c in self.commands.get(key, [])}
+        if name not in registered:
+            return False
+        permissions = self.member_permissions(user_id)
+        if permissions & ADMINISTRATOR:
+            return True
+        overrides = self.command_overrides.get(name, {})
+        if user_id in overrides:
+            return overrides[user_id]
+        by_role = [overrides[int(r)] for r in self.members[user_id]["roles"] if int(r) in overrides]
+        if by_role:
+            return any(by_role)
+        if GUILD_ID in overrides:
+            return overrides[GUILD_ID]
+        required = registered[name].get("default_member_permissions")
+        return required is None or permissions & int(required) == int(required)
+
+    def visible_commands(self, user_id: int) -> set[str]:
+        """The top-level commands this member finds in Discord's command list."""
+        return {c["name"] for key in (None, GUILD_ID) for c in self.commands.get(key, []) if self.can_use(user_id, c["name"])}
+
     async def invoke(self, user_id: int, command: list[str], options: dict[str, Any] | None = None, *, channel_id: int | None = None) -> dict[str, Any]:
-        """A member runs a slash command, e.g. invoke(u, ["arena", "battle"], {"prompt": "hi"})."""
+        """A member runs a slash command, e.g. invoke(u, ["arena", "battle"], {"prompt": "hi"}).
+        Like Discord, only a registered command the member may see can be run (CommandHidden)."""
         channel_id = channel_id or self.channel_id
+        if self.channels[channel_id]["type"] != 1 and not self.can_use(user_id, command[0]):
+            raise CommandHidden(f"user {user_id} cannot see /{command[0]} (not registered, or default_member_permissions)")
         leaf = [{"name": k, "type": _option_type(v), "value": str(v) if isinstance(v, UserOption) else v} for k, v in (options or {}).items()]
         mentioned = [int(v) for v in (options or {}).values() if isinstance(v, UserOption)]
         for depth, name in enumerate(reversed(command[1:])):
@@ -813,6 +860,11 @@ class FakeDiscord:
             self.identifies += identify
             self.resumes += resume
             self._connected.notify_all()
+
+
+class CommandHidden(AssertionError):
+    """A test ran a command Discord would not show that member: no such command, or its
+    default_member_permissions (and no server override) leave them out."""
 
 
 class UserOption(int):

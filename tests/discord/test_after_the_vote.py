@@ -67,7 +67,7 @@ async def test_the_new_round_button_and_arena_again_in_the_thread(fake, sqlite_u
         [second] = [t for t in threads(fake) if t not in known]
         assert (await bot.service.store.get_battle(await battle_id_of(bot, second))).prompt == "Name a good book about the sea"
 
-        closed = await fake.invoke(mod, ["arena", "close"], channel_id=thread_id)
+        closed = await fake.invoke(mod, ["arena-admin", "close"], channel_id=thread_id)
         await eventually(lambda: closed["followups"], "close")
         known = set(threads(fake))
         command = await fake.invoke(creator, ["arena", "again"], channel_id=thread_id)  # after the reveal: anyone

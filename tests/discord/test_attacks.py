@@ -43,7 +43,7 @@ async def vote_and_reveal(bot: Bot, fake: FakeDiscord, creator: int, voters: lis
     for voter in voters:
         await fake.react(voter, int(ballot["id"]), A)
     await wait_votes(bot, battle_id, {str(v): ("a", True) for v in voters})
-    closed = await fake.invoke(mod, ["arena", "close"], {"battle": f"#{battle_id}"})
+    closed = await fake.invoke(mod, ["arena-admin", "close"], {"battle": f"#{battle_id}"})
     await eventually(lambda: closed["followups"], "closed")
 
 
@@ -72,7 +72,7 @@ async def test_an_open_battle_shows_an_attacker_nothing_until_its_reveal(fake, s
         assert fake.tally(message_id) == ONLY_THE_BOTS  # no tally to herd after
         assert await attacker_view(fake, attacker) == before  # byte-identical while open
 
-        closed = await fake.invoke(mod, ["arena", "close"], {"battle": f"#{battle_id}"})
+        closed = await fake.invoke(mod, ["arena-admin", "close"], {"battle": f"#{battle_id}"})
         await eventually(lambda: closed["followups"], "closed")
         board_after = (await bot.service.leaderboard(SCOPE)).board
         assert board_after.votes - board_before.votes == 3  # exactly the battle's counted votes

@@ -15,7 +15,7 @@ from arenabot.domain import Message
 from arenabot.providers import Completion, ProviderHub
 from arenabot.render import VOTE_EMOJI
 from arenabot.domain import Outcome
-from tests.discord.fake_discord import BOT_ID, GUILD_ID, MANAGE_GUILD, FakeDiscord, UserOption
+from tests.discord.fake_discord import BOT_ID, GUILD_ID, MANAGE_GUILD, CommandHidden, FakeDiscord, UserOption
 from tests.discord.harness import Bot, arena_settings, eventually, running_bot
 
 A, B, TIE, BAD = (VOTE_EMOJI[o] for o in (Outcome.A, Outcome.B, Outcome.TIE, Outcome.BOTH_BAD))
@@ -94,9 +94,10 @@ async def test_login_syncs_commands_once_not_on_resume_or_restart(fake, sqlite_u
     settings = arena_settings(sqlite_url, fake)
     async with running_bot(settings, fake) as bot:
         assert fake.command_puts == [None]
-        [arena] = fake.commands[None]
-        names = {o["name"] for o in arena["options"]}
-        assert {"battle", "leaderboard", "models", "stats", "help", "model", "ban", "unban", "close", "void", "export", "settings"} <= names
+        arena, admin = fake.commands[None]
+        assert arena["name"] == "arena" and admin["name"] == "arena-admin"
+        assert {"battle", "leaderboard", "models", "stats", "help"} <= {o["name"] for o in arena["options"]}
+        assert {"model", "ban", "unban", "close", "void", "export", "settings"} <= {o["name"] for o in admin["options"]}
         await fake.drop_connection()
         await fake.wait_for_session(resumes=1)
         assert bot.client.is_ready()
@@ -356,6 +357,21 @@ async def test_without_content_intent_a_follow_up_must_mention_the_bot(fake, sql
         assert not any("grey" in p for p in prompts)
 
 
+async def test_without_content_intent_replying_to_the_bot_is_a_follow_up(fake, sqlite_url):
+    """Issue 13: a reply to one of the bot's messages mentions the bot (Discord's default), so its
+    text arrives without Message Content; a reply with the ping switched off does not."""
+    creator = fake.add_user(name="lee")
+    async with running_bot(arena_settings(sqlite_url, fake), fake, message_content=False) as bot:
+        _, thread_id, _ = await start_battle(bot, creator, "Suggest a name for a dog")
+        battle_id = await battle_id_of(bot, thread_id)
+        bots_message = next(m for m in thread_messages(fake, thread_id) if m["author"]["id"] == str(BOT_ID))
+        await fake.post_as(creator, thread_id, "a spotted one please", reply_to=int(bots_message["id"]), ping=False)
+        await fake.post_as(creator, thread_id, "a fluffy one please", reply_to=int(bots_message["id"]))
+        prompts = [t.prompt for t in await wait_turns(bot, battle_id, 4)]
+        assert "a fluffy one please" in prompts
+        assert not any("spotted" in p for p in prompts)
+
+
 # ----- moderation and boards --------------------------------------------------------------------------
 
 async def test_moderator_command_refused_to_a_member_allowed_to_moderators(fake, sqlite_url):
@@ -368,21 +384,27 @@ async def test_moderator_command_refused_to_a_member_allowed_to_moderators(fake,
     settings = arena_settings(sqlite_url, fake, moderator_role="Arena referee")
     async with running_bot(settings, fake) as bot:
         scope_key = f"discord:{GUILD_ID}"
-        refused = await fake.invoke(member, ["arena", "ban"], {"user": UserOption(target)})
+        with pytest.raises(CommandHidden):  # Discord does not even show it to members
+            await fake.invoke(member, ["arena-admin", "ban"], {"user": UserOption(target)})
+        # The owner lets the referee role use /arena-admin (Integrations settings), and, by
+        # mistake, everyone: the bot still refuses members.
+        fake.allow_command("arena-admin", referee_role)
+        fake.allow_command("arena-admin", GUILD_ID)
+        refused = await fake.invoke(member, ["arena-admin", "ban"], {"user": UserOption(target)})
         await eventually(lambda: refused["followups"], "refusal")
         assert refused["callback"]["data"]["flags"] == 64 and refused["followups"][0]["ephemeral"]
         assert "moderator" in refused["followups"][0]["content"].lower()
         assert not await bot.service.store.is_banned(scope_key, str(target))
 
-        allowed = await fake.invoke(admin, ["arena", "ban"], {"user": UserOption(target), "reason": "spam"})
+        allowed = await fake.invoke(admin, ["arena-admin", "ban"], {"user": UserOption(target), "reason": "spam"})
         await eventually(lambda: allowed["followups"], "ban confirmation")
         assert await bot.service.store.is_banned(scope_key, str(target))
 
-        by_role = await fake.invoke(referee, ["arena", "unban"], {"user": UserOption(target)})
+        by_role = await fake.invoke(referee, ["arena-admin", "unban"], {"user": UserOption(target)})
         await eventually(lambda: by_role["followups"], "unban confirmation")
         assert not await bot.service.store.is_banned(scope_key, str(target))
 
-        refused_model = await fake.invoke(member, ["arena", "model", "disable"], {"name": "demo-owl"})
+        refused_model = await fake.invoke(member, ["arena-admin", "model", "disable"], {"name": "demo-owl"})
         await eventually(lambda: refused_model["followups"], "refusal")
         assert all(m.enabled for m in await bot.service.store.list_models())
 
@@ -412,14 +434,14 @@ async def test_leaderboard_embed_with_chart_and_export_file(fake, sqlite_url):
         assert chart["filename"] == "leaderboard.png" and chart["data"].startswith(b"\x89PNG")
         assert embed["image"]["url"] == "attachment://leaderboard.png"
 
-        export = await fake.invoke(mod, ["arena", "export"])
+        export = await fake.invoke(mod, ["arena-admin", "export"])
         [exported] = await eventually(lambda: export["followups"], "export")
         [file] = exported["attachments"]
         assert file["filename"] == "battles.json" and b"model_a" in file["data"]
         records = json.loads(file["data"])
         assert {r["language"] for r in records} == {"English"} and "conversation_a" not in records[0]
         assert all(r["dedup_tag"] == {"high_freq": False, "sampled": True} for r in records)
-        with_text = await fake.invoke(mod, ["arena", "export"], {"content": "conversations"})
+        with_text = await fake.invoke(mod, ["arena-admin", "export"], {"content": "conversations"})
         [exported] = await eventually(lambda: with_text["followups"], "export with conversations")
         [file] = exported["attachments"]
         records = json.loads(file["data"])
@@ -453,7 +475,7 @@ async def test_reveal_edits_the_header_with_both_names(fake, sqlite_url):
         battle = await bot.service.store.get_battle(await battle_id_of(bot, thread_id))
         header = thread_messages(fake, thread_id)[0]
         assert battle.model_a not in header["content"]
-        closed = await fake.invoke(mod, ["arena", "close"], channel_id=thread_id)
+        closed = await fake.invoke(mod, ["arena-admin", "close"], channel_id=thread_id)
         [confirmation] = await eventually(lambda: closed["followups"], "close confirmation")
         assert "closed" in confirmation["content"], confirmation["content"]
         assert battle.model_a in header["content"] and battle.model_b in header["content"]
@@ -474,6 +496,8 @@ async def test_a_process_runs_only_its_shards(fake, sqlite_url):
         assert session.shard == [guild_shard, 2]
         assert bot.client.get_guild(GUILD_ID) is not None
         assert fake.command_puts == ([None] if guild_shard == 0 else [])
+        if guild_shard != 0:  # the process running shard 0 registers the commands
+            fake.commands[None] = [{"name": "arena", "default_member_permissions": None}]
         member = fake.add_user(name="ron")
         await start_battle(bot, member)
     other_settings = arena_settings(sqlite_url, fake, shard_ids=[other], shard_count=2)
@@ -546,7 +570,7 @@ async def test_compare_names_both_models_and_counts_on_the_named_board(fake, sql
     mod_role = fake.add_role("Mods", MANAGE_GUILD)
     mod = fake.add_user(name="moderator", roles=[mod_role])
     async with running_bot(arena_settings(sqlite_url, fake), fake) as bot:
-        [arena] = fake.commands[None]
+        arena = next(c for c in fake.commands[None] if c["name"] == "arena")
         compare = next(o for o in arena["options"] if o["name"] == "compare")
         assert [(o["name"], o.get("autocomplete", False)) for o in compare["options"]] == [
             ("model_a", True), ("model_b", True), ("prompt", False)
@@ -565,7 +589,7 @@ async def test_compare_names_both_models_and_counts_on_the_named_board(fake, sql
         await fake.react(voter, int(ballot["id"]), B)
         await wait_votes(bot, battle_id, {str(voter): ("b", True)})
         assert dms_to(fake, voter) == []  # no private reveal: the names were never hidden
-        closed = await fake.invoke(mod, ["arena", "close"], channel_id=thread_id)
+        closed = await fake.invoke(mod, ["arena-admin", "close"], channel_id=thread_id)
         await eventually(lambda: closed["followups"], "close confirmation")
 
         board = await fake.invoke(creator, ["arena", "leaderboard"], {"mode": "named"})

@@ -1,5 +1,5 @@
 """A Discord 403 names the missing permission and the channel to the member, logs one line (no
-traceback), voids the battle, and is kept for the scope's moderators (`/arena doctor`)."""
+traceback), voids the battle, and is kept for the scope's moderators (`/arena-admin doctor`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from arenabot.domain import BattleStatus
-from tests.discord.fake_discord import GUILD_ID
+from tests.discord.fake_discord import GUILD_ID, CommandHidden
 from tests.discord.harness import arena_settings, eventually, running_bot
 
 
@@ -29,7 +29,7 @@ async def test_a_403_names_the_permission_and_channel_without_a_traceback(fake, 
         answer = state["followups"][-1]
         assert answer["ephemeral"] is True
         assert permission in answer["content"] and "internal error" not in answer["content"]
-        assert "<#" in answer["content"] and "/arena doctor" in answer["content"]
+        assert "<#" in answer["content"] and "/arena-admin doctor" in answer["content"]
 
         battle = await bot.service.store.get_battle(1)
         assert battle is not None and battle.status is BattleStatus.VOID
@@ -81,7 +81,7 @@ async def test_doctor_names_what_the_bot_lacks_and_checks_database_models_and_ba
     member = fake.add_user(name="alice")
     # The bot has only @everyone's permissions: no Create Public Threads, Embed Links, Attach Files.
     async with running_bot(arena_settings(sqlite_url, fake), fake) as bot:
-        state = await fake.invoke(admin, ["arena", "doctor"])
+        state = await fake.invoke(admin, ["arena-admin", "doctor"])
         await eventually(lambda: state["followups"], "the doctor's report")
         report = state["followups"][-1]["content"]
         assert state["followups"][-1]["ephemeral"] is True
@@ -92,7 +92,10 @@ async def test_doctor_names_what_the_bot_lacks_and_checks_database_models_and_ba
         for name in ("demo-lark", "demo-owl", "demo-otter", "demo-fox"):
             assert f"✅ model {name}: answers" in report
 
-        refused = await fake.invoke(member, ["arena", "doctor"])
+        with pytest.raises(CommandHidden):  # hidden from members by default_member_permissions
+            await fake.invoke(member, ["arena-admin", "doctor"])
+        fake.allow_command("arena-admin", GUILD_ID)  # a server that opens it to everyone
+        refused = await fake.invoke(member, ["arena-admin", "doctor"])
         await eventually(lambda: refused["followups"], "the refusal")
         assert "moderator" in refused["followups"][-1]["content"].lower()
 
@@ -103,7 +106,7 @@ async def test_doctor_is_all_clear_when_the_bot_role_has_every_permission(fake, 
     fake.members[BOT_ID]["roles"].append(str(fake.add_role("Arena bot", ALL_BATTLE_PERMISSIONS)))
     admin = fake.add_user(name="admin", roles=[fake.add_role("Admins", MANAGE_GUILD)])
     async with running_bot(arena_settings(sqlite_url, fake), fake):
-        state = await fake.invoke(admin, ["arena", "doctor"])
+        state = await fake.invoke(admin, ["arena-admin", "doctor"])
         await eventually(lambda: state["followups"], "the doctor's report")
         report = state["followups"][-1]["content"]
         assert "❌" not in report and "Everything needed for battles works." in report

@@ -3,8 +3,10 @@
 `/arena leaderboard as_of` answers from the snapshot."""
 from __future__ import annotations
 
+import pytest
+
 from arenabot.chart import plotting_available
-from tests.discord.fake_discord import GUILD_ID, MANAGE_GUILD
+from tests.discord.fake_discord import GUILD_ID, MANAGE_GUILD, CommandHidden
 from tests.discord.harness import arena_settings, eventually, running_bot
 
 
@@ -21,11 +23,14 @@ async def test_a_moderator_schedules_the_board_and_it_is_posted_with_its_chart(f
         await bot.service.store.import_clean_battles(
             _records("demo-owl", "demo-fox", 20, "x") + _records("demo-fox", "demo-owl", 2, "y"), scope_key, bot.service.now()
         )
-        refused = await fake.invoke(member, ["arena", "publish"], {"every": "week", "channel": f"<#{boards}>"})
+        with pytest.raises(CommandHidden):  # /arena-admin: Discord does not show it to members
+            await fake.invoke(member, ["arena-admin", "publish"], {"every": "week", "channel": f"<#{boards}>"})
+        fake.allow_command("arena-admin", GUILD_ID)  # a server that opens it to everyone: the bot refuses
+        refused = await fake.invoke(member, ["arena-admin", "publish"], {"every": "week", "channel": f"<#{boards}>"})
         [no] = await eventually(lambda: refused["followups"], "refusal")
         assert no["ephemeral"] and "moderators" in no["content"].lower()
 
-        scheduled = await fake.invoke(mod, ["arena", "publish"], {"every": "week", "channel": f"<#{boards}>"})
+        scheduled = await fake.invoke(mod, ["arena-admin", "publish"], {"every": "week", "channel": f"<#{boards}>"})
         [yes] = await eventually(lambda: scheduled["followups"], "confirmation")
         assert f"<#{boards}>" in yes["content"] and "every week" in yes["content"]
 

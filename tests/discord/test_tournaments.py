@@ -1,10 +1,12 @@
 """A tournament on Discord (the real discord.py client against the fake Discord): a moderator's
-/arena tournament start narrows new battles to the entrants with a progress line in the header,
+/arena-admin tournament start narrows new battles to the entrants with a progress line in the header,
 /arena tournament status answers with the standings (embed and chart), and the end is posted in
 the channel where it started."""
 from __future__ import annotations
 
-from tests.discord.fake_discord import MANAGE_GUILD
+import pytest
+
+from tests.discord.fake_discord import GUILD_ID, MANAGE_GUILD, CommandHidden
 from tests.discord.harness import arena_settings, eventually, running_bot
 from tests.discord.test_discord_adapter import A, battle_id_of, start_battle, wait_votes
 
@@ -13,11 +15,14 @@ async def test_a_tournament_from_start_to_podium(fake, sqlite_url):
     creator, voter, member = fake.add_user(name="ana"), fake.add_user(name="ben"), fake.add_user(name="cai")
     mod = fake.add_user(name="mod", roles=[fake.add_role("Mods", MANAGE_GUILD)])
     async with running_bot(arena_settings(sqlite_url, fake), fake) as bot:
-        refused = await fake.invoke(member, ["arena", "tournament", "start"], {"name": "Cup", "models": "demo-owl, demo-fox"})
+        with pytest.raises(CommandHidden):  # /arena-admin: Discord does not show it to members
+            await fake.invoke(member, ["arena-admin", "tournament", "start"], {"name": "Cup", "models": "demo-owl, demo-fox"})
+        fake.allow_command("arena-admin", GUILD_ID)  # a server that opens it to everyone: the bot refuses
+        refused = await fake.invoke(member, ["arena-admin", "tournament", "start"], {"name": "Cup", "models": "demo-owl, demo-fox"})
         [no] = await eventually(lambda: refused["followups"], "refusal")
         assert no["ephemeral"] and "moderator" in no["content"].lower()
         started = await fake.invoke(
-            mod, ["arena", "tournament", "start"], {"name": "Cup", "models": "demo-owl, demo-fox", "votes": 10}
+            mod, ["arena-admin", "tournament", "start"], {"name": "Cup", "models": "demo-owl, demo-fox", "votes": 10}
         )
         [answer] = await eventually(lambda: started["followups"], "tournament started")
         assert "Tournament **Cup** has started" in answer["content"]
@@ -39,7 +44,7 @@ async def test_a_tournament_from_start_to_podium(fake, sqlite_url):
         [chart] = shown["attachments"]
         assert chart["data"].startswith(b"\x89PNG")
 
-        stopped = await fake.invoke(mod, ["arena", "tournament", "stop"])
+        stopped = await fake.invoke(mod, ["arena-admin", "tournament", "stop"])
         await eventually(lambda: stopped["followups"], "stopped")
         result = await eventually(
             lambda: next((m for m in fake.messages.values() if "is over" in m["content"]), None), "the result in the channel"

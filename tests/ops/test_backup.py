@@ -81,6 +81,26 @@ async def test_restored_database_keeps_working(sqlite_url: str, db_url: str, tmp
         assert (await service.store.stats(None)).votes == 4  # battle #2 is still open: its vote waits for the reveal
 
 
+async def test_a_backup_made_before_any_export_carries_the_pseudonym_salt(sqlite_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: the judges a restored database exports match the original's, even when the
+    backup came before the first clean_battle export (which is when the salt used to be made)."""
+    records = await _populate(sqlite_url)
+    assert any(r["row"].get("key") == "export_salt" for r in records[1:] if r["table"] == "scope_settings")
+    source = await Store.open(sqlite_url)
+    try:
+        original = [r["judge"] for r in await source.export_clean_battles(None)]
+    finally:
+        await source.close()
+    target = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'restored.db'}")
+    try:
+        await restore(target, from_jsonl(to_jsonl(records)))
+        restored = [r["judge"] for r in await target.export_clean_battles(None)]
+    finally:
+        await target.close()
+    assert len(set(original)) == 4 and all(j.startswith("judge_") for j in original)
+    assert restored == original
+
+
 async def test_restore_refuses_a_database_that_holds_data(sqlite_url: str) -> None:
     records = await _populate(sqlite_url)
     store = await Store.open(sqlite_url)

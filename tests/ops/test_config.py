@@ -39,6 +39,26 @@ def test_errors_name_key_value_and_fix(tmp_path):
     assert "models[1] (m2).weight = -1" in text
 
 
+def test_a_misspelt_key_gets_a_did_you_mean_at_any_depth(tmp_path):
+    file = tmp_path / "arenabot.toml"
+    file.write_text(
+        '[arena]\nrate_limt_battles = 3\n[discrod]\n[discord]\nmoderator_rol = "Mods"\n'
+        '[[models]]\nname = "m1"\nprovider = "demo"\n[models.limits]\nstall_timout_s = 3\n[zzz]\n'
+    )
+    with pytest.raises(ConfigError) as err:
+        load_settings(file, env={})
+    lines = err.value.render().splitlines()
+    for key, meant in [
+        ("arena.rate_limt_battles", "rate_limit_battles"),
+        ("discrod", "discord"),
+        ("discord.moderator_rol", "moderator_role"),
+        ("models[0] (m1).limits.stall_timout_s", "stall_timeout_s"),
+    ]:
+        assert any(f"- {key}: unknown key; did you mean `{meant}`?" in line for line in lines), key
+    [nothing_close] = [line for line in lines if "zzz" in line]
+    assert "did you mean" not in nothing_close and "remove it" in nothing_close
+
+
 def test_invalid_toml_names_the_file(tmp_path):
     file = tmp_path / "bad.toml"
     file.write_text("[arena\n")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import types
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -144,3 +145,14 @@ async def test_a_failing_model_is_counted_per_model_and_voids_its_battle(sqlite_
     assert total(found, "arenabot_provider_errors_total", model="steady") == 0
     assert total(found, "arenabot_battles_void_total", cause="provider") == 1
     assert total(found, "arenabot_battles_started_total") == 1
+
+
+async def test_a_clean_start_and_stop_logs_routine_lines_at_info_not_warning(sqlite_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 13: WARNING is for what needs a look; listening, stopping and shutting down are routine."""
+    caplog.set_level(logging.INFO)
+    async with running(ops_settings(sqlite_url), idle_adapter()):
+        pass
+    ours = [r for r in caplog.records if r.name.startswith("arenabot")]
+    assert any("listening on" in r.getMessage() and r.levelno == logging.INFO for r in ours)
+    assert any("shutting down gracefully" in r.getMessage() and r.levelno == logging.INFO for r in ours)
+    assert [r.getMessage() for r in ours if r.levelno >= logging.WARNING] == []

@@ -101,3 +101,28 @@ async def test_unvote_by_battle_number_withdraws_a_reaction_vote(fake_slack: Fak
         assert await slack.command("unvote", user="U0BOB") == 200  # no thread on Slack: the number is needed
         await slack.fake.wait_for(lambda: len(slack.fake.responses) > before + 1, what="the refusal")
         assert "unvote #42" in str(slack.fake.responses[before + 1])
+
+
+async def test_a_changed_or_withdrawn_reaction_vote_is_confirmed_privately(slack: SlackHarness) -> None:
+    """Issue 13: a first vote shows itself (the reaction); a change and a withdrawal are confirmed
+    to the voter alone, and removing a stale reaction says nothing."""
+    slack.service.set_scope_defaults(SCOPE, reveal_to_voter=False)
+    battle = await slack.start_battle()
+
+    def told(user: str) -> list[str]:
+        return [e["text"] for e in slack.fake.ephemerals if e["user"] == user]
+
+    assert await slack.event(reaction("U0ERIN", "a", CHANNEL, battle.ballot_ts)) == 200
+    await slack.fake.wait_for(lambda: slack.vote_is("U0ERIN", "a"), what="Erin's vote")
+    await slack.arena.listeners.wait_idle()
+    assert told("U0ERIN") == []
+    assert await slack.event(reaction("U0ERIN", "b", CHANNEL, battle.ballot_ts)) == 200
+    await slack.fake.wait_for(lambda: told("U0ERIN"), what="the change confirmed")
+    assert len(told("U0ERIN")) == 1 and "changed to" in told("U0ERIN")[0]
+    assert await slack.event(reaction("U0ERIN", "a", CHANNEL, battle.ballot_ts, added=False)) == 200  # the stale one
+    await slack.arena.listeners.wait_idle()
+    assert len(told("U0ERIN")) == 1 and await slack.vote_is("U0ERIN", "b")
+    assert await slack.event(reaction("U0ERIN", "b", CHANNEL, battle.ballot_ts, added=False)) == 200
+    await slack.fake.wait_for(lambda: len(told("U0ERIN")) == 2, what="the withdrawal confirmed")
+    assert "withdrawn" in told("U0ERIN")[1] and await slack.vote_is("U0ERIN", None)
+    assert all(e["user"] == "U0ERIN" for e in slack.fake.ephemerals)  # nobody else is told

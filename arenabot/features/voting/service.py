@@ -33,7 +33,7 @@ def withdrawal_reply(result: VoteResult) -> Reply | None:
     if result.status == "final":
         return final_vote_notice(result)
     if result.status == "withdrawn":
-        return Reply(f"Your vote on battle #{battle_id} is withdrawn.", private=True)
+        return Reply(f"Your vote on battle #{battle_id} is withdrawn.", private=True, vote_change=True)
     if result.status == "duplicate":
         return None
     if result.status == "late":
@@ -194,4 +194,9 @@ class Voting:
             note = " It will not count on the anonymous leaderboard (identity leak)."
         elif battle.leaked_at is not None:
             note = " It will not count: a message in the thread named a model before your vote."
-        return Reply(f"Vote on battle #{battle.id} {verb} {label}.{note}", private=True, withdraw_battle=withdrawable)
+        return Reply(
+            f"Vote on battle #{battle.id} {verb} {label}.{note}",
+            private=True,
+            withdraw_battle=withdrawable,
+            vote_change=result.status == "changed",
+        )
