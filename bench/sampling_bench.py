@@ -44,20 +44,34 @@ from arenabot.ratings import PairCounts, rate_counts  # noqa: E402
 from arenabot.sampling import Candidate, pair_weights  # noqa: E402
 
 MAX_VOTES = 400_000
+BOARD_FILE = Path(__file__).resolve().parent / "data" / "arena_board_2024_08_28.csv"
 TAU_GOAL = 0.95
 HALF_WIDTH_GOAL = 25.0
 
 
-def arena_like_strengths(n_models: int) -> np.ndarray:
+def normal_strengths(n_models: int) -> np.ndarray:
     """Natural-scale strengths at the normal quantiles (sd 110 rating points), best first."""
     ratings = 110 * ndtri((np.arange(n_models)[::-1] + 0.5) / n_models)
     return ratings * np.log(10) / 400
 
 
-def simulate(strategy: str, seed: int, refit: int, n_models: int):
+def board_strengths(n_models: int) -> np.ndarray:
+    """The published 2024-08-28 board (bench/data), best first; n_models must be <= 136."""
+    lines = [line for line in BOARD_FILE.read_text().splitlines() if line and not line.startswith("#")]
+    ratings = np.array(sorted((float(line.rsplit(",", 1)[1]) for line in lines[1:]), reverse=True))
+    if n_models > len(ratings):
+        raise SystemExit(f"--models: the published board has {len(ratings)} models")
+    ratings = ratings[:n_models]
+    return (ratings - ratings.mean()) * np.log(10) / 400
+
+
+TRUTHS = {"normal": normal_strengths, "board": board_strengths}
+
+
+def simulate(strategy: str, seed: int, refit: int, n_models: int, truth_name: str = "board"):
     """(votes until tau >= 0.95, votes until every half-width < 25); None if never reached."""
     rng = np.random.default_rng(seed)
-    truth = arena_like_strengths(n_models)
+    truth = TRUTHS[truth_name](n_models)
     names = [f"m{k:03d}" for k in range(n_models)]
     candidates = [Candidate(n) for n in names]
     ii, jj = np.triu_indices(n_models, 1)
