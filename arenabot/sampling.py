@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import math
 import random
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.special import expit, ndtr
@@ -107,12 +109,32 @@ def pair_weights(
             weights[idx] = w_model[lo] * w_model[hi] * TARGET_BOOST
     weights = weights / weights.sum()
     if strategy == "active":
-        active = weights * _need_allocation(cands, ii, jj, stats, counts)
+        active = weights * _planned(cands, ii, jj, stats, board, counts)
         total = active.sum()
         if total > 0 and np.isfinite(total):
             weights = floor * weights + (1 - floor) * active / total
     pairs = [(cands[i].name, cands[j].name) for i, j in zip(ii.tolist(), jj.tolist(), strict=True)]
     return pairs, weights
+
+
+# The plan for a board is reused until the board changes (a battle is one draw from it).
+_PLANS: OrderedDict[tuple, tuple[Any, Any, np.ndarray]] = OrderedDict()
+PLANS_KEPT = 16
+
+
+def _planned(cands, ii, jj, stats, board, counts) -> np.ndarray:
+    """`_need_allocation`, cached on the identity of (board, counts) and the candidates."""
+    key = (id(board), id(counts), tuple(c.name for c in cands))
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is board and hit[1] is counts:
+        _PLANS.move_to_end(key)
+        return hit[2]
+    alloc = _need_allocation(cands, ii, jj, stats, counts)
+    alloc.setflags(write=False)
+    _PLANS[key] = (board, counts, alloc)  # holding them keeps their ids from being reused
+    if len(_PLANS) > PLANS_KEPT:
+        _PLANS.popitem(last=False)
+    return alloc
 
 
 def _information(cands, rating, counts) -> np.ndarray:
@@ -140,7 +162,7 @@ def _information(cands, rating, counts) -> np.ndarray:
 # The active rule plans the next votes in DESIGN_STEPS greedy rounds over a horizon of
 # HORIZON_SHARE of the votes so far (at least MIN_HORIZON votes), so a batch spreads like an
 # optimal design instead of piling onto the single most useful pair.
-DESIGN_STEPS = 8
+DESIGN_STEPS = 4
 HORIZON_SHARE = 0.25
 MIN_HORIZON = 500.0
 # Share of the planned votes spent on the widest intervals (the rest on pairs whose order is
@@ -191,8 +213,8 @@ def _need_allocation(cands, ii, jj, stats, counts=None) -> np.ndarray:
         step = worth * (horizon / DESIGN_STEPS)
         planned += step
         add = step * w
-        np.add.at(info, (ii, jj), -add)
-        np.add.at(info, (jj, ii), -add)
+        info[ii, jj] -= add  # each pair appears once, so plain indexing adds correctly
+        info[jj, ii] -= add
         info[np.diag_indices(m)] += np.bincount(ii, add, m) + np.bincount(jj, add, m)
     return planned / planned.sum()
 
