@@ -2,17 +2,19 @@
 
 Two strategies:
 - "weighted" (default): pair (i, j) with probability proportional to w_i * w_j, targets boosted;
-- "active": most draws spent where intervals are widest, against near opponents (see
-  `_need_allocation`): each model gets a share of the next votes in proportion to its rating's
-  variance, and plays opponents close to it in rating, where a vote carries the most
-  information (p(1-p)). A `floor` share of draws stays with the weighted rule, so every enabled
-  model keeps a share and a stale board cannot lock sampling onto a few pairs. It needs the
-  current board (anything with `.rows` of model, rating, ci_lower, ci_upper and optionally
-  battles, e.g. `arenabot.ratings.rate_pairs(...)`); models missing from it are treated as very
-  uncertain, so they are explored first. Measured (bench/sampling_bench.py, 129 models, 9
-  seeds): see that bench's docstring; it saves votes towards a trustworthy order (Kendall tau)
-  but not the 40% the issue hoped for, and about as many votes as uniform pairing are needed
-  before every interval is narrow (uniform already keeps all intervals nearly equal there).
+- "active": the pairs whose next votes most reduce what the board still gets wrong, planned as a
+  batch (see `_need_allocation`): half of the planned votes go where the order of two models is
+  in doubt (sum over pairs of P(order wrong)), half to the widest intervals, each vote valued by
+  its information p(1-p) and by the ratings' full covariance. A `floor` share of draws stays
+  with the weighted rule, so every enabled model keeps a share and a stale board cannot lock
+  sampling onto a few pairs. It needs the current board (anything with `.rows` of model,
+  rating, ci_lower, ci_upper and optionally battles, e.g. `arenabot.ratings.rate_pairs(...)`)
+  and preferably the counts behind it; models missing from the board are treated as very
+  uncertain, so they are explored first. The plan is cached per board, so only the first battle
+  after the board changes pays for it. Measured against uniform pairing (bench/sampling_bench.py,
+  the published 2024-08-28 board and a normal spread, 9 seeds each): see docs/decisions.md;
+  it saves votes on both goals, less than 40%, which that bench shows no rule can reach on the
+  interval goal.
 Both honour moderator weights (a factor w_i * w_j on every pair), preferred opponents
 (`Candidate.targets`) and a boost for new models (`new_model_boost` until a model has
 `new_model_battles` battles on the board, as FastChat boosts new models).
@@ -220,10 +222,11 @@ def _need_allocation(cands, ii, jj, stats, counts=None) -> np.ndarray:
 
 
 def _order_doubt(z: np.ndarray) -> np.ndarray:
-    """How fast P(order wrong) = Phi(-|d|/s) falls per unit of variance s^2 (times s^2), for a
-    true standardised gap d/s ~ N(z, 1) as the current board says: E[|u| phi(u)], u ~ N(z, 1).
-    A near tie (z ~ 0) is worth less than a pair one sd apart (that one can still be sorted),
-    but not nothing, since the board's gap is only an estimate."""
+    """How fast P(order wrong) = Phi(-|d|/s) falls as the variance s^2 falls (times s^2, up to a
+    constant), averaged over what the board says of the true standardised gap: d/s ~ N(z, 1),
+    E[|u| phi(u)]. With a known gap this is |z| phi(z): nothing for a true tie, which no number
+    of votes sorts. Averaged, it is flat up to z ~ 1 and still 2/3 of that at z = 2 (phi keeps
+    1/7 there), so pairs that more votes can actually sort keep their share."""
     mu = 0.5 * np.abs(z)  # u phi(u) phi(u - z) is a N(z/2, 1/2) density times phi(z / sqrt 2)/sqrt 2
     sd = math.sqrt(0.5)
     mean_abs = sd * math.sqrt(2 / math.pi) * np.exp(-0.5 * (mu / sd) ** 2) + mu * (1 - 2 * ndtr(-mu / sd))

@@ -20,11 +20,11 @@ Run: .venv/bin/python bench/sampling_bench.py [--seeds 9] [--refits 250,1000] [-
 from __future__ import annotations
 
 import argparse
-import random
-from multiprocessing import Pool
 import os
+import random
 import sys
 import time
+from multiprocessing import Pool
 from pathlib import Path
 
 # One BLAS thread: the 129-model solves are tiny, and BLAS threads spinning against the other
@@ -32,17 +32,17 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
-from scipy.special import ndtri  # noqa: E402
-from scipy.stats import kendalltau  # noqa: E402
+import numpy as np
+from scipy.special import ndtri
+from scipy.stats import kendalltau
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from arenabot.ratings import PairCounts, rate_counts  # noqa: E402
-from arenabot.sampling import Candidate, pair_weights, sample_pair  # noqa: E402
+import sampling_bounds
 
-import sampling_bounds  # noqa: E402
+from arenabot.ratings import PairCounts, rate_counts
+from arenabot.sampling import Candidate, pair_weights, sample_pair
 
 MAX_VOTES = 400_000
 BOARD_FILE = Path(__file__).resolve().parent / "data" / "arena_board_2024_08_28.csv"
@@ -86,8 +86,9 @@ def simulate(strategy: str, seed: int, refit: int, truth_name: str = "board"):
     board = counts = None
     votes, tau_at, ci_at = 0, None, None
     while votes < MAX_VOTES and (tau_at is None or ci_at is None):
-        _, weights = pair_weights(candidates, board, "active" if strategy == "active" else "weighted",
-                                  counts=counts if votes else None)
+        _, weights = pair_weights(
+            candidates, board, "active" if strategy == "active" else "weighted", counts=counts if votes else None
+        )
         pick = rng.choice(len(ii), size=refit, p=weights / weights.sum())
         p_i = 1 / (1 + np.exp(-(truth[ii[pick]] - truth[jj[pick]])))
         tie = rng.random(refit) < tie_rate(p_i)
@@ -146,8 +147,10 @@ def pick_times(truth_name: str, picks: int = 200) -> str:
     for _ in range(picks):
         sample_pair(cands, pick_rng, board, "weighted")
     weighted = (time.perf_counter() - t0) / picks
-    return (f"  per battle, {m} models: active {first * 1e3:.0f} ms when the board changed, then "
-            f"{later * 1e3:.1f} ms; weighted {weighted * 1e3:.1f} ms")
+    return (
+        f"  per battle, {m} models: active {first * 1e3:.0f} ms when the board changed, then "
+        f"{later * 1e3:.1f} ms; weighted {weighted * 1e3:.1f} ms"
+    )
 
 
 def main() -> int:
@@ -168,9 +171,11 @@ def main() -> int:
     with Pool(args.jobs) as pool:
         for truth, strategy, refit, seed, (tau_at, ci_at, took) in pool.imap_unordered(run_one, jobs):
             results.setdefault((truth, strategy, refit), []).append((seed, tau_at, ci_at))
-            print(f"{truth:6s} refit {refit:5d} {strategy:8s} seed {seed}: tau>={TAU_GOAL} at {tau_at}, "
-                  f"all CIs < +-{HALF_WIDTH_GOAL:g} at {ci_at}  [{took:.0f} s; {time.perf_counter() - t0:.0f} s]",
-                  flush=True)
+            print(
+                f"{truth:6s} refit {refit:5d} {strategy:8s} seed {seed}: tau>={TAU_GOAL} at {tau_at}, "
+                f"all CIs < +-{HALF_WIDTH_GOAL:g} at {ci_at}  [{took:.0f} s; {time.perf_counter() - t0:.0f} s]",
+                flush=True,
+            )
     summary = []
     for truth in truths:
         summary.append(f"{truth}:")
