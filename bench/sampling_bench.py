@@ -13,6 +13,13 @@ and votes until every model's 95% interval is narrower than +-25 points. Every s
 printed, then the medians, then what any rule could save on each truth (bench/sampling_bounds.py)
 and the sampler's time per battle.
 
+Measured 2026-12-01 (9 seeds, medians, active vs uniform; see docs/decisions.md):
+board, refit 250: tau 176,250 vs 165,250 (7% more), CI 41,750 vs 50,000 (17% fewer); refit 1,000:
+tau 164,000 vs 160,000 (2% more), CI 43,000 vs 48,000 (10% fewer). Normal, refit 250: tau 109,000
+vs 117,250 (7% fewer), CI 40,250 vs 44,750 (10% fewer); refit 1,000: tau 114,000 vs 125,000 (9%
+fewer), CI 40,000 vs 45,000 (11% fewer). The 40% target is not met; on the CI goal no rule can
+meet it (at most 27% / 25% fewer, printed below the medians).
+
 Run: .venv/bin/python bench/sampling_bench.py [--seeds 9] [--refits 250,1000] [--truths board,normal]
      [--jobs 2]
 """
