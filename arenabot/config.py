@@ -148,7 +148,8 @@ class ArenaSettings(_Section):
         None, description="Arena-wide system prompt given to every model (a model's own comes after it)."
     )
     sampling: Literal["weighted", "active"] = Field(
-        "weighted", description="Pair sampling: by weight, or preferring the pairs whose next vote most sharpens the ranking."
+        "weighted",
+        description="Pair sampling: by weight, or planned where votes most reduce misordered pairs and the widest intervals.",
     )
     new_model_battles: int = Field(
         0,

@@ -212,8 +212,11 @@ async def test_active_sampling_gets_the_scopes_current_board(core, platform, mon
     seen = []
     real = arena_module.sample_pair
 
+    counts_seen = []
+
     def spy(candidates, rng, board=None, strategy="weighted", **options):
         seen.append((strategy, board))
+        counts_seen.append(options.get("counts"))
         return real(candidates, rng, board=board, strategy=strategy, **options)
 
     monkeypatch.setattr(arena_module, "sample_pair", spy)
@@ -226,6 +229,10 @@ async def test_active_sampling_gets_the_scopes_current_board(core, platform, mon
         await battle(service, platform, "second")
         strategy, board = seen[-1]
         assert strategy == "active" and {r.model for r in board.rows} == {record.model_a, record.model_b}
+        # ... and the counts behind it, so the sampler sees the ratings' full covariance.
+        counts = counts_seen[-1]
+        assert counts is not None and set(counts.models) == {record.model_a, record.model_b}
+        assert counts.n_battles == 1
     async with core() as service:
         await battle(service, platform, "third")
         assert seen[-1] == ("weighted", None)

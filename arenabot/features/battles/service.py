@@ -49,7 +49,7 @@ class Battles:
         self.state = state
         self.chain = chain
         self.screen_for = screen_for  # the content check on replies, per scope (contentmod)
-        self._boards_for_sampling: dict[str, tuple[float, Any]] = {}
+        self._boards_for_sampling: dict[str, tuple[float, Any, Any]] = {}  # scope -> (when, board, counts)
         self._generating: set[int] = set()  # battles with a turn in flight in this process
         self._inflight: set[asyncio.Task[Any]] = set()
         self._draw_rules: list[DrawRule] = []
@@ -163,11 +163,12 @@ class Battles:
         if after is not None and not after.is_open:
             candidates = self._fresh_pool(candidates, after)
         boost = arena.new_model_battles > 0 and arena.new_model_boost != 1
-        # The board gives "active" its intervals and the boost each model's battles so far.
+        # The board gives "active" its ratings and the boost each model's battles so far; the
+        # counts behind it give "active" the ratings' full covariance (a draw's board has none).
         if draw is not None:
-            board = draw.board
+            board, counts = draw.board, None
         else:
-            board = await self.sampling_board(scope.key) if strategy == "active" or boost else None
+            board, counts = await self._sampling_inputs(scope.key) if strategy == "active" or boost else (None, None)
         # A new round of a battle still open may draw its models (see _fresh_pool), never its pair.
         avoid = {after.model_a, after.model_b} if after is not None and after.is_open else None
         try:
@@ -179,6 +180,7 @@ class Battles:
                     strategy=strategy,
                     new_model_boost=arena.new_model_boost,
                     new_model_battles=arena.new_model_battles,
+                    counts=counts,
                 )
                 if {model_a, model_b} != avoid:
                     break
@@ -243,14 +245,23 @@ class Battles:
         )
 
     async def sampling_board(self, scope_key: str) -> Any:
-        """The scope's current board for active sampling; a slightly stale one is fine, so it is
-        recomputed at most every SAMPLING_BOARD_TTL_S instead of on every battle."""
+        """The scope's current board for active sampling (see `_sampling_inputs`)."""
+        return (await self._sampling_inputs(scope_key))[0]
+
+    async def _sampling_inputs(self, scope_key: str) -> tuple[Any, Any]:
+        """(board, pair counts behind it) for sampling; a slightly stale pair is fine, so it is
+        recomputed at most every SAMPLING_BOARD_TTL_S instead of on every battle (and the
+        sampler's plan, cached per board, is recomputed only then too)."""
         cached = self._boards_for_sampling.get(scope_key)
         if cached and time.monotonic() - cached[0] < SAMPLING_BOARD_TTL_S:
-            return cached[1]
-        board = self.state.leaderboards.board(await self.state.store.pair_counts(scope_key, None), title="", top=10_000)
-        self._boards_for_sampling[scope_key] = (time.monotonic(), board)
-        return board
+            return cached[1], cached[2]
+        from arenabot.ratings import counts_from_pairs  # numpy/scipy load with the first active battle
+
+        records = await self.state.store.pair_counts(scope_key, None)
+        board = self.state.leaderboards.board(records, title="", top=10_000)
+        counts = counts_from_pairs(records) if records else None
+        self._boards_for_sampling[scope_key] = (time.monotonic(), board, counts)
+        return board, counts
 
     async def _open_and_play(
         self,
