@@ -8,6 +8,7 @@ Works on any rows with `rank, model, rating, ci_lower, ci_upper, battles, win_ra
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -53,11 +54,18 @@ def groups_from_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, int]:
 
 
 def grouped(rows: Sequence[Any], groups: Mapping[str, int] | None) -> list[list[Any]]:
-    """Rows split by group, groups ordered by their best row (rows keep their order)."""
+    """Rows split by group, groups ordered by their best row (rows keep their order). With more
+    than one group each row is ranked within its own: models that never met have no comparable
+    ratings, so "how many are significantly better" counts only the models of its group."""
     order: dict[int, list[Any]] = {}
     for row in rows:
         order.setdefault((groups or {}).get(row.model, 0), []).append(row)
-    return list(order.values())
+    parts = list(order.values())
+    return [_ranked_within(part) for part in parts] if len(parts) > 1 else parts
+
+
+def _ranked_within(rows: list[Any]) -> list[Any]:
+    return [dataclasses.replace(r, rank=1 + sum(o.ci_lower > r.ci_upper for o in rows)) for r in rows]
 
 
 _CI_COLUMN = 3
@@ -134,10 +142,11 @@ def csv_text(view: BoardView) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["rank", "model", "rating", "ci_lower", "ci_upper", "battles", "win_rate", "group"])
+    rank = {row.model: row.rank for part in grouped(view.rows, view.groups) for row in part}  # within its group
     for row in view.rows:
         writer.writerow(
             [
-                row.rank,
+                rank[row.model],
                 row.model,
                 f"{row.rating:.4f}",
                 f"{row.ci_lower:.4f}",

@@ -140,6 +140,18 @@ def interval_kind(args) -> str:
     return args.ci or ("bootstrap" if args.bootstrap else "sandwich")
 
 
+STYLE_FIELDS = (
+    "sum_assistant_a_tokens",
+    "sum_assistant_b_tokens",
+    "header_count_a",
+    "header_count_b",
+    "list_count_a",
+    "list_count_b",
+    "bold_count_a",
+    "bold_count_b",
+)
+
+
 def compute(log, args, progress=None):
     """The board the command line asks for. `progress(n)`: n bootstrap rounds done.
     Bradley-Terry clusters its intervals on question_id when the file has it."""
@@ -169,6 +181,14 @@ def compute(log, args, progress=None):
 
         has_style = np.all(np.isfinite(log.style_a), axis=1) & np.all(np.isfinite(log.style_b), axis=1)
         missing = int((~has_style).sum())
+        if len(has_style) and not has_style.any():
+            from arenabot.cli import CliError
+
+            raise CliError(
+                f"--style: none of the {len(has_style)} battles has the style fields it needs: conv_metadata with "
+                f"{', '.join(STYLE_FIELDS)} (as FastChat's logs and `arenabot export` write them)",
+                2,
+            )
         styled = log.subset(has_style)
         features = style_features(styled.style_a, styled.style_b)
         board = rate_style(

@@ -48,6 +48,8 @@ def test_table_shows_groups_that_never_met_apart(capsys, log):
     assert all(m in above for m in ("alpha", "beta", "gamma")) and "delta" not in above
     assert "delta" in below and "epsilon" in below
     assert "\033[" not in "\n".join(out)  # not a terminal: no colour
+    # Each group has its own ranks: the best model of the second group is rank 1 of it.
+    assert out[split + 1].split()[:2] == ["1", "delta"] and out[1].split()[0] == "1"
 
 
 def test_csv_parses_with_every_column_and_group(capsys, log):
@@ -56,6 +58,7 @@ def test_csv_parses_with_every_column_and_group(capsys, log):
     assert set(rows[0]) == {"rank", "model", "rating", "ci_lower", "ci_upper", "battles", "win_rate", "group"}
     assert {r["model"]: r["group"] for r in rows} == {"alpha": "1", "beta": "1", "gamma": "1", "delta": "2", "epsilon": "2"}
     assert sum(int(r["battles"]) for r in rows) == 2 * len(RECORDS)
+    assert min(int(r["rank"]) for r in rows if r["group"] == "2") == 1
 
 
 def test_markdown_is_a_pipe_table_per_group(capsys, log):
@@ -103,3 +106,9 @@ def test_leaderboard_outputs(tmp_path, monkeypatch, capsys):
     assert main(["leaderboard"]) == 0
     out = capsys.readouterr().out
     assert "group 2 of 2" in out and f"{len(records)} counted votes" in out
+
+
+def test_style_without_style_fields_names_them(capsys, log):
+    assert main(["ratings", str(log), "--style"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "conv_metadata" in err and "sum_assistant_a_tokens" in err and "bold_count_b" in err
