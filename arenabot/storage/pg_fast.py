@@ -143,6 +143,7 @@ _BATTLE_TYPES = {
     "closed_at": "timestamptz",
     "leaked_at": "timestamptz",
     "anony": "boolean",
+    "upstream": "json",  # an imported record's own FastChat fields; NULL for the bot's battles
 }
 _BATTLE_COLUMNS = list(_BATTLE_TYPES)
 # Several battles in one statement. The ids are drawn first (a CTE with nextval() is evaluated
@@ -160,13 +161,20 @@ _INSERT_BATTLES = (
 )
 
 
+def _column_value(column: str, value: Any) -> Any:
+    """asyncpg takes json as text; a missing value stays SQL NULL, not JSON null."""
+    if _BATTLE_TYPES[column] == "json" and value is not None:
+        return json.dumps(value)
+    return value
+
+
 async def insert_battles(pool: Any, batch: list[dict[str, Any]]) -> list[int]:
     for values in batch:
         if sorted(values) != sorted(_BATTLE_COLUMNS):
             raise ValueError(f"a battle's columns are {_BATTLE_COLUMNS}, got {sorted(values)}")
         _aware(values["created_at"])
         _aware(values["closes_at"])
-    columns = [[json.dumps(v[c]) if c == "categories" else v[c] for v in batch] for c in _BATTLE_COLUMNS]
+    columns = [[_column_value(c, v[c]) for v in batch] for c in _BATTLE_COLUMNS]
     return [int(row[0]) for row in await pool.fetch(_INSERT_BATTLES, *columns)]
 
 
