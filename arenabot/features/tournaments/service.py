@@ -237,7 +237,8 @@ class Tournaments:
 
 
 def results_text(tournament: TournamentRecord, board: render.Leaderboard, reason: str) -> str:
-    lines = [f"🏁 Tournament **{tournament.name}** is over ({reason}): {board.votes} counted votes."]
+    counted = f"{board.votes} counted vote{'' if board.votes == 1 else 's'}"
+    lines = [f"🏁 Tournament **{tournament.name}** is over ({reason}): {counted}."]
     podium = [f"{MEDALS[row.rank - 1]} **{row.model}** ({row.rating:.0f})" for row in board.rows if row.rank <= len(MEDALS)]
     if podium:
         lines.append("  ".join(podium))
