@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 from arenabot.render import Leaderboard, LeaderboardRow
 
@@ -38,7 +39,7 @@ class LeaderboardCache:
             self._boards.move_to_end(key)
         rows, notes, votes = cached
         clustered = bool(key) and len(key[0]) == 7
-        method = "Bradley-Terry, 95% CI (sandwich, clustered by battle)" if clustered else "Bradley-Terry, 95% CI (sandwich)"
+        method = CLUSTERED_METHOD if clustered else "Bradley-Terry, 95% CI (sandwich)"
         return Leaderboard(rows=rows[:top], title=title, votes=votes, method=method, notes=notes)
 
     @staticmethod
@@ -53,8 +54,16 @@ class LeaderboardCache:
         else:
             votes = sum(row[2] + row[3] + row[4] + row[5] for row in key)
             result = rate_pairs(key, ci="sandwich")
-        rows = [
-            LeaderboardRow(r.model, r.rating, r.ci_lower, r.ci_upper, r.rank, int(r.battles), r.win_rate) for r in result.rows
-        ]
-        notes = [PROVISIONAL_NOTE if "prior" in note else note for note in result.notes]
-        return rows, notes, votes
+        return board_rows(result), board_notes(result), votes
+
+
+CLUSTERED_METHOD = "Bradley-Terry, 95% CI (sandwich, clustered by battle)"
+
+
+def board_rows(result: Any) -> list[LeaderboardRow]:
+    """The rows of an `arenabot.ratings.Board`, as the chat shows them."""
+    return [LeaderboardRow(r.model, r.rating, r.ci_lower, r.ci_upper, r.rank, int(r.battles), r.win_rate) for r in result.rows]
+
+
+def board_notes(result: Any) -> list[str]:
+    return [PROVISIONAL_NOTE if "prior" in note else note for note in result.notes]

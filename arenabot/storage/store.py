@@ -39,7 +39,7 @@ from .records import (
     VoteResult,
 )
 from .sql import (
-    COUNTS_VERSION,
+    BOARD_VERSION_SQL,
     apply_deltas,
     apply_patterns,
     bans,
@@ -67,10 +67,11 @@ _PAIR_COUNTS = (
     .where(pairs.c.scope_key == bindparam("scope_key"), pairs.c.category == bindparam("category"))
     .order_by(pairs.c.model_a, pairs.c.model_b)
 )
-_PAIR_COUNTS_SINCE = (
-    "SELECT model_a, model_b, wins_a, wins_b, ties, both_bad FROM pair_counts"
+_PATTERNS_SINCE = (
+    "SELECT model_a, model_b, wins_a, wins_b, ties, both_bad, battles FROM battle_patterns"
     " WHERE scope_key = ? AND category = ? AND version > ?"
 )
+_BOARD_VERSION = BOARD_VERSION_SQL.format("?")
 _PATTERNS = (
     select(patterns.c.model_a, patterns.c.model_b, *(patterns.c[c] for c in tally.PATTERN_COLUMNS))
     .where(patterns.c.scope_key == bindparam("scope_key"), patterns.c.category == bindparam("category"))
@@ -495,27 +496,6 @@ class Store:
 
         return await self._db.read(tx)
 
-    async def counts_version(self) -> int:
-        """The pair counts' version: it grows with every committed change of any pair count."""
-        if self._pg is not None:
-            return await pg_fast.counts_version(await self._pg.pool())
-        return int(await self._db.scalar(COUNTS_VERSION))
-
-    async def pair_counts_since(self, scope_key: str | None, category: str | None, since: int) -> list[PairCount]:
-        """The pair-count rows of a board changed after version `since` (-1: all of them), with
-        their current totals. Read `counts_version()` first: a row changed in between comes now
-        and again next time, which is harmless, as these are totals, not increments."""
-        scope = tally.GLOBAL_SCOPE if scope_key is None else scope_key
-        category = category or tally.OVERALL
-        if self._pg is not None:
-            return await pg_fast.pair_counts_since(await self._pg.pool(), scope, category, since)
-        params = (scope, category, since)
-
-        def tx(conn: Connection) -> list[PairCount]:
-            return [PairCount._make(r) for r in conn.exec_driver_sql(_PAIR_COUNTS_SINCE, params)]
-
-        return await self._db.read(tx)
-
     async def battle_patterns(self, scope_key: str | None, category: str | None, mode: str = "anonymous") -> list[PatternCount]:
         """Revealed battles per pair (model_a < model_b) and pattern of counted votes; scope None =
         global; mode as for pair_counts. What boards need for intervals clustered by battle (one
@@ -524,6 +504,31 @@ class Store:
 
         def tx(conn: Connection) -> list[PatternCount]:
             return [PatternCount._make(r) for r in conn.execute(_PATTERNS, params) if r[-1] > 0]
+
+        return await self._db.read(tx)
+
+    async def board_version(self, scope_key: str | None, mode: str = "anonymous") -> int:
+        """The board's version: it grows with every committed change of the board's battle
+        patterns (any category), and only then; 0 before the first. One tiny read."""
+        scope = tally.read_scope(scope_key, mode)
+        if self._pg is not None:
+            return await pg_fast.board_version(await self._pg.pool(), scope)
+        found = await self._db.read(lambda conn: conn.exec_driver_sql(_BOARD_VERSION, (scope,)).scalar())
+        return int(found or 0)
+
+    async def battle_patterns_since(
+        self, scope_key: str | None, category: str | None, mode: str, since: int
+    ) -> list[PatternCount]:
+        """The board's pattern rows changed after version `since` (-1: all of them), with their
+        current totals; a row that lost its last battle comes with `battles` 0. Read
+        `board_version()` first: a row changed in between comes now and again next time, which
+        is harmless, as these are totals, not increments."""
+        params = (tally.read_scope(scope_key, mode), category or tally.OVERALL, since)
+        if self._pg is not None:
+            return await pg_fast.battle_patterns_since(await self._pg.pool(), *params)
+
+        def tx(conn: Connection) -> list[PatternCount]:
+            return [PatternCount._make(r) for r in conn.exec_driver_sql(_PATTERNS_SINCE, params)]
 
         return await self._db.read(tx)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 from arenabot import render
 from arenabot.categories import normalise_category
 from arenabot.domain import Actor, Scope
+from arenabot.features.boards.warm import PatternFilter, WarmBoards
 from arenabot.features.shared import ArenaState
 from arenabot.features.voters import Voters
+from arenabot.leaderboard import CLUSTERED_METHOD
 from arenabot.replies import Reply, refuse
 from arenabot.storage import BOARD_MODES as MODES
 
@@ -17,6 +20,7 @@ class Boards:
     def __init__(self, state: ArenaState, voters: Voters):
         self.state = state
         self.voters = voters
+        self.warm = WarmBoards(state)
 
     async def leaderboard(
         self, scope: Scope, *, category: str | None = None, global_: bool = False, top: int = 20, mode: str = "anonymous"
@@ -29,16 +33,19 @@ class Boards:
             except ValueError as exc:
                 return refuse(str(exc).capitalize() + ".")
         # Battle patterns, not pair counts: intervals clustered by battle (several voters per battle).
-        counts = await self.state.store.battle_patterns(None if global_ else scope.key, category, mode)
-        if not global_ and mode == "anonymous":  # a scope may leave its flagged voters' votes out (exclude_flagged)
-            counts = await self.voters.board_patterns(scope.key, category, counts)
+        # A scope may leave its flagged voters' votes out of its boards (exclude_flagged).
+        only: PatternFilter | None = None
+        if not global_ and mode == "anonymous" and (await self.state.arena_settings(scope.key)).exclude_flagged:
+            only = functools.partial(self.voters.board_patterns, scope.key, category)
+        started = time.perf_counter()
+        kept = await self.warm.board(None if global_ else scope.key, category, mode, only=only)
+        self.state.events.leaderboard_computed(time.perf_counter() - started)
         where = "all servers and workspaces" if global_ else render.place(scope)
         title = "Leaderboard - " + where + (f" - {category.replace('_', ' ')}" if category else "")
         if mode == "named":
             title += " - named battles"
-        started = time.perf_counter()
-        board = self.state.leaderboards.board(counts, title=title, top=top)
-        self.state.events.leaderboard_computed(time.perf_counter() - started)
+        method = CLUSTERED_METHOD if kept.votes else "Bradley-Terry, 95% CI (sandwich)"
+        board = render.Leaderboard(rows=kept.rows[:top], title=title, votes=kept.votes, method=method, notes=kept.notes)
         return Reply(render.leaderboard_text(board), board=board)
 
     async def models_overview(self, scope: Scope, actor: Actor | None = None) -> Reply:

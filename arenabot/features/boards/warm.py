@@ -1,0 +1,101 @@
+"""Warm boards: one kept board per (scope, category, mode, flagged voters left out or not).
+
+A board changes only when its battle patterns do (at reveals, and voids or leaks after them), and
+every such transaction bumps the board scope's version row (storage: `board_versions`). So a
+request first reads that one row:
+- unchanged: the kept board is the answer (no pattern read, no fit);
+- changed: only the pattern rows stamped after the kept version are read, their new totals go
+  into the kept arrays (`PatternTable`), and the fit starts from the kept ratings (a few Newton
+  steps). The interval is computed from the whole table as before, so it is exact, not patched.
+The version lives in the database, so a reveal in another process is seen by the next request.
+
+With `exclude_flagged`, which voters are left out can change with any reveal, so a change
+rebuilds that board from every pattern (as a cold board would); an unchanged one is still kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from arenabot.features.shared import ArenaState
+from arenabot.leaderboard import board_notes, board_rows
+from arenabot.render import LeaderboardRow
+from arenabot.storage import PatternCount
+
+# Given every pattern row of a board, the rows the board should rate (flagged voters left out).
+PatternFilter = Callable[[list[PatternCount]], Awaitable[list[PatternCount]]]
+NEVER = -1  # "read every row": versions start at 0
+
+
+@dataclass(frozen=True)
+class BoardRows:
+    rows: list[LeaderboardRow]
+    notes: list[str]
+    votes: int
+
+
+EMPTY = BoardRows([], [], 0)
+
+
+@dataclass
+class _Kept:
+    version: int = NEVER
+    table: Any = None  # arenabot.ratings.pattern_table.PatternTable (numpy loads on first use)
+    ratings: dict[str, float] | None = None
+    board: BoardRows = EMPTY
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class WarmBoards:
+    def __init__(self, state: ArenaState, size: int = 64):
+        self.state = state
+        self._size = size
+        self._kept: OrderedDict[tuple, _Kept] = OrderedDict()
+
+    async def board(
+        self, scope_key: str | None, category: str | None, mode: str, *, only: PatternFilter | None = None
+    ) -> BoardRows:
+        """The board as of the scope's current version; `only` filters the rows it rates."""
+        key = (scope_key, category, mode, only is not None)
+        kept = self._kept.get(key)
+        if kept is None:
+            kept = self._kept[key] = _Kept()
+            if len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        self._kept.move_to_end(key)
+        version = await self.state.store.board_version(scope_key, mode)
+        if version == kept.version:
+            return kept.board
+        async with kept.lock:  # one update at a time, so versions only move forward
+            if version != kept.version:
+                await self._update(kept, version, scope_key, category, mode, only)
+            return kept.board
+
+    async def _update(
+        self, kept: _Kept, version: int, scope_key: str | None, category: str | None, mode: str, only: PatternFilter | None
+    ) -> None:
+        from arenabot.ratings import rate_counts
+        from arenabot.ratings.pattern_table import PatternTable
+
+        # Read after the version: a row changed in between comes now and again next time.
+        since = kept.version if only is None and kept.table is not None else NEVER
+        changed = await self.state.store.battle_patterns_since(scope_key, category, mode, since)
+        if only is not None:
+            kept.table = PatternTable.of(await only([p for p in changed if p.battles > 0]))
+        elif kept.table is None:
+            kept.table = PatternTable.of(changed)
+        else:
+            kept.table.update(changed)
+        counts = kept.table.counts()
+        if counts.n_models == 0:
+            kept.board, kept.ratings = EMPTY, None
+        else:
+            # Warm start from the kept ratings: same optimum (tolerance 1e-10), fewer steps.
+            result = rate_counts(counts, ci="sandwich", start=kept.ratings)
+            kept.board = BoardRows(board_rows(result), board_notes(result), kept.table.votes)
+            kept.ratings = result.ratings()
+        kept.version = version
