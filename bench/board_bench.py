@@ -37,13 +37,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from storage_bench import CATEGORIES, SCOPES, T0, Databases, _p95, generate, load_postgres, load_sqlite, pair_count_rows  # noqa: E402
+from storage_bench import CATEGORIES, SCOPES, T0, Databases, _p95, generate, load_postgres, load_sqlite, pair_count_rows
 
-from arenabot.app import build_core, freeze_startup_objects  # noqa: E402
-from arenabot.config import settings_from_dict  # noqa: E402
-from arenabot.domain import Outcome, Scope  # noqa: E402
-from arenabot.features.boards.warm import WarmBoards  # noqa: E402
-from arenabot.storage import NewBattle  # noqa: E402
+from arenabot.app import build_core, freeze_startup_objects
+from arenabot.config import settings_from_dict
+from arenabot.domain import Outcome, Scope
+from arenabot.features.boards.warm import WarmBoards
+from arenabot.storage import NewBattle
 
 HOME = Scope("discord", "g1")  # SCOPES[0]
 BOARDS = [("this server", False, None), ("global", True, None), ("global, coding", True, "coding")]
@@ -122,7 +122,9 @@ async def bench(url: str, n_votes: int, n_models: int, reads: int, reveals: int,
         async def reveal(category: str | None) -> None:
             a, b = rng.sample(models, 2)
             cats = [category] if category else []
-            fight = await store.create_battle(NewBattle(HOME.key, "discord", "c", "u", a, b, cats, "en", "p", T0, T0 + timedelta(hours=1)))
+            fight = await store.create_battle(
+                NewBattle(HOME.key, "discord", "c", "u", a, b, cats, "en", "p", T0, T0 + timedelta(hours=1))
+            )
             for k in range(4):
                 outcome = rng.choice(list(Outcome))
                 await store.record_vote(fight.id, f"r{k}", outcome, event_id=None, now=T0, close_after=4)
@@ -162,7 +164,11 @@ async def run(args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pg", default=os.environ.get("ARENABOT_TEST_POSTGRES_URL"), help="PostgreSQL server URL (a scratch database is created and dropped)")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("ARENABOT_TEST_POSTGRES_URL"),
+        help="PostgreSQL server URL (a scratch database is created and dropped)",
+    )
     parser.add_argument("--votes", type=int, default=1_000_000)
     parser.add_argument("--models", type=int, default=100)
     parser.add_argument("--reads", type=int, default=200, help="timed reads of an unchanged board")

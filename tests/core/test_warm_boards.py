@@ -48,7 +48,9 @@ class Reads:
 
 async def reveal(store: Store, rng: random.Random, clock: Clock, *, scope=SCOPE, anony: bool = True) -> int:  # type: ignore[no-untyped-def]
     a, b = rng.sample(MODELS, 2)
-    new = NewBattle(scope.key, scope.platform, "c", "creator", a, b, rng.choice([[], ["coding"]]), "en", "p", clock.now, clock.now, anony)
+    new = NewBattle(
+        scope.key, scope.platform, "c", "creator", a, b, rng.choice([[], ["coding"]]), "en", "p", clock.now, clock.now, anony
+    )
     fight = await store.create_battle(new)
     voters = rng.randint(1, 3)
     for k in range(voters):
@@ -117,7 +119,9 @@ async def test_an_unchanged_board_reads_no_pattern_and_open_battles_change_nothi
         assert reads.calls == 1 and again.board.rows == first.board.rows[:2]
         # Votes on an open battle: same version, same answer, no read (its timing shows nothing).
         version = await service.store.board_version(SCOPE.key)
-        fight = await service.store.create_battle(NewBattle(SCOPE.key, "fake", "c", "x", "alpha", "beta", ["coding"], "en", "p", clock.now, clock.now))
+        fight = await service.store.create_battle(
+            NewBattle(SCOPE.key, "fake", "c", "x", "alpha", "beta", ["coding"], "en", "p", clock.now, clock.now)
+        )
         for k in range(4):
             await service.store.record_vote(fight.id, f"v{k}", Outcome.A, event_id=None, now=clock.now)
         assert await service.store.board_version(SCOPE.key) == version
@@ -136,7 +140,9 @@ async def test_flagged_voters_left_out_on_a_warm_board(core, clock) -> None:
             await reveal(service.store, rng, clock)
         # A voter who always votes for the board's underdog.
         for _ in range(15):
-            fight = await service.store.create_battle(NewBattle(SCOPE.key, "fake", "c", "x", "alpha", "eps", [], "en", "p", clock.now, clock.now))
+            fight = await service.store.create_battle(
+                NewBattle(SCOPE.key, "fake", "c", "x", "alpha", "eps", [], "en", "p", clock.now, clock.now)
+            )
             await service.store.record_vote(fight.id, "contrarian", Outcome.B, event_id=None, now=clock.now, close_after=1)
         assert any(s.flagged for s in await service.voter_scores.scores(SCOPE.key))
         await service.leaderboard(SCOPE)  # kept
