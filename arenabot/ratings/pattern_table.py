@@ -17,7 +17,9 @@ import numpy as np
 
 from .counts import BattlePatterns, PairCounts
 
-PatternKey = tuple  # (model_a, model_b, wins_a, wins_b, ties, both_bad) as the store spells it
+# (index of model_a, index of model_b, wins_a, wins_b, ties, both_bad): indexes, not names, so
+# the table keeps no row's strings alive (half its memory at 70,000 patterns).
+PatternKey = tuple[int, int, int, int, int, int]
 
 
 class PatternTable:
@@ -51,7 +53,7 @@ class PatternTable:
             self._load(rows)  # a whole board at once (the first read): vectorised
             return
         for row in rows:
-            key = tuple(row[:6])
+            key = (self._model_index(str(row[0])), self._model_index(str(row[1])), *row[2:6])
             slot = self._pattern.get(key)
             if slot is None:
                 slot = self._new_pattern(key)
@@ -99,9 +101,10 @@ class PatternTable:
             self.models.append(name)
         return index
 
-    def _oriented(self, key: PatternKey) -> tuple[int, int, list[float]]:
+    @staticmethod
+    def _oriented(key: PatternKey) -> tuple[int, int, list[float]]:
         """(lower index, higher index, votes from the lower index's side)."""
-        a, b = self._model_index(str(key[0])), self._model_index(str(key[1]))
+        a, b = key[0], key[1]
         wins_a, wins_b, ties, both_bad = (float(x) for x in key[2:6])
         if a < b:
             return a, b, [wins_a, wins_b, ties, both_bad]
@@ -128,17 +131,15 @@ class PatternTable:
         return slot
 
     def _load(self, rows: list) -> None:
-        keys = [tuple(r[:6]) for r in rows]
+        index = self._model_index  # model indexes in order of appearance, as counts_from_patterns does
+        keys = [(index(str(r[0])), index(str(r[1])), *r[2:6]) for r in rows]
         slots = dict(zip(keys, range(len(keys)), strict=True))
         if len(slots) < len(keys):  # a key twice: the general path keeps the last total
             for row in rows:
                 self.update([row])
             return
-        for row in rows:  # model indexes in order of appearance, as counts_from_patterns does
-            self._model_index(str(row[0]))
-            self._model_index(str(row[1]))
-        a = np.fromiter((self._model[str(r[0])] for r in rows), np.intp, len(rows))
-        b = np.fromiter((self._model[str(r[1])] for r in rows), np.intp, len(rows))
+        a = np.fromiter((k[0] for k in keys), np.intp, len(keys))
+        b = np.fromiter((k[1] for k in keys), np.intp, len(keys))
         numbers = np.array([r[2:7] for r in rows], dtype=float)
         swap = a > b
         votes = numbers[:, :4].copy()
