@@ -5,8 +5,8 @@ transaction (no BEGIN/COMMIT, no SQLAlchemy checkout).
   voting.py as a server-side function;
 - a battle's writes (insert, refs, message refs, turns) are one statement each;
 - votes, refs, message refs and turns that arrive together go as one statement (batching.py).
-- a board's version, and its pattern rows changed since a version (Store.board_version,
-  battle_patterns_since): what a warm board reads.
+- a board's version and its pattern rows changed since a version (Store.board_changes): what
+  a warm board reads on every request.
 
 Everything else on PostgreSQL still goes through SQLAlchemy (engine.AsyncDatabase).
 """
@@ -21,8 +21,8 @@ from typing import Any
 from arenabot.domain import Outcome
 
 from .batching import Batcher
-from .records import BattleRecord, PatternCount, VoteResult
-from .sql import BOARD_VERSION_SQL, battle_record
+from .records import BattleRecord, VoteResult
+from .sql import BOARD_CHANGES_SQL, battle_record
 
 _RECORD_VOTE = (
     "SELECT o_status, o_previous, o_closed, o_why, o_repeat, (o_battle).*"
@@ -259,16 +259,8 @@ class Batchers:
 
 # ---- board versions ----------------------------------------------------------------------------
 
-_BOARD_VERSION = BOARD_VERSION_SQL.format("$1")
-_PATTERNS_SINCE = (
-    "SELECT model_a, model_b, wins_a, wins_b, ties, both_bad, battles FROM battle_patterns"
-    " WHERE scope_key = $1 AND category = $2 AND version > $3"
-)
+_BOARD_CHANGES = BOARD_CHANGES_SQL.format("$1", "$2", "$3")
 
 
-async def board_version(pool: Any, scope_key: str) -> int:
-    return int(await pool.fetchval(_BOARD_VERSION, scope_key) or 0)
-
-
-async def battle_patterns_since(pool: Any, scope_key: str, category: str, since: int) -> list[PatternCount]:
-    return [PatternCount(*r) for r in await pool.fetch(_PATTERNS_SINCE, scope_key, category, since)]
+async def board_changes(pool: Any, scope_key: str, category: str, since: int) -> list[Any]:
+    return list(await pool.fetch(_BOARD_CHANGES, scope_key, category, since))

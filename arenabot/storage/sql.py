@@ -112,7 +112,13 @@ BUMP_BOARD_VERSION_SQL = (
     " ON CONFLICT (scope_key) DO UPDATE SET version = board_versions.version + 1 RETURNING version"
 )
 _BUMP_BOARD_VERSION = text(BUMP_BOARD_VERSION_SQL.format(":scope_key"))
-BOARD_VERSION_SQL = "SELECT version FROM board_versions WHERE scope_key = {}"
+# A board's version and its pattern rows stamped after a version, in one statement (one round
+# trip, one snapshot): unchanged, it is the version alone (a row of NULLs after it).
+BOARD_CHANGES_SQL = (
+    "SELECT v.version, p.model_a, p.model_b, p.wins_a, p.wins_b, p.ties, p.both_bad, p.battles"
+    " FROM (SELECT coalesce(max(version), 0) AS version FROM board_versions WHERE scope_key = {0}) AS v"
+    " LEFT JOIN battle_patterns AS p ON p.scope_key = {0} AND p.category = {1} AND p.version > {2}"
+)
 
 ADD_TO_PATTERN_SQL = (
     "INSERT INTO battle_patterns (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad, battles, version)"

@@ -39,7 +39,7 @@ from .records import (
     VoteResult,
 )
 from .sql import (
-    BOARD_VERSION_SQL,
+    BOARD_CHANGES_SQL,
     apply_deltas,
     apply_patterns,
     bans,
@@ -67,11 +67,7 @@ _PAIR_COUNTS = (
     .where(pairs.c.scope_key == bindparam("scope_key"), pairs.c.category == bindparam("category"))
     .order_by(pairs.c.model_a, pairs.c.model_b)
 )
-_PATTERNS_SINCE = (
-    "SELECT model_a, model_b, wins_a, wins_b, ties, both_bad, battles FROM battle_patterns"
-    " WHERE scope_key = ? AND category = ? AND version > ?"
-)
-_BOARD_VERSION = BOARD_VERSION_SQL.format("?")
+_BOARD_CHANGES = BOARD_CHANGES_SQL.format("?1", "?2", "?3")
 _PATTERNS = (
     select(patterns.c.model_a, patterns.c.model_b, *(patterns.c[c] for c in tally.PATTERN_COLUMNS))
     .where(patterns.c.scope_key == bindparam("scope_key"), patterns.c.category == bindparam("category"))
@@ -507,30 +503,19 @@ class Store:
 
         return await self._db.read(tx)
 
-    async def board_version(self, scope_key: str | None, mode: str = "anonymous") -> int:
-        """The board's version: it grows with every committed change of the board's battle
-        patterns (any category), and only then; 0 before the first. One tiny read."""
-        scope = tally.read_scope(scope_key, mode)
-        if self._pg is not None:
-            return await pg_fast.board_version(await self._pg.pool(), scope)
-        found = await self._db.read(lambda conn: conn.exec_driver_sql(_BOARD_VERSION, (scope,)).scalar())
-        return int(found or 0)
-
-    async def battle_patterns_since(
+    async def board_changes(
         self, scope_key: str | None, category: str | None, mode: str, since: int
-    ) -> list[PatternCount]:
-        """The board's pattern rows changed after version `since` (-1: all of them), with their
-        current totals; a row that lost its last battle comes with `battles` 0. Read
-        `board_version()` first: a row changed in between comes now and again next time, which
-        is harmless, as these are totals, not increments."""
+    ) -> tuple[int, list[PatternCount]]:
+        """The board's version and its pattern rows changed after version `since` (-1: all of
+        them), with their current totals (a row that lost its last battle comes with `battles`
+        0); one statement, so one snapshot. The version grows with every committed change of
+        the board's patterns in any category, and only then; it is 0 before the first."""
         params = (tally.read_scope(scope_key, mode), category or tally.OVERALL, since)
         if self._pg is not None:
-            return await pg_fast.battle_patterns_since(await self._pg.pool(), *params)
-
-        def tx(conn: Connection) -> list[PatternCount]:
-            return [PatternCount._make(r) for r in conn.exec_driver_sql(_PATTERNS_SINCE, params)]
-
-        return await self._db.read(tx)
+            found = await pg_fast.board_changes(await self._pg.pool(), *params)
+        else:
+            found = await self._db.read(lambda conn: conn.exec_driver_sql(_BOARD_CHANGES, params).all())
+        return int(found[0][0]), [PatternCount._make(r[1:]) for r in found if r[1] is not None]
 
     # ---- voter quality ----------------------------------------------------------------------
 

@@ -33,17 +33,22 @@ def core_db_url(db_url: str) -> str:
 
 
 class Reads:
-    """Counts the store's pattern reads (a spy on the real method, which still runs)."""
+    """How many pattern rows each board request read (a spy on the real method, which still runs)."""
 
     def __init__(self, store: Store) -> None:
-        self.calls = 0
-        real = store.battle_patterns_since
+        self.rows: list[int] = []
+        real = store.board_changes
 
         async def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
-            self.calls += 1
-            return await real(*args, **kwargs)
+            version, changed = await real(*args, **kwargs)
+            self.rows.append(len(changed))
+            return version, changed
 
-        store.battle_patterns_since = spy  # type: ignore[method-assign]
+        store.board_changes = spy  # type: ignore[method-assign]
+
+
+async def version_of(store: Store) -> int:
+    return (await store.board_changes(SCOPE.key, None, "anonymous", 2**62))[0]
 
 
 async def reveal(store: Store, rng: random.Random, clock: Clock, *, scope=SCOPE, anony: bool = True) -> int:  # type: ignore[no-untyped-def]
@@ -112,23 +117,28 @@ async def test_an_unchanged_board_reads_no_pattern_and_open_battles_change_nothi
     async with core() as service:
         for _ in range(5):
             await reveal(service.store, rng, clock)
+        stored = len(await service.store.battle_patterns(SCOPE.key, None))
+        version = await version_of(service.store)
         reads = Reads(service.store)
         first = await service.leaderboard(SCOPE)
-        assert reads.calls == 1  # a cold board reads every row once
+        assert reads.rows == [stored]  # a cold board reads every row once
         again = await service.leaderboard(SCOPE, top=2)
-        assert reads.calls == 1 and again.board.rows == first.board.rows[:2]
-        # Votes on an open battle: same version, same answer, no read (its timing shows nothing).
-        version = await service.store.board_version(SCOPE.key)
+        assert reads.rows == [stored, 0] and again.board.rows == first.board.rows[:2]
+        # Votes on an open battle: same version, same answer, no row read (its timing shows nothing).
         fight = await service.store.create_battle(
             NewBattle(SCOPE.key, "fake", "c", "x", "alpha", "beta", ["coding"], "en", "p", clock.now, clock.now)
         )
         for k in range(4):
             await service.store.record_vote(fight.id, f"v{k}", Outcome.A, event_id=None, now=clock.now)
-        assert await service.store.board_version(SCOPE.key) == version
-        assert (await service.leaderboard(SCOPE)).board == first.board and reads.calls == 1
+        assert await version_of(service.store) == version
+        assert (await service.leaderboard(SCOPE)).board == first.board and reads.rows[-1] == 0
         assert await service.store.close_battle(fight.id, clock.now)
         after = await service.leaderboard(SCOPE)
-        assert reads.calls == 2 and after.board.votes == first.board.votes + 4  # read: only what changed
+        assert reads.rows[-1] == 1 and after.board.votes == first.board.votes + 4  # read: only what changed
+        # A change in another category of the scope only: the version moves, this board does not.
+        await service.store.add_categories(fight.id, ["math"])
+        assert await version_of(service.store) > version + 1
+        assert (await service.leaderboard(SCOPE)).board == after.board and reads.rows[-1] == 0
 
 
 async def test_flagged_voters_left_out_on_a_warm_board(core, clock) -> None:

@@ -16,6 +16,14 @@ HOME = "discord:guild1"
 OTHER = "discord:guild2"
 
 
+async def board_version(store: Store, scope_key: str | None, mode: str = "anonymous") -> int:
+    return (await store.board_changes(scope_key, None, mode, 2**62))[0]
+
+
+async def since(store: Store, scope_key: str | None, category: str | None, version: int) -> list[PatternCount]:
+    return (await store.board_changes(scope_key, category, "anonymous", version))[1]
+
+
 async def vote(store: Store, battle_id: int, voter: str, outcome: Outcome | None, close_after: int = 0):
     return await store.record_vote(battle_id, voter, outcome, event_id=None, now=T0, close_after=close_after)
 
@@ -23,10 +31,10 @@ async def vote(store: Store, battle_id: int, voter: str, outcome: Outcome | None
 async def versions(store: Store) -> tuple[int, int, int, int]:
     """(this scope, everywhere, the other scope, this scope's named board)."""
     return (
-        await store.board_version(HOME),
-        await store.board_version(None),
-        await store.board_version(OTHER),
-        await store.board_version(HOME, "named"),
+        await board_version(store, HOME),
+        await board_version(store, None),
+        await board_version(store, OTHER),
+        await board_version(store, HOME, "named"),
     )
 
 
@@ -68,41 +76,39 @@ async def test_versions_move_with_the_patterns_and_only_then(store: Store) -> No
     named = await store.create_battle(dataclasses.replace(new_battle("alpha", "beta"), anony=False))
     await vote(store, named.id, "u1", Outcome.A, close_after=1)
     assert await versions(store) == (3, 4, 1, 1)
-    assert await store.board_version(None, "named") == 1
+    assert await board_version(store, None, "named") == 1
 
 
 async def test_rows_changed_since_a_version_are_those_of_later_changes(store: Store) -> None:
     first = await battle(store, "alpha", "beta", categories=["coding"])
     await vote(store, first.id, "u1", Outcome.A)
     await store.close_battle(first.id, T0)
-    seen = await store.board_version(HOME)
-    everything = await store.battle_patterns_since(HOME, None, "anonymous", -1)
+    seen = await board_version(store, HOME)
+    everything = await since(store, HOME, None, -1)
     assert everything == [PatternCount("alpha", "beta", 1, 0, 0, 0, 1)]
-    assert await store.battle_patterns_since(HOME, None, "anonymous", seen) == []
+    assert await since(store, HOME, None, seen) == []
 
     second = await battle(store, "gamma", "beta")  # stored as (beta, gamma), A and B swapped
     await vote(store, second.id, "u1", Outcome.A, close_after=1)
-    assert await store.battle_patterns_since(HOME, None, "anonymous", seen) == [PatternCount("beta", "gamma", 0, 1, 0, 0, 1)]
-    global_seen = await store.board_version(None)
-    assert await store.battle_patterns_since(None, None, "anonymous", global_seen - 1) == [
-        PatternCount("beta", "gamma", 0, 1, 0, 0, 1)
-    ]
-    assert await store.battle_patterns_since(HOME, "coding", "anonymous", seen) == []  # no category
+    assert await since(store, HOME, None, seen) == [PatternCount("beta", "gamma", 0, 1, 0, 0, 1)]
+    global_seen = await board_version(store, None)
+    assert await since(store, None, None, global_seen - 1) == [PatternCount("beta", "gamma", 0, 1, 0, 0, 1)]
+    assert await since(store, HOME, "coding", seen) == []  # no category
 
     # A void shows as the row's new total (no battles left), not as a missing row.
-    now = await store.board_version(HOME)
+    now = await board_version(store, HOME)
     await store.void_battle(first.id, "spam")
-    assert await store.battle_patterns_since(HOME, "coding", "anonymous", now) == [PatternCount("alpha", "beta", 1, 0, 0, 0, 0)]
+    assert await since(store, HOME, "coding", now) == [PatternCount("alpha", "beta", 1, 0, 0, 0, 0)]
     assert await store.battle_patterns(HOME, "coding") == []  # the plain read leaves it out
     # Every stored row carries its scope's version of the transaction that last changed it.
     stamps = await store.run_read(rows, "SELECT scope_key, max(version) FROM battle_patterns GROUP BY scope_key")
-    assert dict(stamps) == {HOME: await store.board_version(HOME), "*": await store.board_version(None)}
+    assert dict(stamps) == {HOME: await board_version(store, HOME), "*": await board_version(store, None)}
 
 
 async def test_imports_bump_the_boards_they_fill(store: Store) -> None:
     good = {"model_a": "b", "model_b": "a", "winner": "model_a", "tstamp": 1700000000.5, "anony": True}
     report = await store.import_clean_battles([good, {**good, "judge": "j2", "anony": False}], "import:test", T0)
     assert report.imported == 2
-    assert await store.board_version("import:test") == 1
-    assert await store.board_version("import:test", "named") == 0  # a non-anonymous record counts nowhere
-    assert await store.battle_patterns_since("import:test", None, "anonymous", 0) == [PatternCount("a", "b", 0, 1, 0, 0, 1)]
+    assert await board_version(store, "import:test") == 1
+    assert await board_version(store, "import:test", "named") == 0  # a non-anonymous record counts nowhere
+    assert await since(store, "import:test", None, 0) == [PatternCount("a", "b", 0, 1, 0, 0, 1)]

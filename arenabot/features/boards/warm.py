@@ -2,11 +2,12 @@
 
 A board changes only when its battle patterns do (at reveals, and voids or leaks after them), and
 every such transaction bumps the board scope's version row (storage: `board_versions`). So a
-request first reads that one row:
-- unchanged: the kept board is the answer (no pattern read, no fit);
-- changed: only the pattern rows stamped after the kept version are read, their new totals go
-  into the kept arrays (`PatternTable`), and the fit starts from the kept ratings (a few Newton
-  steps). The interval is computed from the whole table as before, so it is exact, not patched.
+request reads that row and the rows stamped after the kept version, in one statement:
+- unchanged: no pattern row comes back, and the kept board is the answer (no fit);
+- changed: the same statement brought the pattern rows stamped after the kept version; their
+  new totals go into the kept arrays (`PatternTable`), and the fit starts from the kept ratings
+  (a few Newton steps). The interval is computed from the whole table as before, so it is
+  exact, not patched. (A change in another category of the scope moves the version only.)
 The version lives in the database, so a reveal in another process is seen by the next request.
 
 With `exclude_flagged`, which voters are left out can change with any reveal, so a change
@@ -15,10 +16,9 @@ rebuilds that board from every pattern (as a cold board would); an unchanged one
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from arenabot.features.shared import ArenaState
@@ -47,7 +47,6 @@ class _Kept:
     table: Any = None  # arenabot.ratings.pattern_table.PatternTable (numpy loads on first use)
     ratings: dict[str, float] | None = None
     board: BoardRows = EMPTY
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class WarmBoards:
@@ -67,35 +66,39 @@ class WarmBoards:
             if len(self._kept) > self._size:
                 self._kept.popitem(last=False)
         self._kept.move_to_end(key)
-        version = await self.state.store.board_version(scope_key, mode)
-        if version == kept.version:
+        store = self.state.store
+        version, changed = await store.board_changes(scope_key, category, mode, kept.version)
+        if version <= kept.version:  # unchanged (or another request here already kept a newer one)
             return kept.board
-        async with kept.lock:  # one update at a time, so versions only move forward
-            if version != kept.version:
-                await self._update(kept, version, scope_key, category, mode, only)
-            return kept.board
+        if only is not None:  # which votes count depends on every row: rebuild from all of them
+            if kept.version != NEVER:
+                version, changed = await store.board_changes(scope_key, category, mode, NEVER)
+            changed = await only([p for p in changed if p.battles > 0])
+            if version > kept.version:  # (checked again after the awaits)
+                self._refit(kept, version, changed, whole=True)
+        else:
+            self._refit(kept, version, changed, whole=kept.table is None)
+        return kept.board
 
-    async def _update(
-        self, kept: _Kept, version: int, scope_key: str | None, category: str | None, mode: str, only: PatternFilter | None
-    ) -> None:
+    @staticmethod
+    def _refit(kept: _Kept, version: int, changed: list[PatternCount], whole: bool) -> None:
+        """Apply the changed rows (their totals) and refit; synchronous, so requests interleave
+        only between whole updates and `kept` never goes back to an older version."""
         from arenabot.ratings import rate_counts
         from arenabot.ratings.pattern_table import PatternTable
 
-        # Read after the version: a row changed in between comes now and again next time.
-        since = kept.version if only is None and kept.table is not None else NEVER
-        changed = await self.state.store.battle_patterns_since(scope_key, category, mode, since)
-        if only is not None:
-            kept.table = PatternTable.of(await only([p for p in changed if p.battles > 0]))
-        elif kept.table is None:
+        kept.version = version
+        if not whole and not changed:
+            return  # another category of the scope changed: this board did not
+        if whole:
             kept.table = PatternTable.of(changed)
         else:
             kept.table.update(changed)
         counts = kept.table.counts()
         if counts.n_models == 0:
             kept.board, kept.ratings = EMPTY, None
-        else:
-            # Warm start from the kept ratings: same optimum (tolerance 1e-10), fewer steps.
-            result = rate_counts(counts, ci="sandwich", start=kept.ratings)
-            kept.board = BoardRows(board_rows(result), board_notes(result), kept.table.votes)
-            kept.ratings = result.ratings()
-        kept.version = version
+            return
+        # Warm start from the kept ratings: the same optimum (Newton to 1e-10), fewer steps.
+        result = rate_counts(counts, ci="sandwich", start=kept.ratings)
+        kept.board = BoardRows(board_rows(result), board_notes(result), kept.table.votes)
+        kept.ratings = result.ratings()
