@@ -511,10 +511,11 @@ class Store:
         0); one statement, so one snapshot. The version grows with every committed change of
         the board's patterns in any category, and only then; it is 0 before the first."""
         params = (tally.read_scope(scope_key, mode), category or tally.OVERALL, since)
+        found: Sequence[Any]
         if self._pg is not None:
             found = await pg_fast.board_changes(await self._pg.pool(), *params)
         else:
-            found = await self._db.read(lambda conn: conn.exec_driver_sql(_BOARD_CHANGES, params).all())
+            found = await self._db.read(lambda conn: list(conn.exec_driver_sql(_BOARD_CHANGES, params)))
         return int(found[0][0]), [PatternCount._make(r[1:]) for r in found if r[1] is not None]
 
     # ---- voter quality ----------------------------------------------------------------------
