@@ -515,7 +515,11 @@ class Store:
         if self._pg is not None:
             found = await pg_fast.board_changes(await self._pg.pool(), *params)
         else:
-            found = await self._db.read(lambda conn: list(conn.exec_driver_sql(_BOARD_CHANGES, params)))
+            # A cold board reads every row: off the event loop. A warm one reads what changed.
+            if since < 0:
+                found = await self._db.read(lambda conn: list(conn.exec_driver_sql(_BOARD_CHANGES, params)))
+            else:
+                found = await self._db.quick_read(_BOARD_CHANGES, params)
         return int(found[0][0]), [PatternCount._make(r[1:]) for r in found if r[1] is not None]
 
     # ---- voter quality ----------------------------------------------------------------------
