@@ -63,34 +63,29 @@ class PatternTable:
                 self._pair_cells[self._pat_pair[slot]] += change * self._pat_cells[slot]
 
     def counts(self) -> PairCounts:
-        """The pairs with votes and their patterns with battles, over the models that have them."""
-        live = self._pair_cells[: self._n_pairs].sum(axis=1) > 0
-        ij = self._pair_ij[: self._n_pairs][live]
-        used = np.zeros(len(self.models), dtype=bool)
-        used[ij.ravel()] = True
-        renumber = np.cumsum(used) - 1
-        cells = self._pair_cells[: self._n_pairs][live]
-        kept = self._pat_battles[: self._n_patterns] > 0
-        pair_slot = np.cumsum(live) - 1
-        pat_cells = self._pat_cells[: self._n_patterns][kept]
-        patterns = BattlePatterns(
-            pair_slot[self._pat_pair[: self._n_patterns][kept]],
-            pat_cells[:, 0],
-            pat_cells[:, 1],
-            pat_cells[:, 2],
-            pat_cells[:, 3],
-            self._pat_battles[: self._n_patterns][kept],
-        )
-        return PairCounts(
-            [m for m, u in zip(self.models, used, strict=True) if u],
-            renumber[ij[:, 0]],
-            renumber[ij[:, 1]],
-            cells[:, 0],
-            cells[:, 1],
-            cells[:, 2],
-            cells[:, 3],
-            patterns=patterns,
-        )
+        """The pairs with votes and their patterns with battles, over the models that have them
+        (copies: the table may change under a kept PairCounts otherwise)."""
+        n_pairs, n_patterns = self._n_pairs, self._n_patterns
+        cells = self._pair_cells[:n_pairs]
+        ij = self._pair_ij[:n_pairs]
+        pat_pair, pat_cells, battles = self._pat_pair[:n_patterns], self._pat_cells[:n_patterns], self._pat_battles[:n_patterns]
+        models = self.models
+        live = cells.sum(axis=1) > 0
+        kept = battles > 0
+        # Usually nothing was voided away: contiguous copies, no masks (half the cost of a board).
+        if not live.all():
+            used = np.zeros(len(self.models), dtype=bool)
+            used[ij[live].ravel()] = True
+            renumber = np.cumsum(used) - 1
+            cells, ij = cells[live], renumber[ij[live]]
+            models = [m for m, u in zip(self.models, used, strict=True) if u]
+            pat_pair = (np.cumsum(live) - 1)[pat_pair]
+        if not kept.all():
+            pat_pair, pat_cells, battles = pat_pair[kept], pat_cells[kept], battles[kept]
+        columns = np.array(pat_cells.T)  # one contiguous copy, 4 rows
+        patterns = BattlePatterns(np.array(pat_pair), *columns, np.array(battles))
+        pair_columns = np.array(cells.T)
+        return PairCounts(list(models), np.array(ij[:, 0]), np.array(ij[:, 1]), *pair_columns, patterns=patterns)
 
     # ---- internals ---------------------------------------------------------------------------
 
