@@ -82,10 +82,12 @@ class PatternTable:
             pat_pair = (np.cumsum(live) - 1)[pat_pair]
         if not kept.all():
             pat_pair, pat_cells, battles = pat_pair[kept], pat_cells[kept], battles[kept]
-        columns = np.array(pat_cells.T)  # one contiguous copy, 4 rows
-        patterns = BattlePatterns(np.array(pat_pair), *columns, np.array(battles))
-        pair_columns = np.array(cells.T)
-        return PairCounts(list(models), np.array(ij[:, 0]), np.array(ij[:, 1]), *pair_columns, patterns=patterns)
+        votes = np.array(pat_cells.T)  # one contiguous copy, a row per column
+        patterns = BattlePatterns(np.array(pat_pair), votes[0], votes[1], votes[2], votes[3], np.array(battles))
+        pair = np.array(cells.T)
+        return PairCounts(
+            list(models), np.array(ij[:, 0]), np.array(ij[:, 1]), pair[0], pair[1], pair[2], pair[3], patterns=patterns
+        )
 
     # ---- internals ---------------------------------------------------------------------------
 
