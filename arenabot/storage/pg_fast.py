@@ -85,7 +85,7 @@ async def record_votes(pool: Any, batch: list[VoteArgs]) -> list[VoteResult]:
     """Several votes in one statement, so one transaction. Each still runs the whole vote
     function (its own event claim, battle lock, fresh reads), one battle's votes in the order
     they came, so a replay or a second vote of the same voter in the batch sees the first.
-    Battles are locked in id order; a close also takes the counts-version row, so two batches can
+    Battles are locked in id order; a close also takes its boards' version rows, so two batches can
     still deadlock: PostgreSQL then fails one, and the batcher sends its votes one by one."""
     order = sorted(range(len(batch)), key=lambda k: batch[k][0])  # stable
     rows = await pool.fetch(_RECORD_VOTES, *(list(column) for column in zip(*(batch[k] for k in order), strict=True)))
