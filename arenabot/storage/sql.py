@@ -111,7 +111,10 @@ BUMP_BOARD_VERSION_SQL = (
     "INSERT INTO board_versions (scope_key, version) VALUES ({}, 1)"
     " ON CONFLICT (scope_key) DO UPDATE SET version = board_versions.version + 1 RETURNING version"
 )
-_BUMP_BOARD_VERSION = text(BUMP_BOARD_VERSION_SQL.format(":scope_key"))
+BUMP_BOARD_VERSIONS_SQL = (
+    "INSERT INTO board_versions (scope_key, version) VALUES {}"
+    " ON CONFLICT (scope_key) DO UPDATE SET version = board_versions.version + 1 RETURNING scope_key, version"
+)
 # A board's version and its pattern rows stamped after a version, in one statement (one round
 # trip, one snapshot): unchanged, it is the version alone (a row of NULLs after it).
 BOARD_CHANGES_SQL = (
@@ -153,12 +156,14 @@ def stamped(rows: list[dict[str, object]], bump: Callable[[str], int]) -> list[d
 def apply_patterns(conn: Connection, rows: list[dict[str, object]]) -> None:
     """Atomic increments of battle-pattern counts, rows in key order (see `apply_deltas`), with
     their boards' versions bumped in the same transaction."""
-    if rows:
-
-        def bump(scope: str) -> int:
-            return int(conn.execute(_BUMP_BOARD_VERSION, {"scope_key": scope}).scalar_one())
-
-        conn.execute(_ADD_TO_PATTERN, stamped(rows, bump))
+    if not rows:
+        return
+    # Every scope's version in one statement (one round trip on PostgreSQL), rows in key order.
+    scopes = sorted({str(r["scope_key"]) for r in rows})
+    values = ", ".join(f"(:s{k}, 1)" for k in range(len(scopes)))
+    bumped = conn.execute(text(BUMP_BOARD_VERSIONS_SQL.format(values)), {f"s{k}": scope for k, scope in enumerate(scopes)})
+    versions = {scope: int(version) for scope, version in bumped}
+    conn.execute(_ADD_TO_PATTERN, stamped(rows, versions.__getitem__))
 
 
 COUNTED_OUTCOMES = (
