@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 from arenabot.boardformat import groups_from_pairs
 from arenabot.render import Leaderboard, LeaderboardRow
@@ -39,7 +40,7 @@ class LeaderboardCache:
             self._boards.move_to_end(key)
         rows, notes, votes, groups = cached
         clustered = bool(key) and len(key[0]) == 7
-        method = "Bradley-Terry, 95% CI (sandwich, clustered by battle)" if clustered else "Bradley-Terry, 95% CI (sandwich)"
+        method = CLUSTERED_METHOD if clustered else "Bradley-Terry, 95% CI (sandwich)"
         return Leaderboard(rows=rows[:top], title=title, votes=votes, method=method, notes=notes, groups=groups)
 
     @staticmethod
@@ -54,13 +55,21 @@ class LeaderboardCache:
         else:
             votes = sum(row[2] + row[3] + row[4] + row[5] for row in key)
             result = rate_pairs(key, ci="sandwich")
-        rows = [
-            LeaderboardRow(r.model, r.rating, r.ci_lower, r.ci_upper, r.rank, int(r.battles), r.win_rate) for r in result.rows
-        ]
-        notes = [PROVISIONAL_NOTE if "prior" in note else note for note in result.notes]
         # Only pairs with a counted vote connect models (the same graph the fit splits on).
         met = [(row[0], row[1]) for row in key if row[2] + row[3] + row[4] + row[5]]
-        return rows, notes, votes, groups_from_pairs(met)
+        return board_rows(result), board_notes(result), votes, groups_from_pairs(met)
+
+
+CLUSTERED_METHOD = "Bradley-Terry, 95% CI (sandwich, clustered by battle)"
+
+
+def board_rows(result: Any) -> list[LeaderboardRow]:
+    """The rows of an `arenabot.ratings.Board`, as the chat shows them."""
+    return [LeaderboardRow(r.model, r.rating, r.ci_lower, r.ci_upper, r.rank, int(r.battles), r.win_rate) for r in result.rows]
+
+
+def board_notes(result: Any) -> list[str]:
+    return [PROVISIONAL_NOTE if "prior" in note else note for note in result.notes]
 
 
 STYLE_METHOD = "Bradley-Terry with style control (reply length, headers, lists, bold), 95% CI (sandwich)"
@@ -90,8 +99,8 @@ def style_board(votes: Sequence[tuple], *, title: str, top: int = 20) -> Leaderb
     outcome = np.array([WINNER_CODES[Outcome(v[5]).clean_battle_winner] for v in styled], dtype=np.int8)
     features = style_features(np.array([v[6] for v in styled], dtype=float), np.array([v[7] for v in styled], dtype=float))
     result = rate_style(models, a, b, outcome, features, feature_names=STYLE_FEATURES, ci="sandwich")
-    rows = [LeaderboardRow(r.model, r.rating, r.ci_lower, r.ci_upper, r.rank, int(r.battles), r.win_rate) for r in result.rows]
-    notes += [PROVISIONAL_NOTE if "prior" in note else note for note in result.notes]
+    rows = board_rows(result)
+    notes += board_notes(result)
     for name, s in result.extra.get("style", {}).items():
         notes.append(f"style {name}: {s['coef']:+.3f} [{s['ci_lower']:+.3f}, {s['ci_upper']:+.3f}]")
     return Leaderboard(rows=rows[:top], title=title, votes=len(styled), method=STYLE_METHOD, notes=notes)

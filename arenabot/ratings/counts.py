@@ -10,6 +10,7 @@ record and counts the rejects instead of dropping them silently or crashing.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -56,6 +57,8 @@ class PairCounts:
     def select(self, keep: np.ndarray) -> PairCounts:
         """Only the pairs where `keep` is true (models stay as they are)."""
         keep = np.asarray(keep, dtype=bool)
+        if keep.all():  # the usual case on a board: share the (never modified in place) arrays
+            return dataclasses.replace(self, rejected=dict(self.rejected))
         return PairCounts(
             self.models,
             self.i[keep],

@@ -28,12 +28,14 @@ from .schema import Base, UTCDateTime
 
 FORMAT = "arenabot-backup"
 VERSION = 1
-# Bookkeeping, not data: leases, and the pair counts' version counter (set after a restore).
-NOT_BACKED_UP = frozenset({"leases", "pair_counts_version"})
-# Past every restored row's version, so warm boards see them all as changed.
-_VERSION_PAST_ROWS = (
-    "UPDATE pair_counts_version SET version = 1 + (SELECT max(v) FROM (SELECT version AS v FROM pair_counts"
-    " UNION ALL SELECT version FROM pair_counts_version) AS versions) WHERE id = 1"
+# Bookkeeping, not data: leases, and the boards' versions (set after a restore).
+NOT_BACKED_UP = frozenset({"leases", "board_versions"})
+# Each board's version past every restored row's stamp (and past 0, "nothing yet"), so a warm
+# board sees the restored rows as changed.
+_VERSIONS_PAST_ROWS = (
+    "INSERT INTO board_versions (scope_key, version)"
+    " SELECT scope_key, 1 + max(version) FROM battle_patterns GROUP BY scope_key"
+    " ON CONFLICT (scope_key) DO UPDATE SET version = excluded.version"
 )
 
 
@@ -179,7 +181,7 @@ def _write_all(conn: Connection, grouped: dict[str, list[dict[str, Any]]]) -> di
         rows = grouped[table.name]
         if rows:
             conn.execute(table.insert(), rows)
-    conn.execute(text(_VERSION_PAST_ROWS))
+    conn.execute(text(_VERSIONS_PAST_ROWS))
     if conn.dialect.name == "postgresql":
         _reset_sequences(conn)
     return {name: len(rows) for name, rows in grouped.items()}

@@ -84,9 +84,10 @@ class Database:
     async def write(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         raise NotImplementedError
 
-    async def scalar(self, sql: str) -> Any:
-        """The single value of a tiny read-only statement (the boards' version check)."""
-        return await self.read(lambda conn: conn.exec_driver_sql(sql).scalar_one())
+    async def quick_read(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """The rows of a small read-only statement in DB-API parameter style (a warm board's
+        check for changes, on every board request)."""
+        return await self.read(lambda conn: list(conn.exec_driver_sql(sql, params)))
 
     async def dispose(self) -> None:
         raise NotImplementedError
@@ -240,16 +241,17 @@ class ThreadedSQLite(Database):
     async def read(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._readers, partial(self._read, fn, args, kwargs))
 
-    async def scalar(self, sql: str) -> Any:
-        """Run on the calling thread, on a connection of its own: a one-row read takes
+    async def quick_read(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """Run on the calling thread, on a connection of its own: a read of a few rows takes
         microseconds, where the hop to a reader thread and back took milliseconds on a busy
-        machine. In autocommit, so it holds no read transaction open (WAL readers never wait for
-        the writer). An in-memory database has one connection for everything: the usual path."""
+        machine. In autocommit, so one statement is one snapshot and no read transaction stays
+        open (WAL readers never wait for the writer). An in-memory database has one connection
+        for everything: the usual path."""
         if self._memory:
-            return await super().scalar(sql)
+            return await super().quick_read(sql, params)
         if self._loop_connection is None:
             self._loop_connection = self.engine.raw_connection()  # our connect hook: autocommit, pragmas
-        return self._loop_connection.cursor().execute(sql).fetchone()[0]
+        return self._loop_connection.cursor().execute(sql, params).fetchall()
 
     async def write(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()

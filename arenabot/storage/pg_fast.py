@@ -6,7 +6,8 @@ transaction (no BEGIN/COMMIT, no SQLAlchemy checkout).
 - a battle's writes (insert, refs, message refs, turns) are one statement each, and so are the
   rate limit's count and a battle read by id;
 - calls of one kind that arrive together go as one statement (batching.py).
-- the pair-count version, and the rows changed since a version (Store.counts_version, pair_counts_since).
+- a board's version and its pattern rows changed since a version (Store.board_changes): what
+  a warm board reads on every request.
 
 Everything else on PostgreSQL still goes through SQLAlchemy (engine.AsyncDatabase).
 """
@@ -21,8 +22,8 @@ from typing import Any
 from arenabot.domain import Outcome
 
 from .batching import Batcher
-from .records import BattleRecord, PairCount, VoteResult
-from .sql import COUNTS_VERSION, battle_record
+from .records import BattleRecord, VoteResult
+from .sql import BOARD_CHANGES_SQL, battle_record
 
 _RECORD_VOTE = (
     "SELECT o_status, o_previous, o_closed, o_why, o_repeat, (o_battle).*"
@@ -85,7 +86,7 @@ async def record_votes(pool: Any, batch: list[VoteArgs]) -> list[VoteResult]:
     """Several votes in one statement, so one transaction. Each still runs the whole vote
     function (its own event claim, battle lock, fresh reads), one battle's votes in the order
     they came, so a replay or a second vote of the same voter in the batch sees the first.
-    Battles are locked in id order; a close also takes the counts-version row, so two batches can
+    Battles are locked in id order; a close also takes its boards' version rows, so two batches can
     still deadlock: PostgreSQL then fails one, and the batcher sends its votes again by battle."""
     order = sorted(range(len(batch)), key=lambda k: batch[k][0])  # stable
     rows = await pool.fetch(_RECORD_VOTES, *(list(column) for column in zip(*(batch[k] for k in order), strict=True)))
@@ -390,19 +391,10 @@ class Batchers:
         self.turns: Batcher[TurnArgs, None] = Batcher(turn, turns)
 
 
-# ---- pair-count versions ---------------------------------------------------------------------
+# ---- board versions ----------------------------------------------------------------------------
+
+_BOARD_CHANGES = BOARD_CHANGES_SQL.format("$1", "$2", "$3")
 
 
-async def counts_version(pool: Any) -> int:
-    return int(await pool.fetchval(COUNTS_VERSION))
-
-
-async def pair_counts_since(pool: Any, scope_key: str, category: str, since: int) -> list[PairCount]:
-    rows = await pool.fetch(
-        "SELECT model_a, model_b, wins_a, wins_b, ties, both_bad FROM pair_counts"
-        " WHERE scope_key = $1 AND category = $2 AND version > $3",
-        scope_key,
-        category,
-        since,
-    )
-    return [PairCount(*r) for r in rows]
+async def board_changes(pool: Any, scope_key: str, category: str, since: int) -> list[Any]:
+    return list(await pool.fetch(_BOARD_CHANGES, scope_key, category, since))

@@ -192,8 +192,6 @@ class PairCountRow(Base):
     Scope "*" holds the global totals, so every leaderboard is one primary-key range read."""
 
     __tablename__ = "pair_counts"
-    # A warm board reads only the rows changed since the version it last saw.
-    __table_args__ = (Index("ix_pair_counts_scope_category_version", "scope_key", "category", "version"),)
 
     scope_key: Mapped[str] = mapped_column(String(REF), primary_key=True)
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -203,17 +201,17 @@ class PairCountRow(Base):
     wins_b: Mapped[int] = mapped_column(Integer)
     ties: Mapped[int] = mapped_column(Integer)
     both_bad: Mapped[int] = mapped_column(Integer)
-    # The `PairCountsVersion` of the transaction that last changed this row.
-    version: Mapped[int] = mapped_column(BigInteger, server_default="1")
 
 
-class PairCountsVersion(Base):
-    """One row (id 1): bumped by every transaction that changes pair counts, before it touches
-    them, so versions follow commit order and a board's "anything new?" is one tiny read."""
+class BoardVersion(Base):
+    """One row per board scope (as battle_patterns spells it: "*", "named/...", ...): bumped by
+    every transaction that changes that scope's battle patterns, before it touches them. The row
+    lock orders the writers, so versions follow commit order, and "has this board changed?" is
+    one tiny read, exact across processes."""
 
-    __tablename__ = "pair_counts_version"
+    __tablename__ = "board_versions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    scope_key: Mapped[str] = mapped_column(String(REF), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -223,6 +221,8 @@ class BattlePatternRow(Base):
     by battle need it: several votes on one battle are not independent (issue 11)."""
 
     __tablename__ = "battle_patterns"
+    # A warm board reads only the rows changed since the version it last saw.
+    __table_args__ = (Index("ix_battle_patterns_scope_category_version", "scope_key", "category", "version"),)
 
     scope_key: Mapped[str] = mapped_column(String(REF), primary_key=True)
     category: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -233,6 +233,8 @@ class BattlePatternRow(Base):
     ties: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     both_bad: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     battles: Mapped[int] = mapped_column(Integer)
+    # The scope's `BoardVersion` of the transaction that last changed this row.
+    version: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class FirstSeen(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -97,25 +98,38 @@ _CLAIM_EVENT = text(
     " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
 ).bindparams(bindparam("created_at", type_=UTCDateTime()))
 _ADD_TO_PAIR = text(
-    "INSERT INTO pair_counts (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad, version)"
-    " VALUES (:scope_key, :category, :model_a, :model_b, :wins_a, :wins_b, :ties, :both_bad, :version)"
+    "INSERT INTO pair_counts (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad)"
+    " VALUES (:scope_key, :category, :model_a, :model_b, :wins_a, :wins_b, :ties, :both_bad)"
     " ON CONFLICT (scope_key, category, model_a, model_b) DO UPDATE SET"
     " wins_a = pair_counts.wins_a + excluded.wins_a, wins_b = pair_counts.wins_b + excluded.wins_b,"
-    " ties = pair_counts.ties + excluded.ties, both_bad = pair_counts.both_bad + excluded.both_bad,"
-    " version = excluded.version"
+    " ties = pair_counts.ties + excluded.ties, both_bad = pair_counts.both_bad + excluded.both_bad"
 )
-# Taken before any pair-count row: the row lock orders every writer of pair counts, so versions
-# follow commit order (a board that saw version v has seen every row stamped <= v).
-BUMP_COUNTS_VERSION = "UPDATE pair_counts_version SET version = version + 1 WHERE id = 1 RETURNING version"
-COUNTS_VERSION = "SELECT version FROM pair_counts_version WHERE id = 1"
+# A board scope's version, bumped before its pattern rows: the row lock orders every writer of
+# the scope's patterns, so versions follow commit order (a board that saw version v has seen
+# every row stamped <= v). The only hot-path cost of warm boards, and only at reveals.
+BUMP_BOARD_VERSION_SQL = (
+    "INSERT INTO board_versions (scope_key, version) VALUES ({}, 1)"
+    " ON CONFLICT (scope_key) DO UPDATE SET version = board_versions.version + 1 RETURNING version"
+)
+BUMP_BOARD_VERSIONS_SQL = (
+    "INSERT INTO board_versions (scope_key, version) VALUES {}"
+    " ON CONFLICT (scope_key) DO UPDATE SET version = board_versions.version + 1 RETURNING scope_key, version"
+)
+# A board's version and its pattern rows stamped after a version, in one statement (one round
+# trip, one snapshot): unchanged, it is the version alone (a row of NULLs after it).
+BOARD_CHANGES_SQL = (
+    "SELECT v.version, p.model_a, p.model_b, p.wins_a, p.wins_b, p.ties, p.both_bad, p.battles"
+    " FROM (SELECT coalesce(max(version), 0) AS version FROM board_versions WHERE scope_key = {0}) AS v"
+    " LEFT JOIN battle_patterns AS p ON p.scope_key = {0} AND p.category = {1} AND p.version > {2}"
+)
 
 ADD_TO_PATTERN_SQL = (
-    "INSERT INTO battle_patterns (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad, battles)"
+    "INSERT INTO battle_patterns (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad, battles, version)"
     " VALUES ({}) ON CONFLICT (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad)"
-    " DO UPDATE SET battles = battle_patterns.battles + excluded.battles"
+    " DO UPDATE SET battles = battle_patterns.battles + excluded.battles, version = excluded.version"
 )
 _ADD_TO_PATTERN = text(
-    ADD_TO_PATTERN_SQL.format(":scope_key, :category, :model_a, :model_b, :wins_a, :wins_b, :ties, :both_bad, :battles")
+    ADD_TO_PATTERN_SQL.format(":scope_key, :category, :model_a, :model_b, :wins_a, :wins_b, :ties, :both_bad, :battles, :version")
 )
 
 
@@ -129,14 +143,27 @@ def apply_deltas(conn: Connection, rows: list[dict[str, object]]) -> None:
     """Atomic increments of pair counts (one upsert per row), rows already in key order so that
     concurrent writers lock them in the same order."""
     if rows:
-        version = conn.execute(text(BUMP_COUNTS_VERSION)).scalar_one()
-        conn.execute(_ADD_TO_PAIR, [{**row, "version": version} for row in rows])
+        conn.execute(_ADD_TO_PAIR, rows)
+
+
+def stamped(rows: list[dict[str, object]], bump: Callable[[str], int]) -> list[dict[str, object]]:
+    """Pattern rows with their scope's new board version, each scope bumped once (`bump`), in
+    key order like the rows themselves (the PostgreSQL vote function takes the same order)."""
+    versions = {scope: bump(scope) for scope in sorted({str(r["scope_key"]) for r in rows})}
+    return [{**r, "version": versions[str(r["scope_key"])]} for r in rows]
 
 
 def apply_patterns(conn: Connection, rows: list[dict[str, object]]) -> None:
-    """Atomic increments of battle-pattern counts, rows in key order (see `apply_deltas`)."""
-    if rows:
-        conn.execute(_ADD_TO_PATTERN, rows)
+    """Atomic increments of battle-pattern counts, rows in key order (see `apply_deltas`), with
+    their boards' versions bumped in the same transaction."""
+    if not rows:
+        return
+    # Every scope's version in one statement (one round trip on PostgreSQL), rows in key order.
+    scopes = sorted({str(r["scope_key"]) for r in rows})
+    values = ", ".join(f"(:s{k}, 1)" for k in range(len(scopes)))
+    bumped = conn.execute(text(BUMP_BOARD_VERSIONS_SQL.format(values)), {f"s{k}": scope for k, scope in enumerate(scopes)})
+    versions = {scope: int(version) for scope, version in bumped}
+    conn.execute(_ADD_TO_PATTERN, stamped(rows, versions.__getitem__))
 
 
 COUNTED_OUTCOMES = (

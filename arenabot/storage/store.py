@@ -39,7 +39,7 @@ from .records import (
     VoteResult,
 )
 from .sql import (
-    COUNTS_VERSION,
+    BOARD_CHANGES_SQL,
     apply_deltas,
     apply_patterns,
     bans,
@@ -67,10 +67,7 @@ _PAIR_COUNTS = (
     .where(pairs.c.scope_key == bindparam("scope_key"), pairs.c.category == bindparam("category"))
     .order_by(pairs.c.model_a, pairs.c.model_b)
 )
-_PAIR_COUNTS_SINCE = (
-    "SELECT model_a, model_b, wins_a, wins_b, ties, both_bad FROM pair_counts"
-    " WHERE scope_key = ? AND category = ? AND version > ?"
-)
+_BOARD_CHANGES = BOARD_CHANGES_SQL.format("?1", "?2", "?3")
 _PATTERNS = (
     select(patterns.c.model_a, patterns.c.model_b, *(patterns.c[c] for c in tally.PATTERN_COLUMNS))
     .where(patterns.c.scope_key == bindparam("scope_key"), patterns.c.category == bindparam("category"))
@@ -498,27 +495,6 @@ class Store:
 
         return await self._db.read(tx)
 
-    async def counts_version(self) -> int:
-        """The pair counts' version: it grows with every committed change of any pair count."""
-        if self._pg is not None:
-            return await pg_fast.counts_version(await self._pg.pool())
-        return int(await self._db.scalar(COUNTS_VERSION))
-
-    async def pair_counts_since(self, scope_key: str | None, category: str | None, since: int) -> list[PairCount]:
-        """The pair-count rows of a board changed after version `since` (-1: all of them), with
-        their current totals. Read `counts_version()` first: a row changed in between comes now
-        and again next time, which is harmless, as these are totals, not increments."""
-        scope = tally.GLOBAL_SCOPE if scope_key is None else scope_key
-        category = category or tally.OVERALL
-        if self._pg is not None:
-            return await pg_fast.pair_counts_since(await self._pg.pool(), scope, category, since)
-        params = (scope, category, since)
-
-        def tx(conn: Connection) -> list[PairCount]:
-            return [PairCount._make(r) for r in conn.exec_driver_sql(_PAIR_COUNTS_SINCE, params)]
-
-        return await self._db.read(tx)
-
     async def battle_patterns(self, scope_key: str | None, category: str | None, mode: str = "anonymous") -> list[PatternCount]:
         """Revealed battles per pair (model_a < model_b) and pattern of counted votes; scope None =
         global; mode as for pair_counts. What boards need for intervals clustered by battle (one
@@ -539,6 +515,25 @@ class Store:
             .group_by(patterns.c.category)
         )
         return await self._db.read(lambda conn: {r[0]: int(r[1]) for r in conn.execute(stmt) if r[1]})
+
+    async def board_changes(
+        self, scope_key: str | None, category: str | None, mode: str, since: int
+    ) -> tuple[int, list[PatternCount]]:
+        """The board's version and its pattern rows changed after version `since` (-1: all of
+        them), with their current totals (a row that lost its last battle comes with `battles`
+        0); one statement, so one snapshot. The version grows with every committed change of
+        the board's patterns in any category, and only then; it is 0 before the first."""
+        params = (tally.read_scope(scope_key, mode), category or tally.OVERALL, since)
+        found: Sequence[Any]
+        if self._pg is not None:
+            found = await pg_fast.board_changes(await self._pg.pool(), *params)
+        else:
+            # A cold board reads every row: off the event loop. A warm one reads what changed.
+            if since < 0:
+                found = await self._db.read(lambda conn: list(conn.exec_driver_sql(_BOARD_CHANGES, params)))
+            else:
+                found = await self._db.quick_read(_BOARD_CHANGES, params)
+        return int(found[0][0]), [PatternCount._make(r[1:]) for r in found if r[1] is not None]
 
     # ---- voter quality ----------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from arenabot.domain import Outcome
 from .records import BattleRecord
 from .sql import (
     ADD_TO_PATTERN_SQL,
-    BUMP_COUNTS_VERSION,
+    BUMP_BOARD_VERSION_SQL,
     CLAIM_CLOSE,
     COUNTED_OUTCOMES,
     apply_deltas,
@@ -31,6 +31,7 @@ from .sql import (
     battle_record,
     battles,
     claim_event,
+    stamped,
     votes,
 )
 
@@ -166,14 +167,15 @@ _RAW_SET_UNBLIND = "UPDATE votes SET unblind_outcome = ? WHERE id = ?"
 _RAW_CLAIM_CLOSE = "UPDATE battles SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'"
 _RAW_COUNTED_OUTCOMES = "SELECT outcome, count(*) FROM votes WHERE battle_id = ? AND counted GROUP BY outcome"
 _RAW_ADD_PAIR = (
-    "INSERT INTO pair_counts (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad, version)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope_key, category, model_a, model_b) DO UPDATE SET"
+    "INSERT INTO pair_counts (scope_key, category, model_a, model_b, wins_a, wins_b, ties, both_bad)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope_key, category, model_a, model_b) DO UPDATE SET"
     " wins_a = wins_a + excluded.wins_a, wins_b = wins_b + excluded.wins_b,"
-    " ties = ties + excluded.ties, both_bad = both_bad + excluded.both_bad, version = excluded.version"
+    " ties = ties + excluded.ties, both_bad = both_bad + excluded.both_bad"
 )
 _PAIR_KEYS = ("scope_key", "category", "model_a", "model_b", "wins_a", "wins_b", "ties", "both_bad")
-_RAW_ADD_PATTERN = ADD_TO_PATTERN_SQL.format(", ".join("?" * 9))
-_PATTERN_KEYS = (*_PAIR_KEYS, "battles")
+_RAW_ADD_PATTERN = ADD_TO_PATTERN_SQL.format(", ".join("?" * 10))
+_PATTERN_KEYS = (*_PAIR_KEYS, "battles", "version")
+_RAW_BUMP_BOARD_VERSION = BUMP_BOARD_VERSION_SQL.format("?")
 _RAW_ADD_COUNTED = "UPDATE battles SET counted_votes = counted_votes + ? WHERE id = ?"
 _TIMES = {"created_at", "closes_at", "closed_at", "leaked_at"}
 
@@ -252,12 +254,15 @@ class SQLiteVoteIO:
 
     def add_pairs(self, rows: list[dict[str, object]]) -> None:
         if rows:
-            version = self.raw.execute(BUMP_COUNTS_VERSION).fetchone()[0]
-            self.raw.executemany(_RAW_ADD_PAIR, [(*(r[k] for k in _PAIR_KEYS), version) for r in rows])
+            self.raw.executemany(_RAW_ADD_PAIR, [tuple(r[k] for k in _PAIR_KEYS) for r in rows])
 
     def add_patterns(self, rows: list[dict[str, object]]) -> None:
         if rows:
-            self.raw.executemany(_RAW_ADD_PATTERN, [tuple(r[k] for k in _PATTERN_KEYS) for r in rows])
+
+            def bump(scope: str) -> int:
+                return int(self.raw.execute(_RAW_BUMP_BOARD_VERSION, (scope,)).fetchone()[0])
+
+            self.raw.executemany(_RAW_ADD_PATTERN, [tuple(r[k] for k in _PATTERN_KEYS) for r in stamped(rows, bump)])
 
     def add_counted(self, battle_id: int, delta: int) -> None:
         self.raw.execute(_RAW_ADD_COUNTED, (delta, battle_id))

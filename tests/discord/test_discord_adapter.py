@@ -600,3 +600,45 @@ async def test_compare_names_both_models_and_counts_on_the_named_board(fake, sql
         blind = await fake.invoke(creator, ["arena", "leaderboard"])
         [blind_answer] = await eventually(lambda: blind["followups"], "anonymous leaderboard")
         assert "demo-fox" not in str(blind_answer)
+
+
+async def test_a_kept_board_shows_a_reveal_made_by_another_process(fake, sqlite_url):
+    """Warm boards: the member's /arena leaderboard is answered from the kept board until a
+    battle of this server is revealed, also by another process on the same database (here a
+    second Store), and then shows exactly the new votes."""
+    from arenabot.storage import NewBattle, Store
+
+    member = fake.add_user(name="ines")
+    async with running_bot(arena_settings(sqlite_url, fake), fake) as bot:
+        scope_key = f"discord:{GUILD_ID}"
+        other = await Store.open(sqlite_url)
+        try:
+            now = bot.service.now()
+
+            async def reveal(voters: int) -> None:
+                fight = await other.create_battle(NewBattle(scope_key, "discord", "c", "x", "demo-owl", "demo-fox", [], "en", "p", now, now))
+                for k in range(voters):
+                    await other.record_vote(fight.id, f"v{k}", Outcome.A, event_id=None, now=now, close_after=voters)
+
+            async def footer() -> str:
+                state = await fake.invoke(member, ["arena", "leaderboard"])
+                [answer] = await eventually(lambda: state["followups"], "leaderboard")
+                [embed] = answer["embeds"]
+                return embed["footer"]["text"]
+
+            await reveal(2)
+            assert footer_votes(await footer()) == 2
+            assert footer_votes(await footer()) == 2  # kept
+            open_battle = await other.create_battle(NewBattle(scope_key, "discord", "c", "x", "demo-owl", "demo-fox", [], "en", "p", now, now))
+            await other.record_vote(open_battle.id, "v9", Outcome.B, event_id=None, now=now)
+            assert footer_votes(await footer()) == 2  # an open battle's vote is on no board
+            await reveal(3)
+            assert footer_votes(await footer()) == 5
+        finally:
+            await other.close()
+
+
+def footer_votes(text: str) -> int:
+    found = re.search(r"from (\d+) counted votes", text)
+    assert found, text
+    return int(found.group(1))

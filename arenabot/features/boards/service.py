@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 from arenabot import render
 from arenabot.categories import KNOWN_CATEGORIES, TOPIC_CATEGORIES, normalise_category
 from arenabot.domain import Actor, Scope
+from arenabot.features.boards.warm import PatternFilter, WarmBoards
 from arenabot.features.shared import ArenaState
 from arenabot.features.voters import Voters
-from arenabot.leaderboard import style_board
+from arenabot.leaderboard import CLUSTERED_METHOD, style_board
 from arenabot.replies import Reply, refuse
 from arenabot.storage import BOARD_MODES as MODES
 
@@ -18,6 +20,7 @@ class Boards:
     def __init__(self, state: ArenaState, voters: Voters):
         self.state = state
         self.voters = voters
+        self.warm = WarmBoards(state)
 
     async def leaderboard(
         self,
@@ -39,12 +42,22 @@ class Boards:
         if style:
             return await self._style_leaderboard(scope, category, global_, top, mode)
         # Battle patterns, not pair counts: intervals clustered by battle (several voters per battle).
-        counts = await self.state.store.battle_patterns(None if global_ else scope.key, category, mode)
-        if not global_ and mode == "anonymous":  # a scope may leave its flagged voters' votes out (exclude_flagged)
-            counts = await self.voters.board_patterns(scope.key, category, counts)
+        # A scope may leave its flagged voters' votes out of its boards (exclude_flagged).
+        only: PatternFilter | None = None
+        if not global_ and mode == "anonymous" and (await self.state.arena_settings(scope.key)).exclude_flagged:
+            only = functools.partial(self.voters.board_patterns, scope.key, category)
         started = time.perf_counter()
-        board = self.state.leaderboards.board(counts, title=_title(scope, category, global_, mode), top=top)
+        kept = await self.warm.board(None if global_ else scope.key, category, mode, only=only)
         self.state.events.leaderboard_computed(time.perf_counter() - started)
+        method = CLUSTERED_METHOD if kept.votes else "Bradley-Terry, 95% CI (sandwich)"
+        board = render.Leaderboard(
+            rows=kept.rows[:top],
+            title=_title(scope, category, global_, mode),
+            votes=kept.votes,
+            method=method,
+            notes=kept.notes,
+            groups=kept.groups,
+        )
         return Reply(render.leaderboard_text(board), board=board)
 
     async def _style_leaderboard(self, scope: Scope, category: str | None, global_: bool, top: int, mode: str) -> Reply:
