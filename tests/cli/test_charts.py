@@ -43,8 +43,9 @@ def reference_lines(figure) -> list[Line2D]:
 def test_every_model_has_its_rating_and_interval_written_beside_it_grouped():
     figure = leaderboard_figure(ROWS, "t", groups=GROUPS, reference=centred(1000.0, 2))
     axes = figure.axes[0]
-    # Group bands top to bottom: alpha's group first (its best row leads), rows in board order.
-    assert [t.get_text() for t in axes.get_yticklabels()] == ["1. alpha", "2. beta", "1. delta", "1. epsilon"]
+    # Group bands top to bottom: alpha's group first (its best row leads), rows in board order,
+    # ranked within their group (beta's interval overlaps alpha's, so both are rank 1).
+    assert [t.get_text() for t in axes.get_yticklabels()] == ["1. alpha", "1. beta", "1. delta", "1. epsilon"]
     assert texts(figure, "rating") == ["1131 [985, 1278]", "1000 [950, 1050]", "1080 [1000, 1160]", "920 [840, 1000]"]
     assert texts(figure, "group-label") == ["group 2 of 2: never met the models above (not comparable)"]
     # The dots sit at the ratings and the whiskers span the intervals, one series per group.
@@ -53,7 +54,7 @@ def test_every_model_has_its_rating_and_interval_written_beside_it_grouped():
     assert spans == [[(984.7, 1278.1), (950.2, 1049.8)], [(1000.0, 1160.0), (840.0, 1000.0)]]
     ticks = dict(zip([t.get_text() for t in axes.get_yticklabels()], axes.get_yticks(), strict=True))
     label_y = next(t.get_position()[1] for t in axes.texts if t.get_gid() == "group-label")
-    assert ticks["2. beta"] > label_y > ticks["1. delta"]  # the label separates the bands
+    assert ticks["1. beta"] > label_y > ticks["1. delta"]  # the label separates the bands
     # One dashed line per band, both at the centre; the legend names it once.
     lines = reference_lines(figure)
     assert len(lines) == 2 and all(set(line.get_xdata()) == {1000.0} for line in lines)
