@@ -7,6 +7,10 @@ on the JSON lines file and on the same battles as a JSON array, with the peak me
 processes. FastChat's method (pandas load + its Bradley-Terry fit + bootstrap, see
 bench/peers/fastchat_e2e.py) runs on the same file in bench/peers/.venv; its bootstrap is run for
 --peer-rounds rounds and scaled to 1,000. Target: at least 100x faster, peak memory < 2x the file.
+The public board's method (`rating_systems.compute_bt`) is not in fschat's PyPI release: put a
+checkout of FastChat's `fastchat/` folder on PYTHONPATH to measure it (e.g. fetched beside the
+project, never committed), with --peer-rounds 50, since 2 rounds count its bootstrap's setup
+twice and overstate it; without it the peer falls back to fschat 0.2.36's much slower fit.
 
 --engine: the in-process engine comparison (aggregation + fit + 1000-round bootstrap on arrays)
 against the peer libraries (arena-rank, fschat 0.2.36's compute_mle_elo, evalica, choix).
