@@ -33,16 +33,19 @@ GROUP_COLOURS = ("#5865F2", "#E67E22", "#2ECC71", "#9B59B6", "#E74C3C", "#1ABC9C
 WHISKER_COLOUR = "#99AAB5"
 
 
-class RatedRow(Protocol):
-    # Read-only, so frozen dataclasses (render.LeaderboardRow, ratings.Row) match too.
-    @property
-    def model(self) -> str: ...
+class RatedInterval(Protocol):
+    # Read-only, so frozen dataclasses (render.LeaderboardRow, ratings.Row, snapshots) match too.
     @property
     def rating(self) -> float: ...
     @property
     def ci_lower(self) -> float: ...
     @property
     def ci_upper(self) -> float: ...
+
+
+class RatedRow(RatedInterval, Protocol):
+    @property
+    def model(self) -> str: ...
     @property
     def rank(self) -> int: ...
 
@@ -237,16 +240,7 @@ def write_png(path: str | Path, rows: Sequence[RatedRow], title: str, **options)
     return target
 
 
-class HistoryRow(Protocol):
-    @property
-    def rating(self) -> float: ...
-    @property
-    def ci_lower(self) -> float: ...
-    @property
-    def ci_upper(self) -> float: ...
-
-
-def history_png(points: Sequence[tuple[datetime, HistoryRow]], model: str) -> bytes | None:
+def history_png(points: Sequence[tuple[datetime, RatedInterval]], model: str) -> bytes | None:
     """One model's rating at each published board, its 95% interval as a band; None without
     matplotlib or without points."""
     if not points or not plotting_available():
