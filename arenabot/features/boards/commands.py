@@ -13,6 +13,15 @@ if TYPE_CHECKING:
     from arenabot.arena import ArenaService
 
 SCOPE_CHOICES = ("server", "global")
+# Which board: every command that shows or posts one takes it the same way.
+MODE = Param(
+    "mode",
+    "Blind battles (anonymous) or side-by-side ones (named)",
+    required=False,
+    default="anonymous",
+    choices=BOARD_MODES,
+    text="keyword",
+)
 
 
 async def _leaderboard(
@@ -60,14 +69,7 @@ COMMANDS = (
             Param("category", "Only battles of this category (see `categories`)", required=False, suggest=category_names),
             Param("scope", "This server or all servers", required=False, default="server", choices=SCOPE_CHOICES, text="flag"),
             Param("top", "How many models", kind="int", required=False, default=20, min_value=1, max_value=50, text="keyword"),
-            Param(
-                "mode",
-                "Blind battles (anonymous) or side-by-side ones (named)",
-                required=False,
-                default="anonymous",
-                choices=BOARD_MODES,
-                text="keyword",
-            ),
+            MODE,
             Param("as_of", "The board as published on this date, e.g. 2026-01-31", required=False, text="keyword"),
             Param(
                 "style",
@@ -84,11 +86,7 @@ COMMANDS = (
         ("categories",),
         "Categories with their revealed battles, for `leaderboard category:`",
         _categories,
-        params=(
-            Param(
-                "mode", "Blind or side-by-side battles", required=False, default="anonymous", choices=BOARD_MODES, text="keyword"
-            ),
-        ),
+        params=(MODE,),
         public=True,
     ),
     Command(("models",), "List the models in the arena", _models, public=True),

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from arenabot.categories import TOPIC_CATEGORIES, normalise_category
 from arenabot.chatcommands.spec import Command, CommandContext, Param, ScopeSetting
+from arenabot.features.boards.commands import MODE
 from arenabot.replies import Reply, refuse
-from arenabot.storage import BOARD_MODES
 
 if TYPE_CHECKING:
     from arenabot.arena import ArenaService
@@ -51,17 +51,6 @@ async def _model_names(service: ArenaService, typed: str) -> list[str]:
     return [m.name for m in models if m.name.lower().startswith(typed.lower())]
 
 
-def _mode() -> Param:
-    return Param(
-        "mode",
-        "Blind battles (anonymous) or side-by-side ones (named)",
-        required=False,
-        default="anonymous",
-        choices=BOARD_MODES,
-        text="keyword",
-    )
-
-
 COMMANDS = (
     Command(
         ("publish",),
@@ -71,7 +60,7 @@ COMMANDS = (
             Param("every", "How often: day, week or month; now posts once, off stops, status lists", choices=ACTIONS),
             Param("channel", "Where to post (default: here)", required=False),
             Param("category", "Only this category's board", required=False, choices=TOPIC_CATEGORIES),
-            _mode(),
+            MODE,
         ),
         moderator=True,
         details="Each post shows rank movement since the previous one and is kept as a snapshot (`leaderboard as_of=DATE`, `history`).",
@@ -83,7 +72,7 @@ COMMANDS = (
         params=(
             Param("model", "The model's name", suggest=_model_names),
             Param("category", "Only this category's boards", required=False, choices=TOPIC_CATEGORIES),
-            _mode(),
+            MODE,
         ),
         public=True,
     ),
